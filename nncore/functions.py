@@ -1,0 +1,141 @@
+"""Two-dimensional test functions for the path experiment, each with its analytic gradient.
+
+The book's function is f(x, y) = x^2/20 + y^2 (key ``"book"``); the others are classic
+optimisation benchmarks chosen to show different failure modes: a curved valley (Rosenbrock),
+flat plateaus and a narrow valley (Beale), several equal minima (Himmelblau), a saddle point
+that plain gradient descent cannot leave along y = 0, and many local minima (Rastrigin).
+
+``f`` and ``gradient`` accept scalars or arrays of any (equal) shape and work element-wise, so
+the same code evaluates a single point or a whole contour grid.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+Bounds = tuple[float, float, float, float]
+"""View rectangle (x_min, x_max, y_min, y_max)."""
+
+
+@dataclass(frozen=True)
+class TestFunction:
+    """A 2D function f(x, y) with gradient, a view rectangle, a recommended start and its minima.
+
+    ``contour_scale`` is ``"linear"`` or ``"log"``: the spacing of contour levels that shows the
+    function best (log for functions whose values span many decades, like Rosenbrock).
+    """
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    key: str
+    name: str
+    formula: str
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    gradient: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+    bounds: Bounds
+    start: tuple[float, float]
+    minima: tuple[tuple[float, float], ...]
+    contour_scale: str = "linear"
+
+    def __call__(self, x, y):
+        return self.f(x, y)
+
+
+def _book(x, y):
+    return x ** 2 / 20.0 + y ** 2
+
+
+def _book_grad(x, y):
+    return x / 10.0, 2.0 * y
+
+
+def _rosenbrock(x, y):
+    return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+
+
+def _rosenbrock_grad(x, y):
+    return -2 * (1 - x) - 400 * x * (y - x ** 2), 200 * (y - x ** 2)
+
+
+def _beale_terms(x, y):
+    return 1.5 - x + x * y, 2.25 - x + x * y ** 2, 2.625 - x + x * y ** 3
+
+
+def _beale(x, y):
+    a, b, c = _beale_terms(x, y)
+    return a ** 2 + b ** 2 + c ** 2
+
+
+def _beale_grad(x, y):
+    a, b, c = _beale_terms(x, y)
+    dx = 2 * a * (y - 1) + 2 * b * (y ** 2 - 1) + 2 * c * (y ** 3 - 1)
+    dy = 2 * a * x + 2 * b * 2 * x * y + 2 * c * 3 * x * y ** 2
+    return dx, dy
+
+
+def _himmelblau(x, y):
+    return (x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2
+
+
+def _himmelblau_grad(x, y):
+    u = x ** 2 + y - 11
+    v = x + y ** 2 - 7
+    return 4 * x * u + 2 * v, 2 * u + 4 * y * v
+
+
+def _saddle(x, y):
+    return x ** 2 - y ** 2
+
+
+def _saddle_grad(x, y):
+    return 2 * x, -2 * y
+
+
+def _rastrigin(x, y):
+    return 20 + x ** 2 - 10 * np.cos(2 * np.pi * x) + y ** 2 - 10 * np.cos(2 * np.pi * y)
+
+
+def _rastrigin_grad(x, y):
+    return (2 * x + 20 * np.pi * np.sin(2 * np.pi * x),
+            2 * y + 20 * np.pi * np.sin(2 * np.pi * y))
+
+
+# Himmelblau's four minima (all f = 0), to the precision published for the function.
+_HIMMELBLAU_MINIMA = ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186),
+                      (3.584428, -1.848126))
+
+FUNCTIONS: dict[str, TestFunction] = {
+    fn.key: fn for fn in (
+        TestFunction("book", "Book: x\u00b2/20 + y\u00b2", "f(x, y) = x^2/20 + y^2",
+                     _book, _book_grad, (-10.0, 10.0, -10.0, 10.0), (-7.0, 2.0), ((0.0, 0.0),)),
+        TestFunction("rosenbrock", "Rosenbrock", "f(x, y) = (1 - x)^2 + 100 (y - x^2)^2",
+                     _rosenbrock, _rosenbrock_grad, (-2.0, 2.0, -1.0, 3.0), (-1.5, 2.5),
+                     ((1.0, 1.0),), contour_scale="log"),
+        TestFunction("beale", "Beale",
+                     "f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+                     _beale, _beale_grad, (-4.5, 4.5, -4.5, 4.5), (1.0, 1.5), ((3.0, 0.5),),
+                     contour_scale="log"),
+        TestFunction("himmelblau", "Himmelblau", "f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+                     _himmelblau, _himmelblau_grad, (-5.0, 5.0, -5.0, 5.0), (0.0, -0.5),
+                     _HIMMELBLAU_MINIMA, contour_scale="log"),
+        TestFunction("saddle", "Saddle: x\u00b2 - y\u00b2", "f(x, y) = x^2 - y^2",
+                     _saddle, _saddle_grad, (-2.0, 2.0, -2.0, 2.0), (-1.5, 0.001), ()),
+        TestFunction("rastrigin", "Rastrigin",
+                     "f(x, y) = 20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)",
+                     _rastrigin, _rastrigin_grad, (-5.12, 5.12, -5.12, 5.12), (-4.2, 3.3),
+                     ((0.0, 0.0),)),
+    )
+}
+"""Key -> function, in the order a user interface should list them; ``"book"`` first."""
+
+DEFAULT_FUNCTION = "book"
+
+
+def get_function(key: str) -> TestFunction:
+    """The test function registered as ``key``; ValueError lists the known keys otherwise."""
+    try:
+        return FUNCTIONS[key]
+    except KeyError:
+        raise ValueError(f"unknown function {key!r}; choose from {', '.join(FUNCTIONS)}") from None

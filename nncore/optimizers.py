@@ -1,0 +1,305 @@
+"""Gradient-descent optimizers with the update rules of *Deep Learning from Scratch*, ch. 6.1.
+
+Every optimizer works on a dict of NumPy arrays (``params``) and a dict of gradients with the
+same keys and shapes (``grads``). ``update`` changes the arrays of ``params`` in place, so it works
+for the 0-d arrays of the 2D path solver and the weight matrices of the network alike, and any
+view of a parameter stays valid. ``reset`` forgets the state (velocities, accumulated squares,
+step count) so the same object can start a new run.
+
+The rules are the book's, with epsilon 1e-7 where the book adds one and Adam's bias correction
+folded into the learning rate (``lr_t``). Each class declares its hyperparameters as
+:class:`Hyperparameter` records so a user interface can build its inputs without knowing the class.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar, Mapping
+
+import numpy as np
+
+EPSILON = 1e-7
+"""Added to the denominator of the adaptive rules, as in the book."""
+
+Params = Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """Declaration of one hyperparameter: what a spin box or a command-line flag needs.
+
+    ``minimum``/``maximum`` bound the valid values (``*_inclusive`` says whether the bound itself
+    is allowed), ``step`` is a sensible single-step increment, ``decimals`` the digits worth
+    showing, and ``log_scale`` says that multiplicative steps (x10, /10) suit it better than
+    additive ones, as for learning rates.
+    """
+
+    name: str
+    default: float
+    minimum: float
+    maximum: float
+    step: float
+    decimals: int
+    log_scale: bool = False
+    minimum_inclusive: bool = False
+    maximum_inclusive: bool = True
+    description: str = ""
+
+    def range_text(self) -> str:
+        """The valid range in interval notation, e.g. ``(0, 10]``."""
+        left = "[" if self.minimum_inclusive else "("
+        right = "]" if self.maximum_inclusive else ")"
+        return f"{left}{self.minimum:g}, {self.maximum:g}{right}"
+
+    def contains(self, value: float) -> bool:
+        """True when ``value`` is a finite number inside the valid range."""
+        if not math.isfinite(value):
+            return False
+        above = value >= self.minimum if self.minimum_inclusive else value > self.minimum
+        below = value <= self.maximum if self.maximum_inclusive else value < self.maximum
+        return above and below
+
+    def validate(self, value: float) -> float:
+        """Return ``value`` as a float, or raise ValueError naming this hyperparameter and its range."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.name} must be a number, got {value!r}") from None
+        if not self.contains(number):
+            raise ValueError(f"{self.name} must be in {self.range_text()}, got {value!r}")
+        return number
+
+
+_LR_DESCRIPTION = "learning rate: the size of each step against the gradient"
+
+
+def learning_rate(default: float) -> Hyperparameter:
+    """The learning-rate declaration shared by every optimizer (log-scaled, in (0, 100])."""
+    return Hyperparameter("lr", default, 0.0, 100.0, default / 10, 6, log_scale=True,
+                          description=_LR_DESCRIPTION)
+
+
+def decay(name: str, default: float, description: str) -> Hyperparameter:
+    """A decay/momentum coefficient: valid in [0, 1), stepped by 0.01 (0.001 past 0.99)."""
+    step = 0.001 if default >= 0.99 else 0.01
+    return Hyperparameter(name, default, 0.0, 1.0, step, 4, minimum_inclusive=True,
+                          maximum_inclusive=False, description=description)
+
+
+class Optimizer:
+    """Base class: validates hyperparameters from ``hyperparameters`` and keeps them as attributes.
+
+    Subclasses set ``hyperparameters`` and implement ``update`` and ``reset``.
+    """
+
+    hyperparameters: ClassVar[tuple[Hyperparameter, ...]] = ()
+
+    def __init__(self, **values: float) -> None:
+        known = {hp.name: hp for hp in self.hyperparameters}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no hyperparameter {unknown[0]!r}; "
+                             f"it has {', '.join(known)}")
+        for name, hp in known.items():
+            setattr(self, name, hp.validate(values.get(name, hp.default)))
+        self.reset()
+
+    @classmethod
+    def defaults(cls) -> dict[str, float]:
+        """The book's default value of each hyperparameter, by name."""
+        return {hp.name: hp.default for hp in cls.hyperparameters}
+
+    def hyperparameter_values(self) -> dict[str, float]:
+        """The current value of each hyperparameter, by name."""
+        return {hp.name: getattr(self, hp.name) for hp in self.hyperparameters}
+
+    def update(self, params: Params, grads: Params) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget all state accumulated by ``update``."""
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameter_values().items())
+        return f"{type(self).__name__}({args})"
+
+
+class _Stateful(Optimizer):
+    """An optimizer that keeps one or more arrays per parameter, created on first use."""
+
+    def reset(self) -> None:
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+
+    def _slot(self, slot: str, key: str, like: np.ndarray) -> np.ndarray:
+        """The zero-initialised state array ``slot`` for parameter ``key`` (shape of ``like``)."""
+        arrays = self.state.setdefault(slot, {})
+        array = arrays.get(key)
+        if array is None:
+            array = arrays[key] = np.zeros_like(like)
+        return array
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: W <- W - lr * dW."""
+
+    hyperparameters = (learning_rate(0.01),)
+
+    def update(self, params: Params, grads: Params) -> None:
+        for key, p in params.items():
+            p -= self.lr * grads[key]
+
+
+class Momentum(_Stateful):
+    """Momentum SGD: v <- momentum * v - lr * dW;  W <- W + v."""
+
+    hyperparameters = (learning_rate(0.01),
+                       decay("momentum", 0.9, "fraction of the previous velocity kept each step"))
+
+    def update(self, params: Params, grads: Params) -> None:
+        for key, p in params.items():
+            v = self._slot("v", key, p)
+            v *= self.momentum
+            v -= self.lr * grads[key]
+            p += v
+
+
+class Nesterov(_Stateful):
+    """Nesterov's accelerated gradient in the book's form (``common/optimizer.py``):
+
+    v <- momentum * v - lr * dW;  W <- W + momentum^2 * v - (1 + momentum) * lr * dW
+    (the book applies momentum to v before subtracting lr * dW, which is the same thing).
+    """
+
+    hyperparameters = (learning_rate(0.01),
+                       decay("momentum", 0.9, "fraction of the previous velocity kept each step"))
+
+    def update(self, params: Params, grads: Params) -> None:
+        m = self.momentum
+        for key, p in params.items():
+            v = self._slot("v", key, p)
+            g = grads[key]
+            v *= m
+            v -= self.lr * g
+            p += m * m * v
+            p -= (1 + m) * self.lr * g
+
+
+class AdaGrad(_Stateful):
+    """AdaGrad: h <- h + dW^2;  W <- W - lr * dW / (sqrt(h) + 1e-7)."""
+
+    hyperparameters = (learning_rate(0.01),)
+
+    def update(self, params: Params, grads: Params) -> None:
+        for key, p in params.items():
+            h = self._slot("h", key, p)
+            g = grads[key]
+            h += g * g
+            p -= self.lr * g / (np.sqrt(h) + EPSILON)
+
+
+class RMSprop(_Stateful):
+    """RMSprop: h <- decay_rate * h + (1 - decay_rate) * dW^2;  W <- W - lr * dW / (sqrt(h) + 1e-7)."""
+
+    hyperparameters = (learning_rate(0.01),
+                       decay("decay_rate", 0.99, "fraction of the squared-gradient average kept"))
+
+    def update(self, params: Params, grads: Params) -> None:
+        for key, p in params.items():
+            h = self._slot("h", key, p)
+            g = grads[key]
+            h *= self.decay_rate
+            h += (1 - self.decay_rate) * g * g
+            p -= self.lr * g / (np.sqrt(h) + EPSILON)
+
+
+class Adam(_Stateful):
+    """Adam (Kingma & Ba) in the book's form, bias correction folded into the step size:
+
+    t <- t + 1;  lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+    m <- m + (1 - beta1) (dW - m);  v <- v + (1 - beta2) (dW^2 - v)
+    W <- W - lr_t * m / (sqrt(v) + 1e-7)
+    """
+
+    hyperparameters = (learning_rate(0.001),
+                       decay("beta1", 0.9, "decay of the running mean of the gradient"),
+                       decay("beta2", 0.999, "decay of the running mean of the squared gradient"))
+
+    def reset(self) -> None:
+        super().reset()
+        self.iter = 0
+
+    def _step_size(self) -> float:
+        """Advance the step count and return lr_t (the bias-corrected learning rate)."""
+        self.iter += 1
+        t = self.iter
+        return self.lr * math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
+
+    def _adam_step(self, key: str, p: np.ndarray, g: np.ndarray, lr_t: float) -> None:
+        m = self._slot("m", key, p)
+        v = self._slot("v", key, p)
+        m += (1 - self.beta1) * (g - m)
+        v += (1 - self.beta2) * (g * g - v)
+        p -= lr_t * m / (np.sqrt(v) + EPSILON)
+
+    def update(self, params: Params, grads: Params) -> None:
+        lr_t = self._step_size()
+        for key, p in params.items():
+            self._adam_step(key, p, grads[key], lr_t)
+
+
+class AdamW(Adam):
+    """AdamW (Loshchilov & Hutter, "Decoupled Weight Decay Regularization"): the Adam step above,
+    preceded by a weight decay that does not pass through the adaptive scaling:
+
+    W <- W - lr * weight_decay * W, then the Adam update of W.
+    """
+
+    hyperparameters = Adam.hyperparameters + (
+        Hyperparameter("weight_decay", 0.01, 0.0, 1.0, 0.001, 4, minimum_inclusive=True,
+                       description="decoupled weight decay: W shrinks by lr * weight_decay * W"),
+    )
+
+    def update(self, params: Params, grads: Params) -> None:
+        lr_t = self._step_size()
+        shrink = self.lr * self.weight_decay
+        for key, p in params.items():
+            if shrink:
+                p -= shrink * p
+            self._adam_step(key, p, grads[key], lr_t)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.__name__: cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW)
+}
+"""Display name -> class, in the order a user interface should list them."""
+
+BOOK_OPTIMIZERS: tuple[str, ...] = ("SGD", "Momentum", "AdaGrad", "Adam")
+"""The four optimizers the book compares."""
+
+BOOK_PATH_LEARNING_RATES: dict[str, float] = {
+    "SGD": 0.95, "Momentum": 0.1, "AdaGrad": 1.5, "Adam": 0.3,
+    # Not in the book; chosen so each shows its character on x^2/20 + y^2 from (-7, 2):
+    # Nesterov with Momentum's rate overshoots less; RMSprop, like AdaGrad, takes equal-sized
+    # steps in x and y, but keeps a constant step size; AdamW matches Adam (the decay is tiny here).
+    "Nesterov": 0.1, "RMSprop": 0.3, "AdamW": 0.3,
+}
+"""Learning rates for the 2D paths: the book's figure 6-8 for its four, ours for the rest."""
+
+
+def create(name: str, **values: float) -> Optimizer:
+    """Instantiate the registered optimizer ``name`` with the given hyperparameters.
+
+    Raises ValueError naming the unknown optimizer and listing the known ones.
+    """
+    try:
+        cls = OPTIMIZERS[name]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}") from None
+    return cls(**values)
+
+
+def path_defaults(name: str) -> dict[str, float]:
+    """Hyperparameters for the 2D task: the class defaults with the path learning rate."""
+    values = OPTIMIZERS[name].defaults()
+    values["lr"] = BOOK_PATH_LEARNING_RATES[name]
+    return values

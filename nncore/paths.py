@@ -1,0 +1,97 @@
+"""Optimizer trajectories on a 2D test function (the book's figure 6-8 and its variations).
+
+The position is kept as two 0-d float64 arrays ``{"x": ..., "y": ...}`` and handed to the
+optimizer exactly as the book's ``optimizer_compare_naive.py`` does, so each optimizer's
+``update`` runs unchanged on it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generator, Sequence
+
+import numpy as np
+
+from .functions import TestFunction
+from .optimizers import Optimizer
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """A trajectory: ``points`` has shape (n + 1, 2), row 0 the start, row i after i updates.
+
+    When the optimizer left the finite numbers, ``diverged_at`` is the update (1-based) that
+    produced the first non-finite or overflowing position, ``points`` stops at the last finite
+    position before it, and ``reason`` says what happened. Otherwise both are None and
+    n equals the requested number of steps.
+    """
+
+    points: np.ndarray
+    diverged_at: int | None = None
+    reason: str | None = None
+
+
+LIMIT = 1e150
+"""Positions beyond this magnitude count as diverged: squaring them in f would overflow."""
+
+
+def iter_path(function: TestFunction, optimizer: Optimizer, start: Sequence[float],
+              steps: int) -> Generator[np.ndarray, None, PathResult]:
+    """Yield the start and then the position after each update, each as an array of shape (2,).
+
+    Stops early, without yielding it, at the first position that is non-finite or beyond
+    ``LIMIT``; the generator's return value (``StopIteration.value``) is the full
+    :class:`PathResult`. ``optimizer`` is reset first, so the same object can be reused.
+    """
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    optimizer.reset()
+    params = {"x": np.array(float(start[0])), "y": np.array(float(start[1]))}
+    grads = {"x": np.array(0.0), "y": np.array(0.0)}
+    points = np.empty((steps + 1, 2))
+    points[0] = (params["x"], params["y"])
+    yield points[0].copy()
+    with np.errstate(all="ignore"):
+        for i in range(1, steps + 1):
+            gx, gy = function.gradient(params["x"], params["y"])
+            grads["x"][...] = gx
+            grads["y"][...] = gy
+            optimizer.update(params, grads)
+            position = (float(params["x"]), float(params["y"]))
+            problem = _divergence(position, (float(gx), float(gy)))
+            if problem:
+                return PathResult(points[:i].copy(), i, problem)
+            points[i] = position
+            yield points[i].copy()
+    return PathResult(points)
+
+
+def _divergence(position: tuple[float, float], gradient: tuple[float, float]) -> str | None:
+    """Why this position counts as diverged, or None if it is fine."""
+    if not all(np.isfinite(gradient)):
+        return "the gradient overflowed"
+    if not all(np.isfinite(position)):
+        return "the position became infinite or NaN"
+    if max(abs(position[0]), abs(position[1])) > LIMIT:
+        return f"the position exceeded {LIMIT:g}"
+    return None
+
+
+def trace_path(function: TestFunction, optimizer: Optimizer, start: Sequence[float],
+               steps: int) -> PathResult:
+    """Run ``iter_path`` to the end and return its :class:`PathResult`."""
+    walker = iter_path(function, optimizer, start, steps)
+    while True:
+        try:
+            next(walker)
+        except StopIteration as done:
+            return done.value
+
+
+def solve_path(function: TestFunction, optimizer: Optimizer, start: Sequence[float],
+               steps: int) -> np.ndarray:
+    """Positions of shape (steps + 1, 2): row 0 is ``start``, row i the position after i updates.
+
+    If the path diverges the array is shorter (it ends at the last finite position); use
+    :func:`trace_path` to learn where and why.
+    """
+    return trace_path(function, optimizer, start, steps).points

@@ -1,0 +1,200 @@
+"""Every setting of an Optimizer Lab run, with the book's defaults, and its JSON form.
+
+One :class:`Settings` object describes a run completely: which optimizers, their hyperparameters
+for each task (the book uses different learning rates for the 2D paths and for MNIST), the 2D
+task and the MNIST task. The window's controls, the command-line flags, ``--config`` files and
+``run.json`` all read and write this one structure.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from .functions import DEFAULT_FUNCTION, FUNCTIONS
+from .mlp import ACTIVATIONS, WEIGHT_INITS
+from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
+
+TASKS = ("both", "paths", "mnist")
+
+
+def _default_path_hyperparameters() -> dict[str, dict[str, float]]:
+    return {name: path_defaults(name) for name in OPTIMIZERS}
+
+
+def _default_mnist_hyperparameters() -> dict[str, dict[str, float]]:
+    return {name: cls.defaults() for name, cls in OPTIMIZERS.items()}
+
+
+@dataclass
+class PathSettings:
+    """The 2D task. ``steps`` is the number of updates: the book plots start + 29 updates."""
+
+    function: str = DEFAULT_FUNCTION
+    start: tuple[float, float] = (-7.0, 2.0)
+    steps: int = 29
+
+
+@dataclass
+class MnistSettings:
+    """The MNIST task (the book's figure 6-9 by default).
+
+    ``eval_interval``: test accuracy every so many iterations (0 = only at the end).
+    ``weight_init``: 'he', 'xavier' (or their book aliases 'relu', 'sigmoid') or a positive std.
+    ``same_initial_weights``: every optimizer starts from the same weights (fair comparison);
+    the minibatches are always the same for every optimizer.
+    """
+
+    iterations: int = 2000
+    batch_size: int = 128
+    hidden_sizes: tuple[int, ...] = (100, 100, 100, 100)
+    activation: str = "relu"
+    weight_init: str = "he"
+    weight_decay: float = 0.0
+    seed: int = 0
+    eval_interval: int = 100
+    same_initial_weights: bool = True
+    data_dir: str | None = None
+
+
+@dataclass
+class Settings:
+    """A whole run: task choice, optimizers, per-task hyperparameters and both task settings.
+
+    ``path_hyperparameters`` and ``mnist_hyperparameters`` hold values for every registered
+    optimizer (checked or not), so unchecking and re-checking one keeps its values.
+    """
+
+    task: str = "both"
+    optimizers: tuple[str, ...] = BOOK_OPTIMIZERS
+    path_hyperparameters: dict[str, dict[str, float]] = field(default_factory=_default_path_hyperparameters)
+    mnist_hyperparameters: dict[str, dict[str, float]] = field(default_factory=_default_mnist_hyperparameters)
+    paths: PathSettings = field(default_factory=PathSettings)
+    mnist: MnistSettings = field(default_factory=MnistSettings)
+
+    def validate(self) -> "Settings":
+        """Return self if every value is valid; otherwise raise ValueError naming the problem."""
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {self.task!r}")
+        if not self.optimizers:
+            raise ValueError("no optimizer selected: choose at least one")
+        for name in self.optimizers:
+            if name not in OPTIMIZERS:
+                raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
+        for label, table in (("2D", self.path_hyperparameters), ("MNIST", self.mnist_hyperparameters)):
+            for name in self.optimizers:
+                for hp in OPTIMIZERS[name].hyperparameters:
+                    value = table.get(name, {}).get(hp.name, hp.default)
+                    try:
+                        hp.validate(value)
+                    except ValueError as error:
+                        raise ValueError(f"{name} ({label}): {error}") from None
+        p = self.paths
+        if p.function not in FUNCTIONS:
+            raise ValueError(f"unknown function {p.function!r}; choose from {', '.join(FUNCTIONS)}")
+        if len(p.start) != 2 or not all(math.isfinite(v) for v in p.start):
+            raise ValueError(f"start must be two finite numbers x,y, got {p.start!r}")
+        _check_int("steps", p.steps, 1, 100_000)
+        m = self.mnist
+        _check_int("iterations", m.iterations, 1, 1_000_000)
+        _check_int("batch size", m.batch_size, 1, 60_000)
+        _check_int("evaluation interval", m.eval_interval, 0, 1_000_000)
+        _check_int("seed", m.seed, 0, 2 ** 32 - 1)
+        if not m.hidden_sizes:
+            raise ValueError("hidden sizes: give at least one hidden layer")
+        for size in m.hidden_sizes:
+            _check_int("hidden layer size", size, 1, 4096)
+        if m.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {m.activation!r}")
+        if m.weight_init not in WEIGHT_INITS:
+            try:
+                ok = float(m.weight_init) > 0
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError(f"weight init must be one of {', '.join(WEIGHT_INITS)} or a "
+                                 f"positive number, got {m.weight_init!r}")
+        if not (math.isfinite(m.weight_decay) and m.weight_decay >= 0):
+            raise ValueError(f"weight decay must be >= 0, got {m.weight_decay!r}")
+        return self
+
+    def hyperparameters(self, task: str, name: str) -> dict[str, float]:
+        """The hyperparameters of optimizer ``name`` for ``task`` ('paths' or 'mnist')."""
+        table = self.path_hyperparameters if task == "paths" else self.mnist_hyperparameters
+        defaults = path_defaults(name) if task == "paths" else OPTIMIZERS[name].defaults()
+        return {**defaults, **table.get(name, {})}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (tuples become lists)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Settings":
+        """Settings from a dict as written by ``to_dict``; missing keys keep their defaults.
+
+        Raises ValueError naming an unknown key or a value of the wrong type, then validates.
+        """
+        if not isinstance(data, dict):
+            raise ValueError("settings must be a JSON object")
+        base = cls()
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown setting {unknown[0]!r}")
+        values: dict[str, Any] = {}
+        if "task" in data:
+            values["task"] = data["task"]
+        if "optimizers" in data:
+            values["optimizers"] = tuple(_as_list(data["optimizers"], "optimizers"))
+        for key in ("path_hyperparameters", "mnist_hyperparameters"):
+            if key in data:
+                values[key] = _merge_hyperparameters(getattr(base, key), data[key], key)
+        if "paths" in data:
+            paths = _sub(PathSettings, data["paths"], "paths")
+            paths.start = tuple(float(v) for v in _as_list(paths.start, "paths.start"))
+            values["paths"] = paths
+        if "mnist" in data:
+            mnist = _sub(MnistSettings, data["mnist"], "mnist")
+            mnist.hidden_sizes = tuple(int(v) for v in _as_list(mnist.hidden_sizes, "mnist.hidden_sizes"))
+            values["mnist"] = mnist
+        return replace(base, **values).validate()
+
+
+def _check_int(label: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{label} must be a whole number from {low} to {high}, got {value!r}")
+
+
+def _as_list(value: Any, label: str) -> list:
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{label} must be a list, got {value!r}")
+    return list(value)
+
+
+def _sub(cls, data: Any, label: str):
+    if not isinstance(data, dict):
+        raise ValueError(f"{label} must be a JSON object")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown setting '{label}.{unknown[0]}'")
+    return replace(cls(), **data)
+
+
+def _merge_hyperparameters(base: dict, data: Any, label: str) -> dict[str, dict[str, float]]:
+    if not isinstance(data, dict):
+        raise ValueError(f"{label} must be a JSON object")
+    merged = {name: dict(values) for name, values in base.items()}
+    for name, values in data.items():
+        if name not in OPTIMIZERS:
+            raise ValueError(f"{label}: unknown optimizer {name!r}")
+        if not isinstance(values, dict):
+            raise ValueError(f"{label}.{name} must be a JSON object")
+        declared = {hp.name for hp in OPTIMIZERS[name].hyperparameters}
+        for key, value in values.items():
+            if key not in declared:
+                raise ValueError(f"{label}.{name}: unknown hyperparameter {key!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{label}.{name}.{key} must be a number, got {value!r}")
+            merged[name][key] = float(value)
+    return merged
