@@ -198,3 +198,32 @@ def _merge_hyperparameters(base: dict, data: Any, label: str) -> dict[str, dict[
                 raise ValueError(f"{label}.{name}.{key} must be a number, got {value!r}")
             merged[name][key] = float(value)
     return merged
+
+
+def book_paths_preset(settings: Settings) -> Settings:
+    """The book's figure 6-8: its four optimizers and learning rates on x^2/20 + y^2 from (-7, 2),
+    start + 29 updates. MNIST settings are kept."""
+    return replace(settings, task=settings.task, optimizers=BOOK_OPTIMIZERS,
+                   path_hyperparameters=_default_path_hyperparameters(), paths=PathSettings())
+
+
+def book_mnist_preset(settings: Settings) -> Settings:
+    """The book's figure 6-9: its four optimizers with their default hyperparameters, batch 128,
+    2000 iterations, 4 x 100 ReLU hidden layers, He init, no weight decay. 2D settings are kept."""
+    return replace(settings, optimizers=BOOK_OPTIMIZERS,
+                   mnist_hyperparameters=_default_mnist_hyperparameters(),
+                   mnist=replace(MnistSettings(), data_dir=settings.mnist.data_dir,
+                                 seed=settings.mnist.seed))
+
+
+def fair_comparison_preset(settings: Settings) -> Settings:
+    """Same initial weights for every optimizer (the minibatches are always shared)."""
+    return replace(settings, mnist=replace(settings.mnist, same_initial_weights=True))
+
+
+PRESETS = {
+    "Book figure 6-8 (2D paths)": book_paths_preset,
+    "Book figure 6-9 (MNIST)": book_mnist_preset,
+    "Fair comparison": fair_comparison_preset,
+}
+"""Menu label -> function returning new settings from the current ones."""
