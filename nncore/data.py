@@ -70,12 +70,14 @@ def read_idx(path: Path | str, expected_magic: int) -> np.ndarray:
     raw = _read_bytes(path)
     rank = expected_magic & 0xFF
     header_size = 4 + 4 * rank
+    if len(raw) >= 4:
+        magic = int.from_bytes(raw[:4], "big")
+        if magic != expected_magic:
+            kind = "images" if expected_magic == IMAGE_MAGIC else "labels"
+            raise DatasetError(path, f"wrong magic number 0x{magic:08x}, expected "
+                                     f"0x{expected_magic:08x} ({kind})")
     if len(raw) < header_size:
         raise DatasetError(path, f"truncated header: {len(raw)} bytes, expected at least {header_size}")
-    magic = int.from_bytes(raw[:4], "big")
-    if magic != expected_magic:
-        raise DatasetError(path, f"wrong magic number 0x{magic:08x}, expected 0x{expected_magic:08x}"
-                                 f" ({'images' if expected_magic == IMAGE_MAGIC else 'labels'})")
     shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">i4", count=rank, offset=4))
     size = int(np.prod(shape))
     body = len(raw) - header_size

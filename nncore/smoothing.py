@@ -1,9 +1,9 @@
 """Curve smoothing for noisy per-iteration losses.
 
 ``smooth_curve`` is the book's (``common/util.py``): a convolution with a normalised Kaiser
-window of length 11 (beta 2), over the series mirrored at both ends; the book trims its output
-by 5 points at the start and 4 at the end, which keeps it aligned with the input. Here it is also
-defined for series shorter than the window (the window shrinks to fit).
+window of length 11 (beta 2) centred on each point, over the series extended by reflection at
+both ends (at the start without repeating x[0], at the end repeating x[-1], exactly as the book
+pads). Here it is also defined for series shorter than the window (the window shrinks to fit).
 ``ema`` is the exponential moving average used by TensorBoard-like tools, bias-corrected so
 the first values are not pulled towards 0.
 """
@@ -32,7 +32,7 @@ def smooth_curve(x: np.ndarray, window_len: int = BOOK_WINDOW) -> np.ndarray:
         out[:n] = x[:n]
         return out
     half = length // 2
-    s = np.r_[x[half:0:-1], x[:n], x[n - 2:n - 2 - half:-1]]
+    s = np.r_[x[half:0:-1], x[:n], x[n - 1:n - 1 - half:-1]]
     w = np.kaiser(length, 2)
     out[:n] = np.convolve(w / w.sum(), s, mode="valid")
     return out

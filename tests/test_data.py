@@ -1,0 +1,130 @@
+"""IDX/MNIST loading: the bundled set, and one clear DatasetError per kind of bad file."""
+import gzip
+import hashlib
+
+import numpy as np
+import pytest
+
+from nncore.data import BUNDLED_DIRECTORY, DatasetError, load_mnist, read_idx, scale_batch
+
+IMAGES, LABELS = 0x0803, 0x0801
+
+
+def idx_bytes(magic, array):
+    header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
+def write_dataset(directory, n_train=6, n_test=4, compress=True, **overrides):
+    """Four small IDX files in the MNIST layout; `overrides` replaces a file's bytes by role."""
+    rng = np.random.default_rng(0)
+    contents = {
+        "train-images-idx3-ubyte": idx_bytes(IMAGES, rng.integers(0, 256, (n_train, 28, 28))),
+        "train-labels-idx1-ubyte": idx_bytes(LABELS, rng.integers(0, 10, n_train)),
+        "t10k-images-idx3-ubyte": idx_bytes(IMAGES, rng.integers(0, 256, (n_test, 28, 28))),
+        "t10k-labels-idx1-ubyte": idx_bytes(LABELS, rng.integers(0, 10, n_test)),
+    }
+    contents.update({name.replace("_", "-"): data for name, data in overrides.items()})
+    for name, data in contents.items():
+        if compress:
+            (directory / f"{name}.gz").write_bytes(gzip.compress(data))
+        else:
+            (directory / name).write_bytes(data)
+    return contents
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_small_dataset_round_trips(tmp_path, compress):
+    contents = write_dataset(tmp_path, compress=compress)
+    (x_train, t_train), (x_test, t_test) = load_mnist(tmp_path)
+    assert x_train.shape == (6, 784) and x_test.shape == (4, 784)
+    assert x_train.dtype == t_train.dtype == np.uint8
+    assert x_train.tobytes() == contents["train-images-idx3-ubyte"][16:]
+    assert t_test.tobytes() == contents["t10k-labels-idx1-ubyte"][8:]
+
+
+def test_bundled_mnist_is_the_original():
+    (x_train, t_train), (x_test, t_test) = load_mnist()
+    assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784)
+    assert t_train.shape == (60000,) and t_test.shape == (10000,)
+    assert x_train.dtype == np.uint8
+    assert set(np.unique(t_train)) == set(range(10))
+    # MD5 of the uncompressed originals (header + data), as published with the files.
+    header = IMAGES.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (10000, 28, 28))
+    assert hashlib.md5(header + x_test.tobytes()).hexdigest() == "2646ac647ad5339dbf082846283269ea"
+    assert (BUNDLED_DIRECTORY / "README.md").is_file()
+
+
+def test_scale_batch_maps_uint8_to_unit_interval():
+    pixels = np.array([[0, 51, 255]], dtype=np.uint8)
+    scaled = scale_batch(pixels)
+    assert scaled.dtype == np.float32
+    np.testing.assert_allclose(scaled, [[0.0, 0.2, 1.0]], rtol=1e-6)
+    out = np.empty((1, 3), dtype=np.float32)
+    assert scale_batch(pixels, out=out) is out
+
+
+def expect_error(directory, file_part, *words):
+    with pytest.raises(DatasetError) as info:
+        load_mnist(directory)
+    message = str(info.value)
+    assert file_part in message, message
+    for word in words:
+        assert word in message, message
+    return info.value
+
+
+def test_missing_file(tmp_path):
+    write_dataset(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
+    expect_error(tmp_path, "t10k-labels-idx1-ubyte", "not found")
+
+
+def test_missing_directory(tmp_path):
+    expect_error(tmp_path / "nowhere", "train-images-idx3-ubyte", "not found")
+
+
+def test_truncated_body(tmp_path):
+    good = idx_bytes(IMAGES, np.zeros((6, 28, 28)))
+    write_dataset(tmp_path, train_images_idx3_ubyte=good[:-100])
+    expect_error(tmp_path, "train-images-idx3-ubyte", "truncated")
+
+
+def test_truncated_header(tmp_path):
+    write_dataset(tmp_path, train_labels_idx1_ubyte=b"\x00\x00\x08")
+    expect_error(tmp_path, "train-labels-idx1-ubyte", "truncated header")
+
+
+def test_truncated_gzip_stream(tmp_path):
+    write_dataset(tmp_path)
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:200])
+    expect_error(tmp_path, "train-images-idx3-ubyte.gz", "cannot be read")
+
+
+def test_wrong_magic_number(tmp_path):
+    # A labels file where the images file should be: magic 0x801 instead of 0x803.
+    write_dataset(tmp_path, t10k_images_idx3_ubyte=idx_bytes(LABELS, np.zeros(4)))
+    expect_error(tmp_path, "t10k-images-idx3-ubyte", "magic", "0x00000801", "0x00000803")
+
+
+def test_image_and_label_counts_differ(tmp_path):
+    write_dataset(tmp_path, train_labels_idx1_ubyte=idx_bytes(LABELS, np.zeros(5)))
+    expect_error(tmp_path, "train-labels-idx1-ubyte", "5 labels for 6 images")
+
+
+def test_label_outside_0_to_9(tmp_path):
+    write_dataset(tmp_path, t10k_labels_idx1_ubyte=idx_bytes(LABELS, np.array([1, 2, 12, 3])))
+    error = expect_error(tmp_path, "t10k-labels-idx1-ubyte", "label 12 at index 2", "0-9")
+    assert error.path.name == "t10k-labels-idx1-ubyte.gz"
+
+
+def test_trailing_bytes(tmp_path):
+    write_dataset(tmp_path, train_labels_idx1_ubyte=idx_bytes(LABELS, np.zeros(6)) + b"xx")
+    expect_error(tmp_path, "train-labels-idx1-ubyte", "unexpected bytes")
+
+
+def test_dataset_error_is_a_value_error(tmp_path):
+    (tmp_path / "x").write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x01")
+    with pytest.raises(ValueError):
+        read_idx(tmp_path / "x", IMAGES)
