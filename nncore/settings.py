@@ -203,7 +203,7 @@ def _merge_hyperparameters(base: dict, data: Any, label: str) -> dict[str, dict[
 def book_paths_preset(settings: Settings) -> Settings:
     """The book's figure 6-8: its four optimizers and learning rates on x^2/20 + y^2 from (-7, 2),
     start + 29 updates. MNIST settings are kept."""
-    return replace(settings, task=settings.task, optimizers=BOOK_OPTIMIZERS,
+    return replace(settings, optimizers=BOOK_OPTIMIZERS,
                    path_hyperparameters=_default_path_hyperparameters(), paths=PathSettings())
 
 
