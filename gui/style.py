@@ -1,0 +1,106 @@
+"""How every plot of Optimizer Lab looks: one colour per optimizer, pens, the plot widget and legend.
+
+Every panel and legend takes its colours from :data:`OPTIMIZER_COLORS`, so an optimizer has the
+same colour in the 2D paths, the loss curves, the accuracy curves and the optimizer picker.
+Plots use a white background with dark axes, which reads best on lecture slides.
+"""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QIcon, QPixmap
+
+from nncore.optimizers import OPTIMIZERS
+
+OPTIMIZER_COLORS: dict[str, str] = {
+    "SGD": "#1f77b4",       # blue
+    "Momentum": "#ff7f0e",  # orange
+    "Nesterov": "#9467bd",  # purple
+    "AdaGrad": "#2ca02c",   # green
+    "RMSprop": "#8c564b",   # brown
+    "Adam": "#d62728",      # red
+    "AdamW": "#e377c2",     # pink
+}
+"""Optimizer name -> hex colour (matplotlib's 'tab10' hues: distinct and readable on white)."""
+
+assert set(OPTIMIZER_COLORS) == set(OPTIMIZERS), "every registered optimizer needs a colour"
+
+BACKGROUND = "#ffffff"
+FOREGROUND = "#222222"
+CONTOUR_COLORS = ("#9fb4cc", "#c9d3df")
+"""Contour lines fade from the first colour (lowest level) to the second (highest)."""
+RAW_ALPHA = 70
+"""Opacity (0-255) of the raw, unsmoothed loss curves drawn under the smoothed ones."""
+LINE_WIDTH = 2.0
+
+
+def configure_pyqtgraph() -> None:
+    """Global pyqtgraph options for every plot: white background, dark axes, antialiasing.
+
+    No OpenGL: the offscreen platform used for tests and headless export has none.
+    """
+    pg.setConfigOptions(background=BACKGROUND, foreground=FOREGROUND, antialias=True,
+                        useOpenGL=False)
+
+
+def color(name: str, alpha: int = 255) -> QColor:
+    """The colour of optimizer ``name`` with opacity ``alpha`` (0-255)."""
+    result = QColor(OPTIMIZER_COLORS[name])
+    result.setAlpha(alpha)
+    return result
+
+
+def pen(name: str, width: float = LINE_WIDTH, alpha: int = 255):
+    """A solid pen of optimizer ``name``'s colour, ``width`` in device pixels."""
+    return pg.mkPen(color(name, alpha), width=width)
+
+
+def swatch_icon(name: str, size: int = 14) -> QIcon:
+    """A square ``size`` x ``size`` px icon filled with optimizer ``name``'s colour."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(color(name))
+    return QIcon(pixmap)
+
+
+def make_plot_widget(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
+    """A PlotWidget with the project's look: white, grid, labelled axes, title."""
+    configure_pyqtgraph()
+    widget = pg.PlotWidget(background=BACKGROUND)
+    item = widget.getPlotItem()
+    item.setTitle(title, color=FOREGROUND, size="11pt")
+    item.setLabel("bottom", x_label)
+    item.setLabel("left", y_label)
+    item.showGrid(x=True, y=True, alpha=0.15)
+    item.setMenuEnabled(True)
+    return widget
+
+
+def legend_label(name: str, diverged_reason: str | None) -> str:
+    """Legend text of optimizer ``name``; a diverged one is marked with the reason."""
+    if diverged_reason is None:
+        return name
+    return f"{name} \u2014 diverged: {diverged_reason}"
+
+
+class OptimizerLegend:
+    """The legend of a plot: one entry per shown optimizer, rebuilt only when its text changes."""
+
+    def __init__(self, plot_item: pg.PlotItem, offset: tuple[float, float] = (-10, 10)) -> None:
+        self.item = plot_item.addLegend(offset=offset, labelTextColor=FOREGROUND,
+                                        brush=pg.mkBrush(255, 255, 255, 220),
+                                        pen=pg.mkPen("#bbbbbb"))
+        self._entries: list[tuple[int, str]] = []
+
+    def show(self, entries: list[tuple[pg.GraphicsObject, str]]) -> None:
+        """Show exactly ``entries`` (sample item, label) in this order."""
+        key = [(id(item), label) for item, label in entries]
+        if key == self._entries:
+            return
+        self.item.clear()
+        for item, label in entries:
+            self.item.addItem(item, label)
+        self._entries = key
+
+    def labels(self) -> list[str]:
+        """The label texts shown, in order (for tests and exports)."""
+        return [label for _, label in self._entries]
+
