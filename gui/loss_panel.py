@@ -46,14 +46,14 @@ class _HistoryPanel(QWidget):
     """A plot of one quantity of an MnistHistory, one item per optimizer, with a legend."""
 
     def __init__(self, object_name: str, tooltip: str, title: str, y_label: str,
-                 parent: QWidget | None = None) -> None:
+                 legend_offset: tuple[float, float], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(object_name)
         self.setToolTip(tooltip)
         self.plot_widget = style.make_plot_widget(title, "iteration", y_label)
         self.plot_widget.setObjectName(f"{object_name}View")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.legend = style.OptimizerLegend(self.plot_item)
+        self.legend = style.OptimizerLegend(self.plot_item, legend_offset)
         self.history: MnistHistory | None = None
         self._total = 0
         self.layout_ = QVBoxLayout(self)
@@ -83,7 +83,7 @@ class LossPanel(_HistoryPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("lossPlot", "Training loss of every iteration, one curve per optimizer",
-                         "Training loss (MNIST)", "loss", parent)
+                         "Training loss (MNIST)", "loss", (-10, 10), parent)
         self.plot_item.setDownsampling(auto=True, mode="peak")
         self.plot_item.setClipToView(True)
         self.raw_items: dict[str, pg.PlotDataItem] = {}
@@ -181,7 +181,7 @@ class AccuracyPanel(_HistoryPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("accuracyPlot", "Test accuracy at each evaluation, one curve per optimizer",
-                         "Test accuracy (MNIST)", "accuracy (%)", parent)
+                         "Test accuracy (MNIST)", "accuracy (%)", (-10, -10), parent)
         self.plot_item.setYRange(0, 100, padding=0.02)
         self.items: dict[str, pg.PlotDataItem] = {}
         for name in OPTIMIZERS:

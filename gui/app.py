@@ -1,0 +1,59 @@
+"""Starting the desktop application: QApplication, the main window, and --autorun screenshots."""
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from nncore.settings import Settings
+
+ORGANIZATION = "OptimizerLab"
+APPLICATION = "Optimizer Lab"
+
+
+def run_app(settings: Settings | None = None, autorun: bool = False,
+            screenshot: str | None = None) -> int:
+    """Open the window and run the event loop; return the exit code.
+
+    ``settings`` None restores the last session (QSettings), otherwise the window starts from
+    ``settings``. ``autorun`` presses Start once the window is shown, waits for the run to end,
+    saves a PNG of the whole window to ``screenshot`` (if given) and exits: 0 on success,
+    1 with one line on stderr if the run or the export failed.
+    """
+    from .main_window import MainWindow  # after the QApplication's names are set
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    window = MainWindow(settings, QSettings())
+    window.show()
+    if not autorun:
+        app.aboutToQuit.connect(window.shutdown)
+        return app.exec()
+
+    outcome = {"code": 0}
+    window.show_dialogs = False
+    window.remember_session = False
+
+    def failed(title: str, message: str) -> None:
+        print(f"optimizer-lab: {title}: {message}", file=sys.stderr)
+        outcome["code"] = 1
+
+    def finished(_completed: bool) -> None:
+        window.finish_animation()
+        app.processEvents()
+        if screenshot and outcome["code"] == 0 and window.export_screenshot(screenshot):
+            print(f"optimizer-lab: screenshot saved to {screenshot}", file=sys.stderr)
+        window.close()
+
+    window.errorReported.connect(failed)
+    window.runFinished.connect(finished)
+
+    def press_start() -> None:
+        if not window.start():
+            window.close()
+
+    QTimer.singleShot(0, press_start)
+    app.exec()
+    return outcome["code"]

@@ -1,0 +1,406 @@
+"""The side panel: every setting of a run as a control, read and written as one Settings object.
+
+The optimizer list and the hyperparameter spin boxes are built from nncore's declarations
+(``OPTIMIZERS[name].hyperparameters``: range, step, decimals, log scale), so a new optimizer
+or hyperparameter appears here without GUI changes. Each optimizer has separate values for the
+2D task and for MNIST, shown side by side for the optimizer selected in the list.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from PySide6.QtCore import QLocale, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QSpinBox, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from nncore.functions import FUNCTIONS, get_function
+from nncore.mlp import ACTIVATIONS
+from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter
+from nncore.settings import TASKS, MnistSettings, PathSettings, Settings
+
+from . import style
+
+TASK_LABELS = {"both": "2D paths + MNIST", "paths": "2D paths only", "mnist": "MNIST only"}
+WEIGHT_INIT_CHOICES = ("he", "xavier")
+DEFAULT_ANIMATION_SPEED = 10
+"""Path steps revealed per second."""
+LOG_LADDER = (1.0, 2.0, 5.0)
+"""Mantissas of the values a log-scaled spin box steps through: ..., 0.1, 0.2, 0.5, 1, 2, ..."""
+
+
+def log_step(value: float, steps: int) -> float:
+    """``value`` moved ``steps`` places along the 1-2-5 ladder (0.01, 0.02, 0.05, 0.1, ...).
+
+    A value between two rungs moves to the next rung in the direction of the step.
+    """
+    exponent = math.floor(math.log10(value))
+    rungs = [m * 10.0 ** e for e in (exponent - 1, exponent, exponent + 1) for m in LOG_LADDER]
+    tolerance = value * 1e-9
+    if steps > 0:
+        position = next(r for r in rungs if r > value + tolerance)
+        return position if steps == 1 else log_step(position, steps - 1)
+    position = next(r for r in reversed(rungs) if r < value - tolerance)
+    return position if steps == -1 else log_step(position, steps + 1)
+
+
+class HyperparameterSpinBox(QDoubleSpinBox):
+    """A spin box for one declared hyperparameter: its valid range, step and decimals.
+
+    Exclusive bounds are moved inward by one unit of the last decimal. Log-scaled ones (learning
+    rates) step along the 1-2-5 ladder. Values are shown without trailing zeros (0.001, not
+    0.001000), always with a '.' decimal point.
+    """
+
+    def __init__(self, hp: Hyperparameter, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hp = hp
+        self.setLocale(QLocale.c())
+        self.setDecimals(hp.decimals)
+        unit = 10.0 ** -hp.decimals
+        self.setRange(hp.minimum if hp.minimum_inclusive else hp.minimum + unit,
+                      hp.maximum if hp.maximum_inclusive else hp.maximum - unit)
+        self.setSingleStep(hp.step)
+        self.setKeyboardTracking(False)
+        self.setValue(hp.default)
+
+    def stepBy(self, steps: int) -> None:
+        if not self.hp.log_scale:
+            super().stepBy(steps)
+            return
+        self.setValue(min(max(log_step(self.value(), steps), self.minimum()), self.maximum()))
+
+    def textFromValue(self, value: float) -> str:
+        text = f"{value:.{self.decimals()}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _spin(name: str, tooltip: str, low: int, high: int, step: int = 1) -> QSpinBox:
+    box = QSpinBox()
+    box.setObjectName(name)
+    box.setToolTip(tooltip)
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setKeyboardTracking(False)
+    return box
+
+
+def _double_spin(name: str, tooltip: str, low: float, high: float, step: float,
+                 decimals: int) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setObjectName(name)
+    box.setToolTip(tooltip)
+    box.setLocale(QLocale.c())
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setDecimals(decimals)
+    box.setKeyboardTracking(False)
+    return box
+
+
+def _combo(name: str, tooltip: str, items: dict[str, str]) -> QComboBox:
+    """A combo box whose entries show ``items``' labels and carry their keys as data."""
+    box = QComboBox()
+    box.setObjectName(name)
+    box.setToolTip(tooltip)
+    for key, label in items.items():
+        box.addItem(label, key)
+    return box
+
+
+def _select(box: QComboBox, key: str) -> None:
+    box.setCurrentIndex(box.findData(key))
+
+
+class ControlPanel(QWidget):
+    """All run settings plus Start / Stop / Reset.
+
+    ``settings()`` returns the Settings the controls describe (ValueError for text that does
+    not parse, e.g. hidden sizes); ``set_settings`` shows a Settings. ``settingsChanged`` fires
+    on every user edit.
+    """
+
+    settingsChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("controlPanel")
+        self._data_dir: str | None = None
+        self._updating = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self._build_run_box())
+        layout.addWidget(self._build_optimizer_box())
+        layout.addWidget(self._build_hyperparameter_box())
+        layout.addWidget(self._build_paths_box())
+        layout.addWidget(self._build_mnist_box())
+        layout.addStretch(1)
+        self.set_settings(Settings())
+        self.optimizer_list.setCurrentRow(0)
+
+    # -- construction ------------------------------------------------------------------------
+    def _build_run_box(self) -> QGroupBox:
+        box = QGroupBox("Run")
+        self.task_combo = _combo("taskCombo", "Which experiments Start runs", TASK_LABELS)
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("startButton")
+        self.start_button.setToolTip("Start the run with these settings (Ctrl+Return)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setToolTip("Stop the run, keeping what was computed (Esc)")
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setObjectName("resetButton")
+        self.reset_button.setToolTip("Stop any run and clear all curves and paths (Ctrl+R)")
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.stop_button, self.reset_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.task_combo)
+        layout.addLayout(buttons)
+        self.task_combo.currentIndexChanged.connect(self._edited)
+        return box
+
+    def _build_optimizer_box(self) -> QGroupBox:
+        box = QGroupBox("Optimizers")
+        self.optimizer_list = QListWidget()
+        self.optimizer_list.setObjectName("optimizerList")
+        self.optimizer_list.setToolTip("Tick the optimizers to compare; select one to edit its "
+                                       "hyperparameters")
+        for name in OPTIMIZERS:
+            item = QListWidgetItem(style.swatch_icon(name), name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            item.setToolTip(OPTIMIZERS[name].__doc__.strip().splitlines()[0])
+            self.optimizer_list.addItem(item)
+        rows = len(OPTIMIZERS)
+        self.optimizer_list.setFixedHeight(self.optimizer_list.sizeHintForRow(0) * rows + 6)
+        self.optimizer_list.itemChanged.connect(self._edited)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.optimizer_list)
+        return box
+
+    def _build_hyperparameter_box(self) -> QGroupBox:
+        self.hyperparameter_box = QGroupBox("Hyperparameters")
+        self.hyperparameter_pages = QStackedWidget()
+        self.hyperparameter_pages.setObjectName("hyperparameterPages")
+        self.hp_spins: dict[tuple[str, str, str], HyperparameterSpinBox] = {}
+        for name, cls in OPTIMIZERS.items():
+            page = QWidget()
+            grid = QGridLayout(page)
+            grid.setContentsMargins(0, 0, 0, 0)
+            grid.addWidget(QLabel("<b>2D paths</b>"), 0, 1)
+            grid.addWidget(QLabel("<b>MNIST</b>"), 0, 2)
+            for row, hp in enumerate(cls.hyperparameters, start=1):
+                label = QLabel(hp.name)
+                label.setToolTip(hp.description)
+                grid.addWidget(label, row, 0)
+                for column, (task, task_label) in enumerate((("paths", "2D"), ("mnist", "MNIST")), 1):
+                    spin = HyperparameterSpinBox(hp)
+                    spin.setObjectName(f"hp_{task}_{name}_{hp.name}")
+                    spin.setToolTip(f"{name} {hp.name} for {task_label}: {hp.description}; "
+                                    f"valid {hp.range_text()}")
+                    spin.valueChanged.connect(self._edited)
+                    grid.addWidget(spin, row, column)
+                    self.hp_spins[(task, name, hp.name)] = spin
+            grid.setRowStretch(len(cls.hyperparameters) + 1, 1)
+            self.hyperparameter_pages.addWidget(page)
+        self.book_defaults_button = QPushButton("Reset to book defaults")
+        self.book_defaults_button.setObjectName("bookDefaultsButton")
+        self.book_defaults_button.setToolTip("Set every control to the book's settings")
+        self.book_defaults_button.clicked.connect(self.reset_to_defaults)
+        self.optimizer_list.currentRowChanged.connect(self._show_hyperparameters)
+        layout = QVBoxLayout(self.hyperparameter_box)
+        layout.addWidget(self.hyperparameter_pages)
+        layout.addWidget(self.book_defaults_button)
+        return self.hyperparameter_box
+
+    def _build_paths_box(self) -> QGroupBox:
+        self.paths_box = QGroupBox("2D paths")
+        self.function_combo = _combo("functionCombo", "The 2D test function the paths run on",
+                                     {key: fn.name for key, fn in FUNCTIONS.items()})
+        self.start_x_spin = _double_spin("startXSpin", "x of the start point (or click the plot)",
+                                         -1000.0, 1000.0, 0.1, 3)
+        self.start_y_spin = _double_spin("startYSpin", "y of the start point (or click the plot)",
+                                         -1000.0, 1000.0, 0.1, 3)
+        self.steps_spin = _spin("stepsSpin", "Number of updates per path (the book shows 29)",
+                                1, 100_000)
+        self.animation_spin = _spin("animationSpeedSpin", "Path steps drawn per second",
+                                    1, 1000)
+        self.animation_spin.setSuffix(" steps/s")
+        self.animation_spin.setValue(DEFAULT_ANIMATION_SPEED)
+        start = QHBoxLayout()
+        start.addWidget(self.start_x_spin)
+        start.addWidget(self.start_y_spin)
+        form = QFormLayout(self.paths_box)
+        form.addRow("Function", self.function_combo)
+        form.addRow("Start x, y", start)
+        form.addRow("Steps", self.steps_spin)
+        form.addRow("Animation", self.animation_spin)
+        self.function_combo.currentIndexChanged.connect(self._function_chosen)
+        for spin in (self.start_x_spin, self.start_y_spin, self.steps_spin):
+            spin.valueChanged.connect(self._edited)
+        return self.paths_box
+
+    def _build_mnist_box(self) -> QGroupBox:
+        self.mnist_box = QGroupBox("MNIST")
+        self.iterations_spin = _spin("iterationsSpin", "Training iterations (minibatches)",
+                                     1, 1_000_000, 100)
+        self.batch_size_spin = _spin("batchSizeSpin", "Images per minibatch", 1, 60_000, 16)
+        self.hidden_edit = QLineEdit()
+        self.hidden_edit.setObjectName("hiddenSizesEdit")
+        self.hidden_edit.setToolTip("Sizes of the hidden layers, comma-separated, e.g. 100,100,100,100")
+        self.hidden_edit.setValidator(QRegularExpressionValidator(
+            QRegularExpression(r"^\s*\d{1,4}(\s*,\s*\d{1,4})*\s*,?\s*$")))
+        self.activation_combo = _combo("activationCombo", "Activation of the hidden layers",
+                                       {key: key for key in ACTIVATIONS})
+        self.weight_init_combo = QComboBox()
+        self.weight_init_combo.setObjectName("weightInitCombo")
+        self.weight_init_combo.setToolTip("Initial weight scale: he, xavier, or a standard "
+                                          "deviation such as 0.01")
+        self.weight_init_combo.setEditable(True)
+        self.weight_init_combo.addItems(WEIGHT_INIT_CHOICES)
+        self.weight_decay_spin = _double_spin("weightDecaySpin", "L2 weight decay lambda added "
+                                              "to the loss", 0.0, 10.0, 0.001, 6)
+        self.seed_spin = _spin("seedSpin", "Seed of the initial weights and the minibatches",
+                               0, 2 ** 31 - 1)
+        self.eval_interval_spin = _spin("evalIntervalSpin", "Test accuracy every so many "
+                                        "iterations (0: only at the end)", 0, 1_000_000, 50)
+        self.same_init_check = QCheckBox("Same initial weights")
+        self.same_init_check.setObjectName("sameInitCheck")
+        self.same_init_check.setToolTip("Every optimizer starts from the same weights (fair comparison)")
+        form = QFormLayout(self.mnist_box)
+        form.addRow("Iterations", self.iterations_spin)
+        form.addRow("Batch size", self.batch_size_spin)
+        form.addRow("Hidden sizes", self.hidden_edit)
+        form.addRow("Activation", self.activation_combo)
+        form.addRow("Weight init", self.weight_init_combo)
+        form.addRow("Weight decay", self.weight_decay_spin)
+        form.addRow("Seed", self.seed_spin)
+        form.addRow("Eval interval", self.eval_interval_spin)
+        form.addRow(self.same_init_check)
+        for spin in (self.iterations_spin, self.batch_size_spin, self.seed_spin,
+                     self.eval_interval_spin, self.weight_decay_spin):
+            spin.valueChanged.connect(self._edited)
+        self.hidden_edit.textEdited.connect(self._edited)
+        self.activation_combo.currentIndexChanged.connect(self._edited)
+        self.weight_init_combo.currentTextChanged.connect(self._edited)
+        self.same_init_check.toggled.connect(self._edited)
+        return self.mnist_box
+
+    # -- reactions ---------------------------------------------------------------------------
+    def _edited(self, *_args) -> None:
+        if not self._updating:
+            self.settingsChanged.emit()
+
+    def _function_chosen(self) -> None:
+        """A new function from the user: start from its recommended point."""
+        if self._updating:
+            return
+        self.set_start(*get_function(self.function_combo.currentData()).start)
+
+    def _show_hyperparameters(self, row: int) -> None:
+        if row < 0:
+            return
+        self.hyperparameter_pages.setCurrentIndex(row)
+        self.hyperparameter_box.setTitle(f"Hyperparameters: {self.optimizer_list.item(row).text()}")
+
+    # -- settings ----------------------------------------------------------------------------
+    def checked_optimizers(self) -> tuple[str, ...]:
+        """The ticked optimizers, in registry order."""
+        items = (self.optimizer_list.item(row) for row in range(self.optimizer_list.count()))
+        return tuple(item.text() for item in items if item.checkState() == Qt.CheckState.Checked)
+
+    def set_checked_optimizers(self, names) -> None:
+        """Tick exactly ``names``."""
+        for row in range(self.optimizer_list.count()):
+            item = self.optimizer_list.item(row)
+            item.setCheckState(Qt.CheckState.Checked if item.text() in names
+                               else Qt.CheckState.Unchecked)
+
+    def hidden_sizes(self) -> tuple[int, ...]:
+        """The hidden layer sizes typed in; ValueError if the text is not a list of numbers."""
+        parts = [part.strip() for part in self.hidden_edit.text().split(",") if part.strip()]
+        if not parts or not all(part.isdigit() for part in parts):
+            raise ValueError(f"hidden sizes must be whole numbers separated by commas, "
+                             f"got {self.hidden_edit.text()!r}")
+        return tuple(int(part) for part in parts)
+
+    def settings(self) -> Settings:
+        """The Settings these controls describe (not validated; ValueError for unparsable text)."""
+        tables = {"paths": {}, "mnist": {}}
+        for (task, name, hp_name), spin in self.hp_spins.items():
+            tables[task].setdefault(name, {})[hp_name] = spin.value()
+        return Settings(
+            task=self.task_combo.currentData(),
+            optimizers=self.checked_optimizers(),
+            path_hyperparameters=tables["paths"],
+            mnist_hyperparameters=tables["mnist"],
+            paths=PathSettings(function=self.function_combo.currentData(),
+                               start=(self.start_x_spin.value(), self.start_y_spin.value()),
+                               steps=self.steps_spin.value()),
+            mnist=MnistSettings(iterations=self.iterations_spin.value(),
+                                batch_size=self.batch_size_spin.value(),
+                                hidden_sizes=self.hidden_sizes(),
+                                activation=self.activation_combo.currentData(),
+                                weight_init=self.weight_init_combo.currentText().strip(),
+                                weight_decay=self.weight_decay_spin.value(),
+                                seed=self.seed_spin.value(),
+                                eval_interval=self.eval_interval_spin.value(),
+                                same_initial_weights=self.same_init_check.isChecked(),
+                                data_dir=self._data_dir))
+
+    def set_settings(self, settings: Settings) -> None:
+        """Show ``settings`` in every control (emits settingsChanged once)."""
+        self._updating = True
+        try:
+            _select(self.task_combo, settings.task if settings.task in TASKS else "both")
+            self.set_checked_optimizers(settings.optimizers)
+            for (task, name, hp_name), spin in self.hp_spins.items():
+                spin.setValue(settings.hyperparameters(task, name)[hp_name])
+            p = settings.paths
+            _select(self.function_combo, p.function)
+            self.set_start(*p.start)
+            self.steps_spin.setValue(p.steps)
+            m = settings.mnist
+            self.iterations_spin.setValue(m.iterations)
+            self.batch_size_spin.setValue(m.batch_size)
+            self.hidden_edit.setText(",".join(str(size) for size in m.hidden_sizes))
+            _select(self.activation_combo, m.activation)
+            self.weight_init_combo.setCurrentText(str(m.weight_init))
+            self.weight_decay_spin.setValue(m.weight_decay)
+            self.seed_spin.setValue(m.seed)
+            self.eval_interval_spin.setValue(m.eval_interval)
+            self.same_init_check.setChecked(m.same_initial_weights)
+            self._data_dir = m.data_dir
+        finally:
+            self._updating = False
+        self.settingsChanged.emit()
+
+    def set_start(self, x: float, y: float) -> None:
+        """Set the 2D start point (the spin boxes round to their 3 decimals)."""
+        self.start_x_spin.setValue(x)
+        self.start_y_spin.setValue(y)
+
+    def reset_to_defaults(self) -> None:
+        """Every control back to the book's settings (the dataset directory is kept)."""
+        defaults = Settings()
+        self.set_settings(replace(defaults, optimizers=BOOK_OPTIMIZERS,
+                                  mnist=replace(defaults.mnist, data_dir=self._data_dir)))
+        self.animation_spin.setValue(DEFAULT_ANIMATION_SPEED)
+
+    @property
+    def animation_speed(self) -> int:
+        """Path steps revealed per second."""
+        return self.animation_spin.value()
+
+    def set_running(self, running: bool) -> None:
+        """Lock the controls that define a run while one is going; Stop only works during one."""
+        for widget in (self.task_combo, self.optimizer_list, self.hyperparameter_pages,
+                       self.book_defaults_button, self.function_combo, self.start_x_spin,
+                       self.start_y_spin, self.steps_spin, self.mnist_box):
+            widget.setEnabled(not running)
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)

@@ -1,0 +1,568 @@
+"""The main window: controls on the left, the 2D paths, loss and accuracy panels on the right.
+
+The window owns one :class:`gui.worker.RunThread`. Start validates the controls' Settings and
+hands them to the worker; the worker's updates are applied to the window's MnistHistory as they
+arrive, and a ~30 Hz timer redraws the panels (setData on existing items), advances the path
+animation and the status bar. Updates from a run the window has left behind (after Reset) are
+ignored by their run id. Errors (invalid settings, dataset problems, failed exports) are shown
+in a message box and never lose the settings or the curves already computed.
+
+The session (Settings as JSON, animation speed, loss-plot options, window geometry) is saved in
+a QSettings store on Start and on close, and restored by :func:`load_session`.
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
+                               QSpinBox, QSplitter, QWidget)
+
+from nncore.experiment import MnistHistory, MnistUpdate
+from nncore.paths import PathResult
+from nncore.settings import PRESETS, Settings
+
+from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
+from .loss_panel import DEFAULT_SMOOTHING, SMOOTHING_MODES, AccuracyPanel, LossPanel
+from .path_panel import PathPanel
+from .worker import RunThread
+
+WINDOW_TITLE = "Optimizer Lab"
+DEFAULT_SIZE = (1340, 720)
+"""Fits a 1366 x 768 screen with room for the window frame and a task bar."""
+MINIMUM_SIZE = (1000, 600)
+FRAME_MS = 33
+"""Redraw period of the panels (about 30 frames per second)."""
+PLOT_EXPORT_WIDTH = 1600
+
+SESSION_SETTINGS = "session/settings"
+SESSION_ANIMATION = "session/animationSpeed"
+SESSION_SMOOTHING = "session/lossSmoothing"
+SESSION_EMA = "session/emaStrength"
+SESSION_LOG_Y = "session/lossLogY"
+SESSION_GEOMETRY = "window/geometry"
+
+
+def load_session(store: QSettings) -> Settings:
+    """The Settings saved in ``store`` by the last session, or the defaults if there are none
+    or they no longer parse (e.g. written by an older version)."""
+    text = store.value(SESSION_SETTINGS)
+    if not text:
+        return Settings()
+    try:
+        return Settings.from_dict(json.loads(str(text)))
+    except (ValueError, TypeError):
+        return Settings()
+
+
+def _format_duration(seconds: float) -> str:
+    """``seconds`` as m:ss (or h:mm:ss)."""
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class ExportPlotDialog(QDialog):
+    """Asks which plot to export, as PNG (at what width) or SVG."""
+
+    def __init__(self, panels: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export plot")
+        self.panel_combo = QComboBox()
+        self.panel_combo.setObjectName("exportPanelCombo")
+        self.panel_combo.setToolTip("The plot to export")
+        for key, label in panels.items():
+            self.panel_combo.addItem(label, key)
+        self.format_combo = QComboBox()
+        self.format_combo.setObjectName("exportFormatCombo")
+        self.format_combo.setToolTip("PNG (pixels) or SVG (vector, for editing and print)")
+        self.format_combo.addItems(["PNG", "SVG"])
+        self.width_spin = QSpinBox()
+        self.width_spin.setObjectName("exportWidthSpin")
+        self.width_spin.setToolTip("Width of the PNG in pixels")
+        self.width_spin.setRange(200, 10_000)
+        self.width_spin.setSingleStep(100)
+        self.width_spin.setValue(PLOT_EXPORT_WIDTH)
+        self.format_combo.currentTextChanged.connect(
+            lambda fmt: self.width_spin.setEnabled(fmt == "PNG"))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("Plot", self.panel_combo)
+        form.addRow("Format", self.format_combo)
+        form.addRow("Width (px)", self.width_spin)
+        form.addRow(buttons)
+
+    def choice(self) -> tuple[str, str, int]:
+        """(panel key, 'png' or 'svg', width in px)."""
+        return (self.panel_combo.currentData(), self.format_combo.currentText().lower(),
+                self.width_spin.value())
+
+
+class MainWindow(QMainWindow):
+    """Optimizer Lab's window. ``store`` is where the session is saved (QSettings())."""
+
+    runFinished = Signal(bool)
+    """Emitted when a run ends: True if it ran to the end, False if stopped or failed."""
+    errorReported = Signal(str, str)
+    """(title, message) of every error shown to the user."""
+
+    def __init__(self, settings: Settings | None = None, store: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(WINDOW_TITLE)
+        self.store = store if store is not None else QSettings()
+        self.show_dialogs = True
+        """False: errors are only emitted by errorReported (used by --autorun)."""
+        self.remember_session = True
+        """False: closing does not overwrite the saved session (scripted --autorun runs)."""
+        self.controls = ControlPanel()
+        self.path_panel = PathPanel()
+        self.loss_panel = LossPanel()
+        self.accuracy_panel = AccuracyPanel()
+        self._build_layout()
+        self._build_status_bar()
+        self._build_menus()
+
+        self.runner = RunThread(self)
+        self.runner.pathsReady.connect(self._paths_ready)
+        self.runner.mnistUpdated.connect(self._mnist_updated)
+        self.runner.failed.connect(self._run_failed)
+        self.runner.finished.connect(self._run_finished)
+        self.run_id: int | None = None
+        self.running = False
+        self.run_settings: Settings | None = None
+        self.paths: dict[str, PathResult] | None = None
+        self.history: MnistHistory | None = None
+        self._history_dirty = False
+        self._animation_started = 0.0
+
+        self.frame_timer = QTimer(self)
+        self.frame_timer.setObjectName("frameTimer")
+        self.frame_timer.setInterval(FRAME_MS)
+        self.frame_timer.timeout.connect(self._frame)
+        self.frames_drawn = 0
+
+        self.controls.settingsChanged.connect(self._settings_edited)
+        self.controls.start_button.clicked.connect(self.start)
+        self.controls.stop_button.clicked.connect(self.stop)
+        self.controls.reset_button.clicked.connect(self.reset)
+        self.path_panel.startPicked.connect(self._start_picked)
+        self.controls.set_running(False)
+        self._restore_view_options()
+        self.controls.set_settings(settings if settings is not None else load_session(self.store))
+        self.resize(*DEFAULT_SIZE)
+        self.setMinimumSize(*MINIMUM_SIZE)
+        geometry = self.store.value(SESSION_GEOMETRY)
+        if settings is None and isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+
+    # -- construction ------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        scroll = QScrollArea()
+        scroll.setObjectName("controlScrollArea")
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(self.controls.sizeHint().width() + 20)
+        curves = QSplitter(Qt.Orientation.Vertical)
+        curves.setObjectName("curveSplitter")
+        curves.addWidget(self.loss_panel)
+        curves.addWidget(self.accuracy_panel)
+        curves.setSizes([400, 280])
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.setObjectName("plotSplitter")
+        plots.addWidget(self.path_panel)
+        plots.addWidget(curves)
+        plots.setSizes([500, 500])
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.setObjectName("mainSplitter")
+        main.addWidget(scroll)
+        main.addWidget(plots)
+        main.setStretchFactor(0, 0)
+        main.setStretchFactor(1, 1)
+        main.setCollapsible(1, False)
+        self.setCentralWidget(main)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("progressBar")
+        self.progress_bar.setToolTip("Progress of the MNIST training")
+        self.progress_bar.setMaximumWidth(200)
+        self.progress_bar.setTextVisible(True)
+        self.iteration_label = QLabel()
+        self.iteration_label.setObjectName("iterationLabel")
+        self.iteration_label.setToolTip("Iterations done / total")
+        self.speed_label = QLabel()
+        self.speed_label.setObjectName("speedLabel")
+        self.speed_label.setToolTip("Training iterations per second (all optimizers together)")
+        self.time_label = QLabel()
+        self.time_label.setObjectName("timeLabel")
+        self.time_label.setToolTip("Elapsed and estimated remaining training time")
+        self.diverged_label = QLabel()
+        self.diverged_label.setObjectName("divergedLabel")
+        self.diverged_label.setToolTip("Optimizers that diverged in this run")
+        self.diverged_label.setStyleSheet("color: #b00020;")
+        self.state_label = QLabel("Ready")
+        self.state_label.setObjectName("stateLabel")
+        self.state_label.setToolTip("What the window is doing")
+        bar.addWidget(self.state_label)
+        bar.addWidget(self.diverged_label, 1)
+        for widget in (self.iteration_label, self.speed_label, self.time_label, self.progress_bar):
+            bar.addPermanentWidget(widget)
+
+    def _action(self, menu, text: str, slot, shortcuts=(), tip: str = "", name: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "Export &screenshot\u2026", self.export_screenshot_dialog,
+                     [QKeySequence.StandardKey.Save], "Save a PNG of the whole window",
+                     "exportScreenshotAction")
+        self._action(file_menu, "Export &plot\u2026", self.export_plot_dialog, ["Ctrl+E"],
+                     "Save one plot as PNG or SVG", "exportPlotAction")
+        self._action(file_menu, "Export &data\u2026", self.export_data_dialog, ["Ctrl+Shift+E"],
+                     "Save the run as run.json and CSV files in a folder", "exportDataAction")
+        file_menu.addSeparator()
+        self._action(file_menu, "Save settings\u2026", self.save_settings_dialog,
+                     [QKeySequence.StandardKey.SaveAs], "Save the settings to a JSON file",
+                     "saveSettingsAction")
+        self._action(file_menu, "&Load settings\u2026", self.load_settings_dialog,
+                     [QKeySequence.StandardKey.Open], "Load settings from a JSON file",
+                     "loadSettingsAction")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, [QKeySequence.StandardKey.Quit],
+                     "Close Optimizer Lab", "quitAction")
+        run_menu = bar.addMenu("&Run")
+        self.start_action = self._action(run_menu, "&Start", self.start,
+                                         ["Ctrl+Return", "Ctrl+Enter"], "Start the run",
+                                         "startAction")
+        self.stop_action = self._action(run_menu, "S&top", self.stop, ["Esc"],
+                                        "Stop the run, keeping what was computed", "stopAction")
+        self._action(run_menu, "&Reset", self.reset, ["Ctrl+R"],
+                     "Stop any run and clear the plots", "resetAction")
+        presets_menu = bar.addMenu("&Presets")
+        self.preset_actions = []
+        for label, preset in PRESETS.items():
+            self.preset_actions.append(self._action(
+                presets_menu, label, lambda _=False, p=preset: self.apply_preset(p),
+                tip=(preset.__doc__ or label).strip().splitlines()[0],
+                name=f"preset:{label}"))
+        presets_menu.addSeparator()
+        self.preset_actions.append(self._action(
+            presets_menu, "Reset to book defaults", self.controls.reset_to_defaults,
+            tip="Set every control to the book's settings", name="bookDefaultsAction"))
+
+    # -- session -----------------------------------------------------------------------------
+    def _restore_view_options(self) -> None:
+        speed = self.store.value(SESSION_ANIMATION, DEFAULT_ANIMATION_SPEED, type=int)
+        self.controls.animation_spin.setValue(speed)
+        smoothing = str(self.store.value(SESSION_SMOOTHING, DEFAULT_SMOOTHING))
+        strength = self.store.value(SESSION_EMA, self.loss_panel.ema_strength, type=float)
+        self.loss_panel.set_smoothing(smoothing if smoothing in SMOOTHING_MODES else DEFAULT_SMOOTHING,
+                                      min(max(strength, 0.0), 0.999))
+        self.loss_panel.set_log_y(self.store.value(SESSION_LOG_Y, False, type=bool))
+
+    def save_session(self) -> None:
+        """Write the controls' settings and the view options to the QSettings store."""
+        try:
+            settings = self.controls.settings()
+        except ValueError:
+            settings = None  # unparsable text in a control: keep the last good session
+        if settings is not None:
+            self.store.setValue(SESSION_SETTINGS, json.dumps(settings.to_dict()))
+        self.store.setValue(SESSION_ANIMATION, self.controls.animation_speed)
+        self.store.setValue(SESSION_SMOOTHING, self.loss_panel.smoothing)
+        self.store.setValue(SESSION_EMA, self.loss_panel.ema_strength)
+        self.store.setValue(SESSION_LOG_Y, self.loss_panel.log_y)
+        self.store.setValue(SESSION_GEOMETRY, self.saveGeometry())
+        self.store.sync()
+
+    # -- errors ------------------------------------------------------------------------------
+    def report_error(self, title: str, message: str) -> None:
+        """Tell the user: a message box (unless show_dialogs is off) and errorReported."""
+        self.errorReported.emit(title, message)
+        if self.show_dialogs:
+            QMessageBox.warning(self, title, message)
+
+    # -- run control -------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Start a run with the controls' settings; False (and a message) if they are invalid."""
+        if self.running:
+            return False
+        try:
+            settings = self.controls.settings().validate()
+        except ValueError as error:
+            self.report_error("Cannot start", f"Invalid settings: {error}")
+            return False
+        self.run_settings = settings
+        if settings.task == "mnist":
+            self.paths = None
+            self.path_panel.clear_paths()
+        if settings.task == "paths":
+            self.history = None
+            self._show_history()
+        self.run_id = self.runner.start_run(settings)
+        self.running = True
+        self.controls.set_running(True)
+        self.state_label.setText("Running\u2026")
+        self.diverged_label.clear()
+        self.frame_timer.start()
+        self.save_session()
+        return True
+
+    def stop(self) -> None:
+        """Ask the run to stop; it ends with what it computed so far."""
+        if self.running:
+            self.runner.stop()
+            self.state_label.setText("Stopping\u2026")
+
+    def reset(self) -> None:
+        """Stop any run and forget it: clear the paths, curves and status."""
+        self.runner.stop()
+        self.run_id = None
+        self.running = False
+        self.paths = None
+        self.history = None
+        self.path_panel.clear_paths()
+        self._show_history()
+        self.controls.set_running(False)
+        self.frame_timer.stop()
+        for label in (self.iteration_label, self.speed_label, self.time_label, self.diverged_label):
+            label.clear()
+        self.progress_bar.reset()
+        self.state_label.setText("Ready")
+
+    def apply_preset(self, preset) -> None:
+        """Set the controls to ``preset(current settings)`` (a function of nncore.settings.PRESETS)."""
+        try:
+            self.controls.set_settings(preset(self.controls.settings()))
+        except ValueError as error:
+            self.report_error("Cannot apply preset", str(error))
+
+    # -- worker signals ----------------------------------------------------------------------
+    def _paths_ready(self, run_id: int, paths: dict[str, PathResult]) -> None:
+        if run_id != self.run_id:
+            return
+        self.paths = paths
+        self.path_panel.set_paths(paths, steps_shown=0)
+        self._animation_started = time.perf_counter()
+
+    def _mnist_updated(self, run_id: int, update: MnistUpdate) -> None:
+        if run_id != self.run_id:
+            return
+        if update.start == 0:  # the first update of this run: its curves replace the last run's
+            self.history = MnistHistory(tuple(update.losses), update.total)
+        self.history.apply(update)
+        self._history_dirty = True
+
+    def _run_failed(self, run_id: int, message: str) -> None:
+        if run_id != self.run_id:
+            return
+        self.report_error("Run failed", message)
+
+    def _run_finished(self, run_id: int, completed: bool) -> None:
+        if run_id != self.run_id:
+            return
+        self.running = False
+        self.controls.set_running(False)
+        self._frame()
+        self.state_label.setText("Finished" if completed else "Stopped")
+        self.runFinished.emit(completed)
+
+    # -- drawing -----------------------------------------------------------------------------
+    def _show_history(self) -> None:
+        self.loss_panel.set_history(self.history)
+        self.accuracy_panel.set_history(self.history)
+        self._history_dirty = False
+
+    def _frame(self) -> None:
+        """One redraw: curves if new data arrived, the path animation, the status bar."""
+        if self._history_dirty:
+            self._show_history()
+        animating = self._advance_animation()
+        self._update_status()
+        self.frames_drawn += 1
+        if not self.running and not animating:
+            self.frame_timer.stop()
+
+    def _advance_animation(self) -> bool:
+        """Reveal the path steps due by now; True while steps remain hidden."""
+        panel = self.path_panel
+        if not self.paths or panel.steps_shown >= panel.total_steps:
+            return False
+        due = int((time.perf_counter() - self._animation_started) * self.controls.animation_speed)
+        if due > panel.steps_shown:
+            panel.show_steps(due)
+        return panel.steps_shown < panel.total_steps
+
+    def finish_animation(self) -> None:
+        """Show every path step now."""
+        if self.paths:
+            self.path_panel.show_steps(self.path_panel.total_steps)
+
+    def _update_status(self) -> None:
+        history = self.history
+        if history is None:
+            if self.paths:
+                panel = self.path_panel
+                self.iteration_label.setText(f"Step {panel.steps_shown} / {panel.total_steps}")
+            return
+        done, total = history.completed, history.total
+        self.iteration_label.setText(f"Iteration {done} / {total}")
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(done)
+        if history.elapsed > 0 and done:
+            rate = done / history.elapsed
+            self.speed_label.setText(f"{rate:,.0f} it/s")
+            remaining = (total - done) / rate if not history.finished else 0.0
+            self.time_label.setText(f"Elapsed {_format_duration(history.elapsed)}, "
+                                    f"remaining {_format_duration(remaining)}")
+        diverged = self._diverged_text()
+        self.diverged_label.setText(diverged)
+
+    def _diverged_text(self) -> str:
+        parts = []
+        if self.history is not None:
+            parts += [f"{name} (iteration {d.iteration})" for name, d in self.history.diverged.items()]
+        if self.paths:
+            parts += [f"{name} (2D step {p.diverged_at})" for name, p in self.paths.items()
+                      if p.diverged_at is not None]
+        return f"Diverged: {', '.join(parts)}" if parts else ""
+
+    # -- controls <-> 2D panel ---------------------------------------------------------------
+    def _settings_edited(self) -> None:
+        self.path_panel.set_function(self.controls.function_combo.currentData())
+        self.path_panel.set_start(self.controls.start_x_spin.value(),
+                                  self.controls.start_y_spin.value())
+
+    def _start_picked(self, x: float, y: float) -> None:
+        if not self.running:
+            self.controls.set_start(x, y)
+
+    # -- export and settings files -----------------------------------------------------------
+    def _panels(self) -> dict[str, tuple[str, object]]:
+        return {"paths": ("2D paths", self.path_panel), "loss": ("Training loss", self.loss_panel),
+                "accuracy": ("Test accuracy", self.accuracy_panel)}
+
+    def _export(self, title: str, write) -> object | None:
+        """Run ``write()``; an ExportError (or OSError) becomes a message box. Returns its result."""
+        from nncore.results import ExportError
+        try:
+            return write()
+        except (ExportError, OSError) as error:
+            self.report_error(title, str(error))
+            return None
+
+    def export_screenshot(self, path: str | Path) -> Path | None:
+        """Save a PNG of the whole window at ``path``; None (and a message) on failure."""
+        from .export import save_widget_png
+        return self._export("Export screenshot failed", lambda: save_widget_png(self, path))
+
+    def export_plot(self, panel: str, path: str | Path, fmt: str = "png",
+                    width: int = PLOT_EXPORT_WIDTH) -> Path | None:
+        """Save plot ``panel`` ('paths', 'loss', 'accuracy') as 'png' (``width`` px) or 'svg'."""
+        from .export import save_plot_png, save_plot_svg
+        item = self._panels()[panel][1].plot_item
+        if fmt == "svg":
+            return self._export("Export plot failed", lambda: save_plot_svg(item, path))
+        return self._export("Export plot failed", lambda: save_plot_png(item, path, width))
+
+    def export_data(self, directory: str | Path) -> list[Path] | None:
+        """Write the last run's run.json and CSV files into ``directory``."""
+        from nncore.results import write_run
+        if self.run_settings is None or (self.paths is None and self.history is None):
+            self.report_error("Nothing to export", "There is no run to export yet: press Start first.")
+            return None
+        return self._export("Export data failed", lambda: write_run(
+            directory, self.run_settings, self.paths, self.history))
+
+    def save_settings_file(self, path: str | Path) -> Path | None:
+        """Save the controls' settings as JSON at ``path``."""
+        from nncore.results import write_text
+        try:
+            text = json.dumps(self.controls.settings().validate().to_dict(), indent=2)
+        except ValueError as error:
+            self.report_error("Cannot save settings", f"Invalid settings: {error}")
+            return None
+        return self._export("Save settings failed", lambda: write_text(path, text + "\n"))
+
+    def load_settings_file(self, path: str | Path) -> bool:
+        """Load settings from the JSON file at ``path`` into the controls; False on a bad file."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            settings = Settings.from_dict(data)
+        except OSError as error:
+            self.report_error("Cannot load settings", f"{path}: {error.strerror or error}")
+            return False
+        except (ValueError, TypeError) as error:  # json.JSONDecodeError is a ValueError
+            self.report_error("Cannot load settings", f"{path}: {error}")
+            return False
+        self.controls.set_settings(settings)
+        return True
+
+    def _default_name(self, stem: str, suffix: str) -> str:
+        return f"optimizer-lab-{stem}-{datetime.now():%Y%m%d-%H%M%S}{suffix}"
+
+    def export_screenshot_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export screenshot",
+                                              self._default_name("window", ".png"), "PNG image (*.png)")
+        if path:
+            self.export_screenshot(path)
+
+    def export_plot_dialog(self) -> None:
+        dialog = ExportPlotDialog({key: label for key, (label, _) in self._panels().items()}, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        panel, fmt, width = dialog.choice()
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export plot", self._default_name(panel, f".{fmt}"),
+            "PNG image (*.png)" if fmt == "png" else "SVG image (*.svg)")
+        if path:
+            self.export_plot(panel, path, fmt, width)
+
+    def export_data_dialog(self) -> None:
+        directory = QFileDialog.getExistingDirectory(self, "Export data into folder")
+        if directory:
+            self.export_data(directory)
+
+    def save_settings_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save settings", "optimizer-lab-settings.json",
+                                              "JSON (*.json)")
+        if path:
+            self.save_settings_file(path)
+
+    def load_settings_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load settings", "", "JSON (*.json)")
+        if path:
+            self.load_settings_file(path)
+
+    # -- closing -----------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop the run and the worker thread, waiting for it to end (never terminate())."""
+        self.frame_timer.stop()
+        self.runner.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.remember_session:
+            self.save_session()
+        self.shutdown()
+        super().closeEvent(event)
