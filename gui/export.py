@@ -70,6 +70,10 @@ def save_plot_png(plot_item: pg.PlotItem, path: Path | str, width: int = 1600) -
 def save_plot_svg(plot_item: pg.PlotItem, path: Path | str) -> Path:
     """Save ``plot_item`` as an SVG file (vector curves, text as text)."""
     with _rendering(path):
+        # The SVG exporter paints item by item without a scene render, so ranges and transforms
+        # changed since the last screen paint (or a never-shown widget) would be stale; bring the
+        # scene up to date first, as a render does for the PNG exporter.
+        plot_item.scene().prepareForPaint()
         data = pg.exporters.SVGExporter(plot_item).export(toBytes=True)
 
     def write(temporary: Path) -> None:
