@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
@@ -142,14 +143,16 @@ class LossPanel(_HistoryPanel):
         self.smoothing = mode
         if strength is not None:
             self.ema_strength = float(strength)
-        self.smoothing_combo.setCurrentIndex(list(SMOOTHING_MODES).index(mode))
-        self.strength_spin.setValue(self.ema_strength)
+        with QSignalBlocker(self.smoothing_combo), QSignalBlocker(self.strength_spin):
+            self.smoothing_combo.setCurrentIndex(list(SMOOTHING_MODES).index(mode))
+            self.strength_spin.setValue(self.ema_strength)
         self._sync_strength_enabled()
         self.redraw()
 
     def set_log_y(self, on: bool) -> None:
         """Use a logarithmic (True) or linear (False) loss axis."""
-        self.log_check.setChecked(on)
+        with QSignalBlocker(self.log_check):
+            self.log_check.setChecked(on)
         self.plot_item.setLogMode(x=False, y=bool(on))
 
     @property

@@ -2,3 +2,37 @@
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import dataclasses
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_qsettings(tmp_path_factory):
+    """Point every QSettings() at a temporary folder: tests never touch the user's real settings."""
+    from PySide6.QtCore import QSettings
+
+    folder = str(tmp_path_factory.mktemp("qsettings"))
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+            QSettings.setPath(fmt, scope, folder)
+    return folder
+
+
+@pytest.fixture
+def session_store(tmp_path):
+    """A QSettings store for one window's session, in a temporary INI file."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "session.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def small_settings():
+    """Book settings with a tiny MNIST run: 30 iterations of a 16-16 network, batch 32."""
+    from nncore.settings import Settings
+
+    settings = Settings()
+    return dataclasses.replace(settings, mnist=dataclasses.replace(
+        settings.mnist, iterations=30, hidden_sizes=(16, 16), batch_size=32, eval_interval=10))

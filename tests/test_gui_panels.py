@@ -1,0 +1,185 @@
+"""The plot panels on their own (no main window), as headless export uses them."""
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor
+
+from gui import style
+from gui.controls import HyperparameterSpinBox, log_step
+from gui.loss_panel import AccuracyPanel, LossPanel
+from gui.path_panel import PathPanel, contour_levels, contour_lines
+from nncore.experiment import Divergence, MnistHistory, MnistUpdate
+from nncore.functions import FUNCTIONS
+from nncore.optimizers import OPTIMIZERS
+from nncore.paths import PathResult
+from nncore.smoothing import ema, smooth_curve
+
+
+def test_every_optimizer_has_its_own_colour():
+    assert set(style.OPTIMIZER_COLORS) == set(OPTIMIZERS)
+    assert len({QColor(c).name() for c in style.OPTIMIZER_COLORS.values()}) == len(OPTIMIZERS)
+
+
+@pytest.mark.parametrize("key", list(FUNCTIONS))
+def test_contour_lines_lie_on_their_level(key):
+    fn = FUNCTIONS[key]
+    x0, x1, y0, y1 = fn.bounds
+    levels = contour_lines(key)
+    assert len(levels) > 5
+    span = np.ptp([level for level, _ in levels])
+    for level, lines in levels:
+        assert lines, f"no line at level {level}"
+        for xs, ys in lines:
+            assert np.all((xs >= x0 - 1e-9) & (xs <= x1 + 1e-9) & (ys >= y0 - 1e-9) & (ys <= y1 + 1e-9))
+            # Linear interpolation on a 240-point grid: values close to the level.
+            assert np.median(np.abs(fn.f(xs, ys) - level)) < 0.05 * span
+
+
+def test_log_levels_are_geometric_and_linear_levels_even():
+    z = np.linspace(0, 1000, 10_000)
+    log = contour_levels(z, "log", 8) - z.min()
+    ratios = log[1:] / log[:-1]
+    assert np.allclose(ratios, ratios[0]) and ratios[0] > 1
+    linear = contour_levels(z, "linear", 8)
+    assert np.allclose(np.diff(linear), np.diff(linear)[0])
+
+
+def _path(n, diverged=None):
+    points = np.column_stack([np.linspace(-5, 0, n + 1), np.linspace(2, 0, n + 1)])
+    if diverged:
+        return PathResult(points, diverged, "the position became infinite or NaN")
+    return PathResult(points)
+
+
+def test_path_panel_reveals_steps_and_hides_absent_optimizers(qtbot):
+    panel = PathPanel()
+    qtbot.addWidget(panel)
+    panel.set_function("book")
+    panel.set_start(-5.0, 2.0)
+    assert panel.start == (-5.0, 2.0)
+    assert panel.objectName() == "pathPlot"
+    minima_x, minima_y = panel.minima_item.getData()
+    assert (minima_x[0], minima_y[0]) == (0.0, 0.0)
+
+    panel.set_paths({"SGD": _path(10), "Adam": _path(20)}, steps_shown=3)
+    assert len(panel.path_items["SGD"].getData()[0]) == 4
+    assert len(panel.path_items["Adam"].getData()[0]) == 4
+    assert not panel.path_items["Momentum"].isVisible()
+    panel.show_steps(15)
+    assert len(panel.path_items["SGD"].getData()[0]) == 11  # all it has
+    assert len(panel.path_items["Adam"].getData()[0]) == 16
+    panel.set_paths({"Adam": _path(20)})  # None: everything at once
+    xs, ys = panel.path_items["Adam"].getData()
+    assert np.allclose(xs, _path(20).points[:, 0]) and len(xs) == 21
+    assert not panel.path_items["SGD"].isVisible()
+    assert panel.legend.labels() == ["Adam"]
+
+
+def test_path_panel_legend_names_a_divergence_once_reached(qtbot):
+    panel = PathPanel()
+    qtbot.addWidget(panel)
+    panel.set_function("book")
+    panel.set_paths({"SGD": _path(5, diverged=6)}, steps_shown=2)
+    assert panel.legend.labels() == ["SGD"]
+    panel.show_steps(5)
+    assert panel.legend.labels() == ["SGD \u2014 diverged: step 6, the position became infinite or NaN"]
+
+
+def test_path_panel_view_follows_function(qtbot):
+    panel = PathPanel()
+    qtbot.addWidget(panel)
+    panel.set_function("rosenbrock")
+    (vx0, vx1), (vy0, vy1) = panel.plot_item.getViewBox().viewRange()
+    x0, x1, y0, y1 = FUNCTIONS["rosenbrock"].bounds
+    assert vx0 <= x0 < x1 <= vx1 and vy0 <= y0 < y1 <= vy1
+    assert vx1 - vx0 < 1.2 * (x1 - x0)
+    assert "Rosenbrock" in panel.plot_item.titleLabel.text
+
+
+def _history(names=("SGD", "Adam"), total=50, done=40):
+    history = MnistHistory(names, total)
+    rng = np.random.default_rng(1)
+    losses = {n: 2.3 * np.exp(-np.arange(done) / (10 + i)) + 0.1 * rng.random(done)
+              for i, n in enumerate(names)}
+    history.apply(MnistUpdate(0, done, total, losses,
+                              {n: [(0, 0.1), (20, 0.8), (40, 0.9 + i / 100)] for i, n in enumerate(names)},
+                              {}, 1.0))
+    return history
+
+
+def test_loss_panel_draws_raw_and_smoothed_curves(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    history = _history()
+    panel.set_history(history)
+    raw_x, raw_y = panel.raw_items["Adam"].getData()
+    assert np.array_equal(raw_x, np.arange(1, 41))
+    assert np.allclose(raw_y, history.losses["Adam"][:40])
+    assert np.allclose(panel.smooth_items["Adam"].getData()[1], smooth_curve(history.losses["Adam"][:40]))
+    assert not panel.raw_items["Momentum"].isVisible()
+    assert panel.legend.labels() == ["SGD", "Adam"]
+
+    panel.set_smoothing("ema", 0.5)
+    assert np.allclose(panel.smooth_items["SGD"].getData()[1], ema(history.losses["SGD"][:40], 0.5))
+    assert panel.strength_spin.isEnabled()
+    panel.smoothing_combo.setCurrentIndex(panel.smoothing_combo.findData("none"))
+    assert panel.smoothing == "none"
+    assert np.allclose(panel.smooth_items["SGD"].getData()[1], history.losses["SGD"][:40])
+    with pytest.raises(ValueError, match="unknown smoothing"):
+        panel.set_smoothing("median")
+
+
+def test_loss_panel_log_scale_is_a_true_log_axis(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.set_history(_history())
+    panel.log_check.setChecked(True)
+    assert panel.plot_item.ctrl.logYCheck.isChecked()
+    # In log mode the curve's displayed data are log10 of the losses.
+    shown = panel.raw_items["SGD"].getData()[1]
+    assert np.allclose(shown, np.log10(panel.history.losses["SGD"][:40]))
+    panel.set_log_y(False)
+    assert not panel.plot_item.ctrl.logYCheck.isChecked()
+
+
+def test_loss_and_accuracy_panels_mark_divergence_and_plot_percent(qtbot):
+    history = _history()
+    history.diverged["SGD"] = Divergence(17, "the loss became NaN")
+    loss, accuracy = LossPanel(), AccuracyPanel()
+    qtbot.addWidget(loss)
+    qtbot.addWidget(accuracy)
+    loss.set_history(history)
+    accuracy.set_history(history)
+    assert loss.legend.labels()[0] == "SGD \u2014 diverged: iteration 17, the loss became NaN"
+    x, y = accuracy.items["Adam"].getData()
+    assert np.array_equal(x, [0, 20, 40]) and np.allclose(y, [10, 80, 91])
+    accuracy.set_history(None)
+    assert not accuracy.items["Adam"].isVisible()
+
+
+def test_log_step_walks_the_1_2_5_ladder():
+    assert log_step(0.01, 1) == pytest.approx(0.02)
+    assert log_step(0.02, 2) == pytest.approx(0.1)
+    assert log_step(0.3, 1) == pytest.approx(0.5)
+    assert log_step(0.3, -1) == pytest.approx(0.2)
+    assert log_step(1.0, -3) == pytest.approx(0.1)
+
+
+def test_hyperparameter_spin_box_follows_the_declaration(qtbot):
+    lr = OPTIMIZERS["Adam"].hyperparameters[0]
+    spin = HyperparameterSpinBox(lr)
+    qtbot.addWidget(spin)
+    assert spin.value() == pytest.approx(0.001) and spin.text() == "0.001"
+    assert 0 < spin.minimum() < 1e-5 and spin.maximum() == 100
+    spin.stepBy(1)
+    assert spin.value() == pytest.approx(0.002)
+    spin.setValue(-3)  # cannot go below the valid range
+    assert lr.contains(spin.value())
+    beta1 = OPTIMIZERS["Adam"].hyperparameters[1]
+    box = HyperparameterSpinBox(beta1)
+    qtbot.addWidget(box)
+    box.setValue(1.0)
+    assert beta1.contains(box.value()) and box.value() < 1
+    box.stepBy(-1)
+    assert math.isclose(box.value(), 0.9999 - 0.01, rel_tol=1e-9)

@@ -1,0 +1,301 @@
+"""The main window: building, runs on the worker thread, Stop/Reset/close, start point, session."""
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit,
+                               QListWidget, QMessageBox)
+
+from gui.main_window import SESSION_SETTINGS, MainWindow, load_session
+from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS
+from nncore.settings import PRESETS, Settings
+
+RUN_TIMEOUT = 60_000  # ms; a small run takes well under a second
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Every QMessageBox.warning the window shows, as (title, text), without blocking."""
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append((title, text)))
+    return shown
+
+
+def make_window(qtbot, settings, store):
+    window = MainWindow(settings, store)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, small_settings, session_store, dialogs):
+    window = make_window(qtbot, small_settings, session_store)
+    yield window
+    window.close()
+    assert not window.runner.is_alive()
+
+
+def long_settings(settings):
+    """A run that cannot finish during a test: 10**6 iterations of a tiny network."""
+    return dataclasses.replace(settings, task="mnist", mnist=dataclasses.replace(
+        settings.mnist, iterations=1_000_000, hidden_sizes=(8,), batch_size=8, eval_interval=0))
+
+
+def curve(item):
+    """The full data of a curve item (getData() would give the downsampled, clipped view)."""
+    return item.xData if item.xData is not None else np.empty(0), \
+        item.yData if item.yData is not None else np.empty(0)
+
+
+def run_to_end(qtbot, window):
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT) as finished:
+        assert window.start()
+    window.finish_animation()
+    return finished.args[0]
+
+
+def test_window_builds_with_named_and_explained_controls(window):
+    assert window.windowTitle() == "Optimizer Lab"
+    assert window.width() <= 1366 and window.height() <= 768
+    assert window.minimumWidth() <= 1100 and window.minimumHeight() <= 650
+    for name in ("startButton", "stopButton", "resetButton", "optimizerList", "pathPlot",
+                 "lossPlot", "accuracyPlot"):
+        assert window.findChild(object, name) is not None, name
+    kinds = (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QListWidget)
+    controls = [w for kind in kinds for w in window.findChildren(kind)
+                if not isinstance(w.parent(), (QAbstractSpinBox, QComboBox))
+                and w.window() is window and not w.objectName().startswith("qt_")]
+    assert len(controls) > 30
+    for widget in controls:
+        assert widget.objectName(), f"{type(widget).__name__} without objectName"
+        assert widget.toolTip(), f"{widget.objectName()} without tooltip"
+
+
+def test_defaults_are_the_books(qtbot, session_store, dialogs):
+    window = make_window(qtbot, Settings(), session_store)
+    controls = window.controls
+    assert controls.checked_optimizers() == BOOK_OPTIMIZERS
+    assert controls.hp_spins[("paths", "SGD", "lr")].value() == pytest.approx(0.95)
+    assert controls.hp_spins[("paths", "AdaGrad", "lr")].value() == pytest.approx(1.5)
+    assert controls.hp_spins[("mnist", "SGD", "lr")].value() == pytest.approx(0.01)
+    assert controls.hp_spins[("mnist", "Adam", "lr")].value() == pytest.approx(0.001)
+    assert controls.settings() == Settings()
+    window.close()
+
+
+def test_controls_round_trip_every_setting(window, small_settings):
+    changed = dataclasses.replace(
+        small_settings, task="paths", optimizers=("Nesterov", "AdamW"),
+        paths=dataclasses.replace(small_settings.paths, function="himmelblau", start=(1.5, -2.25), steps=77),
+        mnist=dataclasses.replace(small_settings.mnist, activation="sigmoid", weight_init="0.05",
+                                  weight_decay=0.001, seed=42, same_initial_weights=False,
+                                  data_dir="/somewhere"))
+    changed.mnist_hyperparameters["AdamW"]["beta2"] = 0.95
+    changed.path_hyperparameters["Nesterov"]["lr"] = 0.05
+    window.controls.set_settings(changed)
+    assert window.controls.settings() == changed
+    assert window.path_panel.function_key == "himmelblau"
+    assert window.path_panel.start == (1.5, -2.25)
+
+
+def test_short_run_streams_into_curves_and_paths_and_finishes(qtbot, window):
+    updates = []
+    window.runner.mnistUpdated.connect(lambda run_id, update: updates.append(update))
+    window.controls.reset_button.click()
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT) as finished:
+        qtbot.mouseClick(window.controls.start_button, Qt.MouseButton.LeftButton)
+        assert not window.controls.start_button.isEnabled()
+        assert window.controls.stop_button.isEnabled()
+        assert not window.controls.optimizer_list.isEnabled()
+    assert finished.args == [True]
+    assert len(updates) >= 3  # evaluations at 10 and 20 and the end each send an update
+    assert window.controls.start_button.isEnabled() and not window.controls.stop_button.isEnabled()
+    assert window.controls.optimizer_list.isEnabled()
+    qtbot.waitUntil(lambda: window.path_panel.steps_shown == 29, timeout=RUN_TIMEOUT)
+    for name in BOOK_OPTIMIZERS:
+        x, loss = curve(window.loss_panel.raw_items[name])
+        assert len(x) == 30 and np.all(np.isfinite(loss))
+        assert np.allclose(loss, window.history.losses[name])
+        iterations, _ = curve(window.accuracy_panel.items[name])
+        assert list(iterations) == [0, 10, 20, 30]
+        px, py = curve(window.path_panel.path_items[name])
+        assert len(px) == 30 and (px[0], py[0]) == (-7.0, 2.0)
+    assert window.iteration_label.text() == "Iteration 30 / 30"
+    assert window.progress_bar.value() == 30
+    assert window.state_label.text() == "Finished"
+
+
+def test_checked_optimizers_decide_what_runs(qtbot, window):
+    window.controls.set_checked_optimizers(("RMSprop", "Adam"))
+    run_to_end(qtbot, window)
+    assert window.history.names == ("RMSprop", "Adam")
+    assert set(window.path_panel.paths) == {"RMSprop", "Adam"}
+    assert window.loss_panel.raw_items["RMSprop"].isVisible()
+    assert not window.loss_panel.raw_items["SGD"].isVisible()
+    assert not window.path_panel.path_items["SGD"].isVisible()
+    assert window.loss_panel.legend.labels() == ["RMSprop", "Adam"]
+
+
+def test_no_optimizer_checked_gives_a_message(window, dialogs):
+    window.controls.set_checked_optimizers(())
+    assert not window.start()
+    assert not window.running
+    assert len(dialogs) == 1 and "no optimizer" in dialogs[0][1]
+
+
+def test_unparsable_hidden_sizes_give_a_message(qtbot, window, dialogs):
+    window.controls.hidden_edit.setText("100,,x")
+    assert not window.start()
+    assert "hidden sizes" in dialogs[0][1]
+
+
+def test_missing_dataset_gives_a_message_and_keeps_settings_and_curves(qtbot, window, dialogs, tmp_path):
+    run_to_end(qtbot, window)
+    before = window.history
+    settings = window.controls.settings()
+    broken = dataclasses.replace(settings, mnist=dataclasses.replace(settings.mnist, data_dir=str(tmp_path)))
+    window.controls.set_settings(broken)
+    assert run_to_end(qtbot, window) is False
+    assert len(dialogs) == 1 and "file not found" in dialogs[0][1]
+    assert window.controls.settings() == broken
+    assert window.history is before
+    assert len(curve(window.loss_panel.raw_items["SGD"])[0]) == 30
+    assert window.controls.start_button.isEnabled()
+
+
+def test_stop_mid_run_keeps_what_was_computed(qtbot, window, small_settings):
+    window.controls.set_settings(long_settings(small_settings))
+    window.start()
+    qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
+                    timeout=RUN_TIMEOUT)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT) as finished:
+        qtbot.mouseClick(window.controls.stop_button, Qt.MouseButton.LeftButton)
+    assert finished.args == [False]
+    done = window.history.completed
+    assert 0 < done < 1_000_000
+    x, loss = curve(window.loss_panel.raw_items["SGD"])
+    assert len(x) == done and np.all(np.isfinite(loss))
+    assert window.state_label.text() == "Stopped"
+    assert window.controls.start_button.isEnabled() and window.controls.optimizer_list.isEnabled()
+
+
+def test_closing_mid_run_stops_the_thread(qtbot, small_settings, session_store, dialogs, qtlog):
+    window = make_window(qtbot, long_settings(small_settings), session_store)
+    window.start()
+    qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
+                    timeout=RUN_TIMEOUT)
+    assert window.runner.is_alive()
+    window.close()
+    assert not window.runner.is_alive()
+    assert not [r for r in qtlog.records if "Destroyed while thread" in r.message]
+
+
+def test_reset_during_a_run_clears_and_ignores_its_late_updates(qtbot, window, small_settings):
+    window.controls.set_settings(long_settings(small_settings))
+    window.start()
+    qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
+                    timeout=RUN_TIMEOUT)
+    with qtbot.waitSignal(window.runner.finished, timeout=RUN_TIMEOUT):
+        window.reset()
+    qtbot.wait(100)  # let any queued update of the old run arrive: it must be ignored
+    assert window.history is None and not window.running
+    assert len(curve(window.loss_panel.raw_items["SGD"])[0]) == 0
+    assert not window.loss_panel.raw_items["SGD"].isVisible()
+
+
+def test_start_stop_reset_in_any_order(qtbot, window, small_settings):
+    buttons = window.controls
+    for press in ("start", "start", "stop", "reset", "start", "reset", "reset", "stop", "start"):
+        getattr(window, press)()
+    assert window.running
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT) as finished:
+        pass
+    assert finished.args == [True]
+    assert window.history.completed == 30
+    assert len(curve(window.loss_panel.raw_items["Adam"])[0]) == 30
+    assert buttons.start_button.isEnabled()
+    assert window.runner.is_alive()  # one worker thread, reused by every run
+    assert run_to_end(qtbot, window) is True
+
+
+def test_keyboard_starts_and_stops(qtbot, window, small_settings):
+    window.controls.set_settings(long_settings(small_settings))
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.running
+    qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
+                    timeout=RUN_TIMEOUT)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.running
+
+
+def test_clicking_the_contour_sets_the_start_point(qtbot, window):
+    plot = window.path_panel.plot_widget
+    view = window.path_panel.plot_item.getViewBox()
+    target = QPointF(3.0, -4.0)
+    pixel = plot.mapFromScene(view.mapViewToScene(target))
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=pixel)
+    x, y = window.controls.start_x_spin.value(), window.controls.start_y_spin.value()
+    per_pixel = 20.0 / min(view.width(), view.height())  # the book's view is 20 units wide
+    assert abs(x - 3.0) <= 2 * per_pixel and abs(y + 4.0) <= 2 * per_pixel
+    assert window.path_panel.start == pytest.approx((x, y))
+    assert window.controls.settings().paths.start == (x, y)
+
+
+def test_choosing_a_function_moves_the_start_to_its_recommended_point(window):
+    combo = window.controls.function_combo
+    combo.setCurrentIndex(combo.findData("rosenbrock"))
+    assert window.controls.settings().paths.start == (-1.5, 2.5)
+    assert window.path_panel.function_key == "rosenbrock"
+
+
+def test_session_round_trips_through_qsettings(qtbot, small_settings, session_store, dialogs):
+    changed = dataclasses.replace(small_settings, optimizers=("SGD", "RMSprop"), task="mnist")
+    changed.path_hyperparameters["RMSprop"]["decay_rate"] = 0.9
+    first = make_window(qtbot, changed, session_store)
+    first.controls.animation_spin.setValue(42)
+    first.loss_panel.set_log_y(True)
+    first.loss_panel.set_smoothing("ema", 0.75)
+    first.close()
+    assert json.loads(session_store.value(SESSION_SETTINGS))["optimizers"] == ["SGD", "RMSprop"]
+
+    second = make_window(qtbot, None, session_store)
+    assert second.controls.settings() == changed
+    assert second.controls.animation_speed == 42
+    assert second.loss_panel.log_y and second.loss_panel.smoothing == "ema"
+    assert second.loss_panel.ema_strength == pytest.approx(0.75)
+    second.close()
+
+
+def test_unreadable_session_falls_back_to_defaults(session_store):
+    session_store.setValue(SESSION_SETTINGS, "{not json")
+    assert load_session(session_store) == Settings()
+    session_store.setValue(SESSION_SETTINGS, json.dumps({"optimizers": ["Nope"]}))
+    assert load_session(session_store) == Settings()
+
+
+@pytest.mark.parametrize("label", list(PRESETS))
+def test_presets_set_the_controls(window, label):
+    controls = window.controls
+    controls.set_checked_optimizers(("AdamW",))
+    controls.hp_spins[("paths", "SGD", "lr")].setValue(0.5)
+    controls.hp_spins[("mnist", "SGD", "lr")].setValue(0.5)
+    controls.steps_spin.setValue(99)
+    controls.same_init_check.setChecked(False)
+    before = controls.settings()
+    action = window.findChild(object, f"preset:{label}")
+    action.trigger()
+    assert controls.settings() == PRESETS[label](before)
+
+
+def test_book_defaults_button_resets_every_control(window):
+    window.controls.set_checked_optimizers(tuple(OPTIMIZERS))
+    window.controls.iterations_spin.setValue(7)
+    window.controls.book_defaults_button.click()
+    assert window.controls.settings() == Settings()
