@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TextIO
 
