@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Generator
 
@@ -17,6 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from .data import NUM_CLASSES, load_mnist, scale_batch
 from .functions import get_function
+from .engine import NetworkStack
 from .mlp import MultiLayerNet
 from .optimizers import create
 from .paths import PathResult, trace_path
@@ -26,6 +28,9 @@ StopFlag = Callable[[], bool]
 
 EVAL_CHUNK = 2000
 """Test images evaluated per forward pass (bounds the memory of an evaluation)."""
+
+PARALLEL_CHUNK = 10
+"""Iterations every thread trains between two synchronisations when compute_threads > 1."""
 
 EXPLODE_FACTOR = 4.0
 EXPLODE_PATIENCE = 20
@@ -104,32 +109,18 @@ class MnistHistory:
         self.finished = update.finished
 
 
-class _Contestant:
-    """One optimizer, its network and its divergence watch."""
+class _DivergenceWatch:
+    """Decides, iteration by iteration, whether one optimizer's training has diverged."""
 
-    def __init__(self, name: str, settings: Settings, network: MultiLayerNet) -> None:
-        self.name = name
-        self.network = network
-        self.optimizer = create(name, **settings.hyperparameters("mnist", name))
+    def __init__(self) -> None:
         self.first_loss: float | None = None
         self.high_streak = 0
-        self.divergence: Divergence | None = None
 
-    def step(self, iteration: int, x: np.ndarray, t: np.ndarray) -> float:
-        """Train on one batch; return its loss (computed before the update), or NaN if diverged."""
-        if self.divergence:
-            return math.nan
-        with np.errstate(all="ignore"):
-            loss, grads = self.network.loss_and_gradient(x, t)
-            self.divergence = self._check(iteration, loss, grads)
-            if self.divergence is None:
-                self.optimizer.update(self.network.params, grads)
-        return loss
-
-    def _check(self, iteration: int, loss: float, grads: dict[str, np.ndarray]) -> Divergence | None:
+    def check(self, iteration: int, loss: float, grads_finite: bool) -> Divergence | None:
+        """The divergence shown by this iteration's loss and gradient, or None."""
         if not math.isfinite(loss):
             return Divergence(iteration, "the loss became infinite or NaN")
-        if not all(np.isfinite(g).all() for g in grads.values()):
+        if not grads_finite:
             return Divergence(iteration, "the gradient became infinite or NaN")
         if self.first_loss is None:
             self.first_loss = loss
@@ -142,6 +133,43 @@ class _Contestant:
         else:
             self.high_streak = 0
         return None
+
+
+class _Group:
+    """The optimizers one thread trains: a :class:`NetworkStack` of their networks.
+
+    ``rows`` are the optimizers' positions in the run's order (rows of the loss table).
+    """
+
+    def __init__(self, rows: list[int], stack: NetworkStack) -> None:
+        self.rows = rows
+        self.stack = stack
+        self.watches = [_DivergenceWatch() for _ in rows]
+        self.divergences: list[Divergence | None] = [None] * len(rows)
+
+    def train(self, first_iteration: int, batches: list[np.ndarray], images: np.ndarray,
+              labels: np.ndarray, losses: np.ndarray) -> None:
+        """One iteration per batch of indices into ``images``, the first numbered
+        ``first_iteration`` (1-based); each loss goes to ``losses[row, iteration - 1]``."""
+        with np.errstate(all="ignore"):
+            for iteration, index in enumerate(batches, start=first_iteration):
+                batch_losses = self.stack.gradients(images[index], labels[index])
+                finite = self.stack.gradients_finite()
+                for i, row in enumerate(self.rows):
+                    if self.divergences[i]:
+                        continue  # its row stays NaN
+                    loss = float(batch_losses[i])
+                    losses[row, iteration - 1] = loss
+                    self.divergences[i] = self.watches[i].check(iteration, loss, bool(finite[i]))
+                    if self.divergences[i] is None:
+                        self.stack.update(i)
+
+    def evaluate(self, images: np.ndarray, labels: np.ndarray) -> dict[int, float]:
+        """Test accuracy by row, for the networks that have not diverged."""
+        with np.errstate(all="ignore"):
+            accuracy = self.stack.accuracy(images, labels)
+        return {row: float(accuracy[i]) for i, row in enumerate(self.rows)
+                if self.divergences[i] is None}
 
 
 def build_networks(settings: Settings, input_size: int, dtype=np.float32) -> dict[str, MultiLayerNet]:
@@ -174,31 +202,60 @@ def evaluate(network: MultiLayerNet, images: np.ndarray, labels: np.ndarray, dty
     return correct / len(images)
 
 
+def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: int,
+                 dtype) -> list[_Group]:
+    """The selected optimizers dealt round-robin onto ``threads`` groups (fewer if there are
+    fewer optimizers), each a NetworkStack of their freshly initialised networks."""
+    m = settings.mnist
+    names = list(settings.optimizers)
+    networks = build_networks(settings, input_size, dtype)
+    count = min(threads, len(names))
+    groups = []
+    for first in range(count):
+        rows = list(range(first, len(names), count))
+        stack = NetworkStack([networks[names[row]].params for row in rows],
+                             [create(names[row], **settings.hyperparameters("mnist", names[row]))
+                              for row in rows],
+                             batch_size=batch_size, activation=m.activation,
+                             weight_decay_lambda=m.weight_decay, dtype=dtype, eval_rows=EVAL_CHUNK)
+        groups.append(_Group(rows, stack))
+    return groups
+
+
 def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
               min_interval: float = 0.0, blas_threads: int | None = 1,
-              clock: Callable[[], float] = time.perf_counter
-              ) -> Generator[MnistUpdate, None, MnistHistory]:
+              clock: Callable[[], float] = time.perf_counter, compute_threads: int = 1,
+              dtype=np.float32) -> Generator[MnistUpdate, None, MnistHistory]:
     """Train one network per selected optimizer on identical minibatches and stream the losses.
 
     ``data`` is ``load_mnist()``'s result (loaded from ``settings.mnist.data_dir`` if None).
     Yields an update at most every ``min_interval`` seconds, after each evaluation and at the
     end (``finished`` True only when all iterations ran). ``stop()`` is checked before every
-    iteration; when it returns True the run ends with a last update. ``blas_threads`` caps the
-    BLAS thread pool while training (1 is fastest for these small matrices); None leaves it.
+    iteration (before every ``PARALLEL_CHUNK`` iterations when ``compute_threads`` > 1); when it
+    returns True the run ends with a last update. ``blas_threads`` caps the BLAS thread pool
+    while training (1 is fastest for these small matrices); None leaves it.
+    ``compute_threads`` splits the optimizers over that many threads (at most one per
+    optimizer); 1, the default, trains on the calling thread alone and so leaves the other cores
+    free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point type of
+    the networks (float64 only to check that float32 gives the same curves).
     Returns the accumulated :class:`MnistHistory`.
     """
     settings.validate()
+    if isinstance(compute_threads, bool) or not isinstance(compute_threads, int) or compute_threads < 1:
+        raise ValueError(f"compute_threads must be a whole number >= 1, got {compute_threads!r}")
     m = settings.mnist
     (x_train, t_train), (x_test, t_test) = load_mnist(m.data_dir) if data is None else data
     names = tuple(settings.optimizers)
     history = MnistHistory(names, m.iterations)
     limits = threadpool_limits(limits=blas_threads) if blas_threads else None
+    pool: ThreadPoolExecutor | None = None
     try:
-        contestants = [_Contestant(name, settings, net)
-                       for name, net in build_networks(settings, x_train.shape[1]).items()]
-        batch_rng = np.random.default_rng([m.seed, 1 << 16])
         batch_size = min(m.batch_size, len(x_train))
-        x_batch = np.empty((batch_size, x_train.shape[1]), dtype=np.float32)
+        groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype)
+        if len(groups) > 1:
+            pool = ThreadPoolExecutor(len(groups) - 1, thread_name_prefix="mnist")
+        chunk = PARALLEL_CHUNK if pool else 1
+        batch_rng = np.random.default_rng([m.seed, 1 << 16])
         losses = np.full((len(names), m.iterations), np.nan)
         started = clock()
         last_yield = started
@@ -219,36 +276,43 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
             history.apply(result)
             return result
 
-        def evaluate_all(iteration: int) -> None:
-            for c in contestants:
-                if not c.divergence:
-                    accuracies[c.name].append((iteration, evaluate(c.network, x_test, t_test)))
+        def work(group: _Group, first: int, batches: list[np.ndarray], evaluate: bool) -> dict[int, float]:
+            group.train(first, batches, x_train, t_train, losses)
+            return group.evaluate(x_test, t_test) if evaluate else {}
+
+        def run_chunk(first: int, batches: list[np.ndarray], evaluate: bool, iteration: int) -> None:
+            """All groups train on ``batches`` (on the pool and this thread), then collect."""
+            futures = [pool.submit(work, group, first, batches, evaluate) for group in groups[1:]] if pool else []
+            results = [work(groups[0], first, batches, evaluate)] + [f.result() for f in futures]
+            for group, scores in zip(groups, results):
+                for row, accuracy in scores.items():
+                    accuracies[names[row]].append((iteration, accuracy))
+                for row, divergence in zip(group.rows, group.divergences):
+                    if divergence and names[row] not in history.diverged:
+                        diverged.setdefault(names[row], divergence)
 
         if m.eval_interval:
-            evaluate_all(0)
+            run_chunk(1, [], True, 0)
         done = 0
-        for iteration in range(1, m.iterations + 1):
+        while done < m.iterations:
             if stop is not None and stop():
                 break
-            index = batch_rng.integers(0, len(x_train), size=batch_size)
-            scale_batch(x_train[index], out=x_batch)
-            t_batch = t_train[index]
-            for i, c in enumerate(contestants):
-                was_fine = c.divergence is None
-                losses[i, iteration - 1] = c.step(iteration, x_batch, t_batch)
-                if was_fine and c.divergence:
-                    diverged[c.name] = c.divergence
-            done = iteration
-            evaluated = iteration == m.iterations or (m.eval_interval and iteration % m.eval_interval == 0)
-            if evaluated:
-                evaluate_all(iteration)
+            end = min(done + chunk, m.iterations)
+            if m.eval_interval:
+                end = min(end, (done // m.eval_interval + 1) * m.eval_interval)
+            batches = [batch_rng.integers(0, len(x_train), size=batch_size) for _ in range(done, end)]
+            evaluated = end == m.iterations or bool(m.eval_interval and end % m.eval_interval == 0)
+            run_chunk(done + 1, batches, evaluated, end)
+            done = end
             now = clock()
             if evaluated or diverged or now - last_yield >= min_interval:
                 last_yield = now
-                if iteration < m.iterations:
-                    yield update(iteration, False)
+                if done < m.iterations:
+                    yield update(done, False)
         yield update(done, done == m.iterations)
         return history
     finally:
+        if pool is not None:
+            pool.shutdown()
         if limits is not None:
             limits.restore_original_limits()

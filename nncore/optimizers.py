@@ -102,6 +102,7 @@ class Optimizer:
                              f"it has {', '.join(known)}")
         for name, hp in known.items():
             setattr(self, name, hp.validate(values.get(name, hp.default)))
+        self._buffers: dict[tuple[str, str], np.ndarray] = {}
         self.reset()
 
     @classmethod
@@ -118,6 +119,20 @@ class Optimizer:
 
     def reset(self) -> None:
         """Forget all state accumulated by ``update``."""
+
+    def _scratch(self, slot: str, key: str, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """A reusable work array ``slot`` for parameter ``key``: ``param``'s shape, and the dtype
+        the formula's temporaries would have (that of param and grad combined).
+
+        Its contents are garbage between calls: ``update`` writes each intermediate of its
+        formula into these with ``out=``, in the formula's own order, so the arithmetic is the
+        same as the plain expression without allocating a temporary per operation.
+        """
+        dtype = np.result_type(param, grad)
+        array = self._buffers.get((slot, key))
+        if array is None or array.shape != param.shape or array.dtype != dtype:
+            array = self._buffers[(slot, key)] = np.empty(param.shape, dtype=dtype)
+        return array
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameter_values().items())
@@ -146,7 +161,9 @@ class SGD(Optimizer):
 
     def update(self, params: Params, grads: Params) -> None:
         for key, p in params.items():
-            p -= self.lr * grads[key]
+            step = self._scratch("step", key, p, grads[key])
+            np.multiply(grads[key], self.lr, out=step)  # lr * dW
+            p -= step
 
 
 class Momentum(_Stateful):
@@ -158,8 +175,10 @@ class Momentum(_Stateful):
     def update(self, params: Params, grads: Params) -> None:
         for key, p in params.items():
             v = self._slot("v", key, p)
+            step = self._scratch("step", key, p, grads[key])
             v *= self.momentum
-            v -= self.lr * grads[key]
+            np.multiply(grads[key], self.lr, out=step)  # lr * dW
+            v -= step
             p += v
 
 
@@ -178,10 +197,14 @@ class Nesterov(_Stateful):
         for key, p in params.items():
             v = self._slot("v", key, p)
             g = grads[key]
+            step = self._scratch("step", key, p, g)
             v *= m
-            v -= self.lr * g
-            p += m * m * v
-            p -= (1 + m) * self.lr * g
+            np.multiply(g, self.lr, out=step)  # lr * dW
+            v -= step
+            np.multiply(v, m * m, out=step)  # momentum^2 * v
+            p += step
+            np.multiply(g, (1 + m) * self.lr, out=step)  # (1 + momentum) * lr * dW
+            p -= step
 
 
 class AdaGrad(_Stateful):
@@ -193,8 +216,10 @@ class AdaGrad(_Stateful):
         for key, p in params.items():
             h = self._slot("h", key, p)
             g = grads[key]
-            h += g * g
-            p -= self.lr * g / (np.sqrt(h) + EPSILON)
+            square = self._scratch("step", key, p, g)
+            np.multiply(g, g, out=square)
+            h += square
+            _adaptive_step(p, g, h, self.lr, square, self._scratch("root", key, h, h))
 
 
 class RMSprop(_Stateful):
@@ -207,9 +232,12 @@ class RMSprop(_Stateful):
         for key, p in params.items():
             h = self._slot("h", key, p)
             g = grads[key]
+            square = self._scratch("step", key, p, g)
             h *= self.decay_rate
-            h += (1 - self.decay_rate) * g * g
-            p -= self.lr * g / (np.sqrt(h) + EPSILON)
+            np.multiply(g, 1 - self.decay_rate, out=square)  # (1 - decay_rate) * dW * dW
+            square *= g
+            h += square
+            _adaptive_step(p, g, h, self.lr, square, self._scratch("root", key, h, h))
 
 
 class Adam(_Stateful):
@@ -237,9 +265,15 @@ class Adam(_Stateful):
     def _adam_step(self, key: str, p: np.ndarray, g: np.ndarray, lr_t: float) -> None:
         m = self._slot("m", key, p)
         v = self._slot("v", key, p)
-        m += (1 - self.beta1) * (g - m)
-        v += (1 - self.beta2) * (g * g - v)
-        p -= lr_t * m / (np.sqrt(v) + EPSILON)
+        work = self._scratch("step", key, p, g)
+        np.subtract(g, m, out=work)  # (1 - beta1) * (dW - m)
+        work *= 1 - self.beta1
+        m += work
+        np.multiply(g, g, out=work)  # (1 - beta2) * (dW^2 - v)
+        work -= v
+        work *= 1 - self.beta2
+        v += work
+        _adaptive_step(p, m, v, lr_t, self._scratch("step", key, m, m), self._scratch("root", key, v, v))
 
     def update(self, params: Params, grads: Params) -> None:
         lr_t = self._step_size()
@@ -264,8 +298,21 @@ class AdamW(Adam):
         shrink = self.lr * self.weight_decay
         for key, p in params.items():
             if shrink:
-                p -= shrink * p
+                decay = self._scratch("decay", key, p, p)
+                np.multiply(p, shrink, out=decay)
+                p -= decay
             self._adam_step(key, p, grads[key], lr_t)
+
+
+def _adaptive_step(p: np.ndarray, direction: np.ndarray, square: np.ndarray, lr: float,
+                   work: np.ndarray, root: np.ndarray) -> None:
+    """p <- p - lr * direction / (sqrt(square) + 1e-7), evaluated in that order into the work
+    arrays ``work`` and ``root`` (the shared last line of AdaGrad, RMSprop and Adam)."""
+    np.multiply(direction, lr, out=work)
+    np.sqrt(square, out=root)
+    root += EPSILON
+    work /= root
+    p -= work
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

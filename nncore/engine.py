@@ -1,0 +1,307 @@
+"""Fast training of several networks of one architecture on the same minibatches.
+
+:class:`NetworkStack` holds G fully connected networks (one per optimizer of a comparison) and
+computes the forward and backward pass of all of them with one NumPy call per operation: every
+layer's weights are a stacked array of shape (G, in, out) and ``np.matmul`` runs the G products
+in one call. It computes exactly what :class:`nncore.mlp.MultiLayerNet` computes (the same
+formulas: affine layers, ReLU or sigmoid, softmax with the book's cross-entropy, optional L2
+weight decay) and hands each network's gradient to an unmodified :mod:`nncore.optimizers` object.
+What makes it fast:
+
+- Preallocated buffers: no array is allocated per iteration; products are written with
+  ``out=``, activations, masks and the softmax are computed in place.
+- One flat parameter vector and one flat gradient vector per network (rows of ``params`` and
+  ``grads``, shape (G, n)); each layer's W and b are views into them. An optimizer's update rule
+  is elementwise, so applying it once to the whole vector is the same arithmetic as applying it
+  to each array, in a handful of NumPy calls instead of one set per parameter array.
+- Blank pixels skipped: a pixel that is 0 in every image of the batch contributes nothing to
+  x @ W1 and its row of dW1 = x^T dA1 is exactly 0, so the first layer (62 % of the arithmetic)
+  only multiplies the pixels lit in the batch (about 530 of MNIST's 784 for 128 images) and the
+  other rows of dW1 are set to 0. The result is the dense product's (up to summation order).
+- The first layer's dx is never computed (its input is the data), and the output layer is
+  computed transposed, (G, classes, N), so the softmax's reductions run over a leading axis.
+
+Inputs are uint8 pixel rows, scaled to [0, 1] (pixel / 255) as :func:`nncore.data.scale_batch`
+does. NumPy releases the GIL inside these calls, so two stacks can train on two threads.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .layers import LOG_EPSILON
+from .optimizers import Optimizer
+
+ALIGNMENT = 16
+"""Every parameter array starts at a multiple of this many elements (64 bytes in float32)."""
+
+
+def _aligned(count: int) -> int:
+    return -(-count // ALIGNMENT) * ALIGNMENT
+
+
+class _Relu:
+    """y = max(a, 0) as a * (a > 0); backward multiplies by the same mask."""
+
+    def __init__(self, shape: tuple[int, ...], dtype) -> None:
+        self.mask = np.empty(shape, dtype=bool)
+        self.active = self.mask
+
+    def forward(self, a: np.ndarray, out: np.ndarray) -> None:
+        self.active = self.mask[:, :a.shape[1]]
+        np.greater(a, 0, out=self.active)
+        np.multiply(a, self.active, out=out)
+
+    def backward(self, dout: np.ndarray, out: np.ndarray) -> None:
+        """dL/da given dL/dy (``dout`` may be ``out``)."""
+        np.multiply(dout, self.active, out=out)
+
+
+class _Sigmoid:
+    """y = 1 / (1 + exp(-a)); backward dL/da = dL/dy * (1 - y) * y."""
+
+    def __init__(self, shape: tuple[int, ...], dtype) -> None:
+        self.y: np.ndarray | None = None
+        self.scratch = np.empty(shape, dtype=dtype)
+
+    def forward(self, a: np.ndarray, out: np.ndarray) -> None:
+        with np.errstate(over="ignore"):
+            np.negative(a, out=out)
+            np.exp(out, out=out)
+        out += 1
+        np.reciprocal(out, out=out)
+        self.y = out
+
+    def backward(self, dout: np.ndarray, out: np.ndarray) -> None:
+        scratch = self.scratch[:, :len(self.y[0])]
+        np.subtract(1, self.y, out=scratch)
+        np.multiply(dout, scratch, out=out)
+        out *= self.y
+
+
+ACTIVATIONS = {"relu": _Relu, "sigmoid": _Sigmoid}
+
+
+class _Workspace:
+    """The buffers of one forward/backward pass over batches of at most ``rows`` images."""
+
+    def __init__(self, stack: "NetworkStack", rows: int, activation: str) -> None:
+        g, sizes, dtype = stack.count, stack.sizes, stack.dtype
+        self.rows = rows
+        self.x = np.empty(rows * sizes[0], dtype=dtype)
+        """Scaled lit pixels (rows, lit), the first rows * lit elements."""
+        self.first_rows = np.empty(g * sizes[0] * sizes[1], dtype=dtype)
+        """W1's rows of the lit pixels, later dW1's: (G, lit, sizes[1])."""
+        self.pre = [np.empty((g, rows, size), dtype=dtype) for size in sizes[1:-1]]
+        """Hidden pre-activations a = h @ W + b, later dL/da, per hidden layer."""
+        self.post = [np.empty((g, rows, size), dtype=dtype) for size in sizes[1:-1]]
+        """Hidden activations h, per hidden layer."""
+        self.activations = [ACTIVATIONS[activation]((g, rows, size), dtype) for size in sizes[1:-1]]
+        self.scores = np.empty((g, sizes[-1], rows), dtype=dtype)
+        """Output scores, transposed: (G, classes, N); softmax and dL/dscores in place."""
+        self.column = np.empty((g, 1, rows), dtype=dtype)
+        """Per-image maximum and then sum of the scores (G, 1, N)."""
+
+    def views(self, n: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+        """The pre-activation, activation and score buffers for a batch of ``n`` images."""
+        return ([a[:, :n] for a in self.pre], [h[:, :n] for h in self.post],
+                self.scores[:, :, :n])
+
+
+class NetworkStack:
+    """G networks with layer sizes ``sizes`` (e.g. 784, 100, 100, 100, 100, 10) trained together.
+
+    ``initial_params[i]`` holds network i's starting 'W1', 'b1', ... (as in
+    ``MultiLayerNet.params``; copied), ``optimizers[i]`` its optimizer. Per iteration call
+    :meth:`gradients` (all networks, one batch), then :meth:`update` for each network that should
+    take its step. ``params`` and ``grads`` are (G, n) arrays, one flat row per network;
+    :meth:`network_params` gives one network's arrays as views keyed like ``MultiLayerNet.params``.
+    """
+
+    def __init__(self, initial_params: Sequence[Mapping[str, np.ndarray]],
+                 optimizers: Sequence[Optimizer], *, batch_size: int, activation: str = "relu",
+                 weight_decay_lambda: float = 0.0, dtype=np.float32, eval_rows: int = 1000) -> None:
+        if len(initial_params) != len(optimizers) or not optimizers:
+            raise ValueError("give one set of initial parameters per optimizer (at least one)")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+        first = initial_params[0]
+        layers = len(first) // 2
+        self.sizes = (first["W1"].shape[0],) + tuple(first[f"W{i}"].shape[1] for i in range(1, layers + 1))
+        self.count = len(optimizers)
+        self.dtype = np.dtype(dtype)
+        self.optimizers = list(optimizers)
+        self.weight_decay_lambda = float(weight_decay_lambda)
+        self._layout = self._plan_layout()
+        width = self._layout[-1][-1]
+        self.params = np.zeros((self.count, width), dtype=self.dtype)
+        self.grads = np.zeros((self.count, width), dtype=self.dtype)
+        self.W, self.b = self._layer_views(self.params)
+        self.dW, self.db = self._layer_views(self.grads)
+        for i, source in enumerate(initial_params):
+            for key, view in self.network_params(i).items():
+                if source[key].shape != view.shape:
+                    raise ValueError(f"network {i}: {key} has shape {source[key].shape}, "
+                                     f"expected {view.shape}")
+                view[...] = source[key]
+        self._ones = np.ones(width, dtype=self.dtype)
+        self._flat = [({"all": self.params[i]}, {"all": self.grads[i]}) for i in range(self.count)]
+        self._train = _Workspace(self, batch_size, activation)
+        self._eval = _Workspace(self, eval_rows, activation)
+
+    def _plan_layout(self) -> list[tuple[int, int, int]]:
+        """(W offset, b offset, end) of every layer in a network's flat vector."""
+        layout, offset = [], 0
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
+            w = offset
+            b = w + _aligned(fan_in * fan_out)
+            offset = b + _aligned(fan_out)
+            layout.append((w, b, offset))
+        return layout
+
+    def _layer_views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Stacked (G, in, out) weight views and (G, out) bias views into ``flat`` (G, n)."""
+        weights, biases = [], []
+        for (w, b, _), fan_in, fan_out in zip(self._layout, self.sizes[:-1], self.sizes[1:]):
+            weight = flat[:, w:w + fan_in * fan_out].reshape(self.count, fan_in, fan_out)
+            if not np.shares_memory(weight, flat):  # pragma: no cover - numpy reshapes this as a view
+                raise AssertionError("weight view is a copy")
+            weights.append(weight)
+            biases.append(flat[:, b:b + fan_out])
+        return weights, biases
+
+    def network_params(self, index: int) -> dict[str, np.ndarray]:
+        """Network ``index``'s parameters as views ('W1', 'b1', ...), live while training."""
+        params = {}
+        for layer, (weight, bias) in enumerate(zip(self.W, self.b), start=1):
+            params[f"W{layer}"] = weight[index]
+            params[f"b{layer}"] = bias[index]
+        return params
+
+    def network_grads(self, index: int) -> dict[str, np.ndarray]:
+        """Network ``index``'s gradient of the last :meth:`gradients` call, keyed like params."""
+        grads = {}
+        for layer, (weight, bias) in enumerate(zip(self.dW, self.db), start=1):
+            grads[f"W{layer}"] = weight[index]
+            grads[f"b{layer}"] = bias[index]
+        return grads
+
+    # -- forward -------------------------------------------------------------------------------
+
+    def _forward(self, space: _Workspace, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores (G, classes, N) of uint8 ``images`` (N, in), leaving what backward needs in
+        ``space``. Returns the scores and the indices of the lit pixels."""
+        n = len(images)
+        lit = np.flatnonzero(images.any(axis=0))
+        x = space.x[:n * len(lit)].reshape(n, len(lit))
+        np.multiply(images[:, lit], np.asarray(1.0 / 255.0, dtype=self.dtype), out=x)
+        pre, post, scores = space.views(n)
+        w1 = space.first_rows[:self.count * len(lit) * self.sizes[1]].reshape(
+            self.count, len(lit), self.sizes[1])
+        np.take(self.W[0], lit, axis=1, out=w1, mode="clip")
+        h = x
+        for layer, (a, out, activation) in enumerate(zip(pre, post, space.activations)):
+            np.matmul(h, w1 if layer == 0 else self.W[layer], out=a)
+            a += self.b[layer][:, None, :]
+            activation.forward(a, out)
+            h = out
+        # Output layer transposed: scores^T = W^T h^T, shape (G, classes, N).
+        np.matmul(self.W[-1].transpose(0, 2, 1), h.transpose(0, 2, 1), out=scores)
+        scores += self.b[-1][:, :, None]
+        return scores, lit
+
+    def _softmax_loss(self, space: _Workspace, scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Softmax in place over the classes axis; the mean cross-entropy per network (G,), float64.
+
+        loss = -sum_i log(y[i, t_i] + 1e-7) / N, the book's ``cross_entropy_error``.
+        """
+        n = scores.shape[2]
+        column = space.column[:, :, :n]
+        np.max(scores, axis=1, keepdims=True, out=column)
+        scores -= column
+        np.exp(scores, out=scores)
+        np.sum(scores, axis=1, keepdims=True, out=column)
+        scores /= column
+        picked = scores[:, labels, np.arange(n)]
+        return -np.sum(np.log(picked + LOG_EPSILON), axis=1, dtype=np.float64) / n
+
+    def _weight_decay_loss(self) -> np.ndarray:
+        """0.5 * lambda * sum of squared weights, per network (G,)."""
+        squares = sum(np.einsum("gij,gij->g", w, w, dtype=np.float64) for w in self.W)
+        return 0.5 * self.weight_decay_lambda * squares
+
+    # -- training ------------------------------------------------------------------------------
+
+    def gradients(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Forward and backward pass of every network on one batch.
+
+        ``images`` uint8 (N, in), ``labels`` int class indices (N,), N <= batch_size. Leaves
+        dL/dparam in ``grads`` and returns each network's loss (G,) as float64, computed by the
+        same forward pass (before any update).
+        """
+        space = self._train
+        n = len(images)
+        scores, lit = self._forward(space, images)
+        losses = self._softmax_loss(space, scores, labels)
+        if self.weight_decay_lambda:
+            losses += self._weight_decay_loss()
+        # dL/dscores = (softmax - one_hot(t)) / N, in place, still transposed.
+        scores[:, labels, np.arange(n)] -= 1
+        scores *= 1.0 / n
+        pre, post, _ = space.views(n)
+        np.matmul(post[-1].transpose(0, 2, 1), scores.transpose(0, 2, 1), out=self.dW[-1])
+        np.sum(scores, axis=2, out=self.db[-1])
+        upstream = scores.transpose(0, 2, 1)
+        weight_t = self.W[-1].transpose(0, 2, 1)
+        for layer in range(len(pre) - 1, -1, -1):
+            grad = pre[layer]
+            np.matmul(upstream, weight_t, out=grad)
+            space.activations[layer].backward(grad, grad)
+            np.sum(grad, axis=1, out=self.db[layer])
+            if layer:
+                np.matmul(post[layer - 1].transpose(0, 2, 1), grad, out=self.dW[layer])
+                upstream, weight_t = grad, self.W[layer].transpose(0, 2, 1)
+            else:
+                self._first_layer_grad(space, n, lit, grad)
+        if self.weight_decay_lambda:
+            for grad, weight in zip(self.dW, self.W):
+                grad += self.weight_decay_lambda * weight
+        return losses
+
+    def _first_layer_grad(self, space: _Workspace, n: int, lit: np.ndarray, grad: np.ndarray) -> None:
+        """dW1 = x^T dA1 for the lit pixels' rows; the other rows are exactly 0."""
+        x = space.x[:n * len(lit)].reshape(n, len(lit))
+        rows = space.first_rows[:self.count * len(lit) * self.sizes[1]].reshape(
+            self.count, len(lit), self.sizes[1])
+        np.matmul(x.T, grad, out=rows)
+        blank = np.ones(self.sizes[0], dtype=bool)
+        blank[lit] = False
+        self.dW[0][:, blank] = 0
+        self.dW[0][:, lit] = rows
+
+    def gradients_finite(self) -> np.ndarray:
+        """Whether each network's whole gradient is finite (G,) bool."""
+        sums = self.grads @ self._ones
+        finite = np.isfinite(sums)
+        if not finite.all():  # a sum can also overflow: check those rows element by element
+            for i in np.flatnonzero(~finite):
+                finite[i] = np.isfinite(self.grads[i]).all()
+        return finite
+
+    def update(self, index: int) -> None:
+        """Network ``index``'s optimizer takes one step with the gradient of :meth:`gradients`."""
+        params, grads = self._flat[index]
+        self.optimizers[index].update(params, grads)
+
+    # -- evaluation ----------------------------------------------------------------------------
+
+    def accuracy(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Fraction of uint8 ``images`` (N, in) classified as ``labels``, per network (G,)."""
+        correct = np.zeros(self.count, dtype=np.int64)
+        rows = self._eval.rows
+        for begin in range(0, len(images), rows):
+            scores, _ = self._forward(self._eval, images[begin:begin + rows])
+            predicted = np.argmax(scores, axis=1)
+            correct += np.count_nonzero(predicted == labels[begin:begin + rows], axis=1)
+        return correct / len(images)
