@@ -36,3 +36,38 @@ def small_settings():
     settings = Settings()
     return dataclasses.replace(settings, mnist=dataclasses.replace(
         settings.mnist, iterations=30, hidden_sizes=(16, 16), batch_size=32, eval_interval=10))
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Every QMessageBox.warning shown, as (title, text), recorded instead of blocking."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda parent, title, text, *args: shown.append((title, text)))
+    return shown
+
+
+@pytest.fixture
+def open_window(qtbot, session_store, dialogs):
+    """A function that shows a MainWindow for the given Settings (None: restore the session)."""
+    from gui.main_window import MainWindow
+
+    def open_(settings):
+        window = MainWindow(settings, session_store)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return open_
+
+
+@pytest.fixture
+def window(open_window, small_settings):
+    """The main window with small_settings; closed at the end, its worker thread must be gone."""
+    window = open_window(small_settings)
+    yield window
+    window.close()
+    assert not window.runner.is_alive()

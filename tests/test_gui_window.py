@@ -6,37 +6,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit,
-                               QListWidget, QMessageBox)
+                               QListWidget)
 
-from gui.main_window import SESSION_SETTINGS, MainWindow, load_session
+from gui.main_window import SESSION_SETTINGS, load_session
 from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS
 from nncore.settings import PRESETS, Settings
 
 RUN_TIMEOUT = 60_000  # ms; a small run takes well under a second
-
-
-@pytest.fixture
-def dialogs(monkeypatch):
-    """Every QMessageBox.warning the window shows, as (title, text), without blocking."""
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append((title, text)))
-    return shown
-
-
-def make_window(qtbot, settings, store):
-    window = MainWindow(settings, store)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
-@pytest.fixture
-def window(qtbot, small_settings, session_store, dialogs):
-    window = make_window(qtbot, small_settings, session_store)
-    yield window
-    window.close()
-    assert not window.runner.is_alive()
 
 
 def long_settings(settings):
@@ -75,8 +51,8 @@ def test_window_builds_with_named_and_explained_controls(window):
         assert widget.toolTip(), f"{widget.objectName()} without tooltip"
 
 
-def test_defaults_are_the_books(qtbot, session_store, dialogs):
-    window = make_window(qtbot, Settings(), session_store)
+def test_defaults_are_the_books(open_window):
+    window = open_window(Settings())
     controls = window.controls
     assert controls.checked_optimizers() == BOOK_OPTIMIZERS
     assert controls.hp_spins[("paths", "SGD", "lr")].value() == pytest.approx(0.95)
@@ -183,8 +159,8 @@ def test_stop_mid_run_keeps_what_was_computed(qtbot, window, small_settings):
     assert window.controls.start_button.isEnabled() and window.controls.optimizer_list.isEnabled()
 
 
-def test_closing_mid_run_stops_the_thread(qtbot, small_settings, session_store, dialogs, qtlog):
-    window = make_window(qtbot, long_settings(small_settings), session_store)
+def test_closing_mid_run_stops_the_thread(qtbot, open_window, small_settings, qtlog):
+    window = open_window(long_settings(small_settings))
     window.start()
     qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
                     timeout=RUN_TIMEOUT)
@@ -255,17 +231,17 @@ def test_choosing_a_function_moves_the_start_to_its_recommended_point(window):
     assert window.path_panel.function_key == "rosenbrock"
 
 
-def test_session_round_trips_through_qsettings(qtbot, small_settings, session_store, dialogs):
+def test_session_round_trips_through_qsettings(open_window, small_settings, session_store):
     changed = dataclasses.replace(small_settings, optimizers=("SGD", "RMSprop"), task="mnist")
     changed.path_hyperparameters["RMSprop"]["decay_rate"] = 0.9
-    first = make_window(qtbot, changed, session_store)
+    first = open_window(changed)
     first.controls.animation_spin.setValue(42)
     first.loss_panel.set_log_y(True)
     first.loss_panel.set_smoothing("ema", 0.75)
     first.close()
     assert json.loads(session_store.value(SESSION_SETTINGS))["optimizers"] == ["SGD", "RMSprop"]
 
-    second = make_window(qtbot, None, session_store)
+    second = open_window(None)
     assert second.controls.settings() == changed
     assert second.controls.animation_speed == 42
     assert second.loss_panel.log_y and second.loss_panel.smoothing == "ema"

@@ -1,0 +1,150 @@
+"""The window's File menu: screenshot, plot and data export, settings files, and their errors."""
+import csv
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from gui.main_window import ExportPlotDialog
+from nncore.settings import Settings
+
+RUN_TIMEOUT = 60_000
+
+
+def choose_file(monkeypatch, path):
+    """Make the save/open file dialogs answer ``path`` at once."""
+    answer = lambda *args, **kwargs: (str(path), "")  # noqa: E731
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", answer)
+
+
+def action(window, name):
+    return window.findChild(object, name)
+
+
+def finished_run(qtbot, window):
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+        window.start()
+    window.finish_animation()
+
+
+def test_screenshot_action_writes_a_png_of_the_window(qtbot, window, monkeypatch, tmp_path, dialogs):
+    target = tmp_path / "shot.png"
+    choose_file(monkeypatch, target)
+    assert action(window, "exportScreenshotAction").shortcut().toString() == "Ctrl+S"
+    action(window, "exportScreenshotAction").trigger()
+    image = QImage(str(target))
+    ratio = window.devicePixelRatioF()
+    assert (image.width(), image.height()) == (round(window.width() * ratio), round(window.height() * ratio))
+    assert dialogs == []
+
+
+def test_screenshot_default_name_has_a_timestamp(window, monkeypatch):
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, caption, name, *a: offered.append(name) or ("", ""))
+    action(window, "exportScreenshotAction").trigger()
+    assert offered and offered[0].startswith("optimizer-lab-window-") and offered[0].endswith(".png")
+    assert any(ch.isdigit() for ch in offered[0])
+
+
+def test_unwritable_screenshot_path_shows_an_error_and_writes_nothing(window, monkeypatch, tmp_path, dialogs):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    choose_file(monkeypatch, blocker / "shot.png")
+    action(window, "exportScreenshotAction").trigger()
+    assert len(dialogs) == 1 and "not-a-folder" in dialogs[0][1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]
+
+
+def test_export_plot_dialog_writes_png_of_the_chosen_width_and_svg(qtbot, window, monkeypatch, tmp_path):
+    finished_run(qtbot, window)
+    choices = iter([("loss", "png", 1200), ("accuracy", "svg", 0)])
+    monkeypatch.setattr(ExportPlotDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
+    monkeypatch.setattr(ExportPlotDialog, "choice", lambda self: next(choices))
+    choose_file(monkeypatch, tmp_path / "loss.png")
+    action(window, "exportPlotAction").trigger()
+    assert QImage(str(tmp_path / "loss.png")).width() == 1200
+    choose_file(monkeypatch, tmp_path / "accuracy.svg")
+    action(window, "exportPlotAction").trigger()
+    root = ET.parse(tmp_path / "accuracy.svg").getroot()
+    assert root.tag.endswith("svg")
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) >= 4
+
+
+def test_export_plot_dialog_offers_every_panel(window):
+    dialog = ExportPlotDialog({"paths": "2D paths", "loss": "Training loss"}, window)
+    dialog.format_combo.setCurrentText("SVG")
+    assert not dialog.width_spin.isEnabled()
+    assert dialog.choice() == ("paths", "svg", 1600)
+
+
+def test_export_data_writes_the_run_files(qtbot, window, monkeypatch, tmp_path):
+    finished_run(qtbot, window)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    action(window, "exportDataAction").trigger()
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert set(record["mnist"]["optimizers"]) == set(window.history.names)
+    assert len(record["mnist"]["optimizers"]["Adam"]["loss"]) == 30
+    assert record["paths"]["function"] == "book"
+    with open(tmp_path / "losses.csv", newline="") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == ["iteration", *window.history.names] and len(rows) == 31
+    assert (tmp_path / "paths.csv").exists() and (tmp_path / "accuracy.csv").exists()
+
+
+def test_export_data_before_any_run_says_so(window, monkeypatch, tmp_path, dialogs):
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    action(window, "exportDataAction").trigger()
+    assert "press Start" in dialogs[0][1]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_data_to_an_unwritable_folder_shows_an_error(qtbot, window, monkeypatch, tmp_path, dialogs):
+    finished_run(qtbot, window)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(blocker))
+    action(window, "exportDataAction").trigger()
+    assert len(dialogs) == 1 and "file" in dialogs[0][1]
+    assert blocker.read_text() == "x"
+
+
+def test_settings_file_round_trip(window, monkeypatch, tmp_path, small_settings):
+    target = tmp_path / "settings.json"
+    choose_file(monkeypatch, target)
+    action(window, "saveSettingsAction").trigger()
+    assert Settings.from_dict(json.loads(target.read_text())) == small_settings
+    window.controls.set_settings(Settings())
+    action(window, "loadSettingsAction").trigger()
+    assert window.controls.settings() == small_settings
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("{broken", "Expecting property name"),
+    ('{"mnist": {"iterations": -5}}', "iterations"),
+    ('{"colour": "red"}', "unknown setting 'colour'"),
+])
+def test_bad_settings_file_names_the_problem_and_keeps_the_controls(window, monkeypatch, tmp_path,
+                                                                    dialogs, content, problem):
+    target = tmp_path / "bad.json"
+    target.write_text(content)
+    choose_file(monkeypatch, target)
+    before = window.controls.settings()
+    action(window, "loadSettingsAction").trigger()
+    assert len(dialogs) == 1 and problem in dialogs[0][1] and "bad.json" in dialogs[0][1]
+    assert window.controls.settings() == before
+
+
+def test_missing_settings_file_names_the_file(window, monkeypatch, tmp_path, dialogs):
+    choose_file(monkeypatch, tmp_path / "nowhere.json")
+    action(window, "loadSettingsAction").trigger()
+    assert "nowhere.json" in dialogs[0][1]
+
+
+def test_quit_closes_the_window_and_its_thread(open_window, small_settings):
+    window = open_window(small_settings)
+    action(window, "quitAction").trigger()
+    assert not window.isVisible() and not window.runner.is_alive()
