@@ -90,7 +90,8 @@ class LossPanel(_HistoryPanel):
         self.raw_items: dict[str, pg.PlotDataItem] = {}
         self.smooth_items: dict[str, pg.PlotDataItem] = {}
         for name in OPTIMIZERS:
-            raw = pg.PlotDataItem(pen=style.pen(name, width=1, alpha=style.RAW_ALPHA))
+            # No antialiasing for the jagged raw curves: it is most of their drawing time.
+            raw = pg.PlotDataItem(pen=style.pen(name, width=1, alpha=style.RAW_ALPHA), antialias=False)
             bold = pg.PlotDataItem(pen=style.pen(name))
             for item in (raw, bold):
                 item.setVisible(False)
@@ -187,6 +188,8 @@ class AccuracyPanel(_HistoryPanel):
                          "Test accuracy (MNIST)", "accuracy (%)", (-10, -10), parent)
         self.plot_item.setYRange(0, 100, padding=0.02)
         self.items: dict[str, pg.PlotDataItem] = {}
+        self._drawn_history: MnistHistory | None = None
+        self._drawn_counts: tuple | None = None
         for name in OPTIMIZERS:
             item = pg.PlotDataItem(pen=style.pen(name), symbol="o", symbolSize=6, symbolPen=None,
                                    symbolBrush=style.color(name))
@@ -198,6 +201,12 @@ class AccuracyPanel(_HistoryPanel):
         """Set every curve from the current history."""
         history = self.history
         names = set(history.names) if history is not None else set()
+        counts = None if history is None else (
+            tuple(len(points) for points in history.accuracies.values()), tuple(history.diverged))
+        if history is not None and history is self._drawn_history and counts == self._drawn_counts:
+            return  # nothing new: evaluations are rare, so most frames skip the repaint
+        # Keep the history itself, not its id, which a later history could reuse.
+        self._drawn_history, self._drawn_counts = history, counts
         for name, item in self.items.items():
             points = np.array(history.accuracies[name], dtype=float).reshape(-1, 2) \
                 if name in names else np.empty((0, 2))
