@@ -14,7 +14,7 @@ from PySide6.QtCore import QLocale, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QSpinBox, QStackedWidget,
+                               QListWidgetItem, QPushButton, QSizePolicy, QSpinBox, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from nncore.functions import FUNCTIONS, get_function
@@ -205,7 +205,6 @@ class ControlPanel(QWidget):
                     spin.valueChanged.connect(self._edited)
                     grid.addWidget(spin, row, column)
                     self.hp_spins[(task, name, hp.name)] = spin
-            grid.setRowStretch(len(cls.hyperparameters) + 1, 1)
             self.hyperparameter_pages.addWidget(page)
         self.book_defaults_button = QPushButton("Reset to book defaults")
         self.book_defaults_button.setObjectName("bookDefaultsButton")
@@ -304,7 +303,12 @@ class ControlPanel(QWidget):
     def _show_hyperparameters(self, row: int) -> None:
         if row < 0:
             return
+        # Size the stack to the shown page, not to the optimizer with the most hyperparameters.
+        for index in range(self.hyperparameter_pages.count()):
+            policy = QSizePolicy.Policy.Preferred if index == row else QSizePolicy.Policy.Ignored
+            self.hyperparameter_pages.widget(index).setSizePolicy(policy, policy)
         self.hyperparameter_pages.setCurrentIndex(row)
+        self.hyperparameter_pages.adjustSize()
         self.hyperparameter_box.setTitle(f"Hyperparameters: {self.optimizer_list.item(row).text()}")
 
     # -- settings ----------------------------------------------------------------------------

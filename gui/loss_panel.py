@@ -93,7 +93,8 @@ class LossPanel(_HistoryPanel):
             # No antialiasing for the jagged raw curves: it is most of their drawing time.
             raw = pg.PlotDataItem(pen=style.pen(name, width=1, alpha=style.RAW_ALPHA), antialias=False)
             bold = pg.PlotDataItem(pen=style.pen(name))
-            for item in (raw, bold):
+            for z, item in enumerate((raw, bold)):
+                item.setZValue(z)  # every smoothed curve above every raw one
                 item.setVisible(False)
                 self.plot_item.addItem(item)
             self.raw_items[name] = raw

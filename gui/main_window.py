@@ -332,7 +332,8 @@ class MainWindow(QMainWindow):
         self.state_label.setText("Running\u2026")
         self.diverged_label.clear()
         self.frame_timer.start()
-        self.save_session()
+        if self.remember_session:
+            self.save_session()
         return True
 
     def stop(self) -> None:

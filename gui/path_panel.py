@@ -116,7 +116,7 @@ class PathPanel(QWidget):
         self._contour_items: list[pg.PlotCurveItem] = []
         self.minima_item = pg.ScatterPlotItem(symbol="star", size=18, pen=pg.mkPen("#222222"),
                                               brush=pg.mkBrush("#ffd700"))
-        self.minima_item.setZValue(5)
+        self.minima_item.setZValue(30)  # above the paths, which often end on it
         self.start_item = pg.ScatterPlotItem(symbol="o", size=12, pen=pg.mkPen("#222222", width=2),
                                              brush=pg.mkBrush(255, 255, 255, 200))
         self.start_item.setZValue(20)

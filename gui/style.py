@@ -28,7 +28,7 @@ BACKGROUND = "#ffffff"
 FOREGROUND = "#222222"
 CONTOUR_COLORS = ("#9fb4cc", "#c9d3df")
 """Contour lines fade from the first colour (lowest level) to the second (highest)."""
-RAW_ALPHA = 70
+RAW_ALPHA = 45
 """Opacity (0-255) of the raw, unsmoothed loss curves drawn under the smoothed ones."""
 LINE_WIDTH = 2.0
 
@@ -88,6 +88,7 @@ class OptimizerLegend:
         self.item = plot_item.addLegend(offset=offset, labelTextColor=FOREGROUND,
                                         brush=pg.mkBrush(255, 255, 255, 220),
                                         pen=pg.mkPen("#bbbbbb"))
+        self.item.setVisible(False)
         self._entries: list[tuple[int, str]] = []
 
     def show(self, entries: list[tuple[pg.GraphicsObject, str]]) -> None:
@@ -98,6 +99,7 @@ class OptimizerLegend:
         self.item.clear()
         for item, label in entries:
             self.item.addItem(item, label)
+        self.item.setVisible(bool(entries))  # no empty frame before the first run
         self._entries = key
 
     def labels(self) -> list[str]:
