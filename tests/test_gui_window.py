@@ -275,3 +275,14 @@ def test_book_defaults_button_resets_every_control(window):
     window.controls.iterations_spin.setValue(7)
     window.controls.book_defaults_button.click()
     assert window.controls.settings() == Settings()
+
+
+def test_layout_survives_resizing(qtbot, window):
+    for size in ((window.minimumWidth(), window.minimumHeight()), (1366, 768), (1900, 1100)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda: window.width() == size[0])
+        for panel in (window.path_panel, window.loss_panel, window.accuracy_panel, window.controls):
+            assert panel.isVisible() and panel.width() > 150 and panel.height() > 150, (size, panel)
+        path_right = window.path_panel.mapTo(window, window.path_panel.rect().topRight()).x()
+        loss_left = window.loss_panel.mapTo(window, window.loss_panel.rect().topLeft()).x()
+        assert path_right < loss_left <= size[0] - 150  # side by side, nothing pushed out

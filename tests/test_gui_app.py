@@ -1,0 +1,32 @@
+"""gui.app.run_app --autorun: press Start, wait for the end, screenshot, exit status."""
+import dataclasses
+
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from gui.app import run_app
+from gui.main_window import DEFAULT_SIZE
+
+
+def test_autorun_saves_a_screenshot_of_the_finished_run_and_exits_0(qtbot, small_settings, tmp_path, capsys):
+    target = tmp_path / "window.png"
+    assert run_app(small_settings, autorun=True, screenshot=str(target)) == 0
+    image = QImage(str(target))
+    ratio = QApplication.primaryScreen().devicePixelRatio()
+    assert (image.width(), image.height()) == (round(DEFAULT_SIZE[0] * ratio), round(DEFAULT_SIZE[1] * ratio))
+    assert "screenshot saved" in capsys.readouterr().err
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+
+def test_autorun_with_a_missing_dataset_prints_one_line_and_exits_1(qtbot, small_settings, tmp_path, capsys):
+    broken = dataclasses.replace(small_settings, task="mnist", mnist=dataclasses.replace(
+        small_settings.mnist, data_dir=str(tmp_path)))
+    assert run_app(broken, autorun=True, screenshot=str(tmp_path / "shot.png")) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "file not found" in lines[0]
+    assert not (tmp_path / "shot.png").exists()
+
+
+def test_autorun_with_no_optimizer_exits_1(qtbot, small_settings, capsys):
+    assert run_app(dataclasses.replace(small_settings, optimizers=()), autorun=True) == 1
+    assert "no optimizer" in capsys.readouterr().err
