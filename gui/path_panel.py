@@ -30,6 +30,9 @@ LOG_QUANTILE = 0.95
 """Highest contour level as a quantile of f over the view: linear levels crowd the interesting
 low region of bowl-shaped functions less when the steep corners are left out."""
 
+CLIP_SPANS = 100.0
+"""Path segments are clipped to the view widened by this many view widths (heights) on each side."""
+
 Line = tuple[np.ndarray, np.ndarray]
 
 
@@ -72,6 +75,41 @@ def contour_lines(key: str) -> tuple[tuple[float, tuple[Line, ...]], ...]:
             lines.append((x0 + (points[:, 0] - 0.5) * dx, y0 + (points[:, 1] - 0.5) * dy))
         result.append((float(level), tuple(lines)))
     return tuple(result)
+
+
+def drawable_points(points: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    """``points`` (n, 2) as they can be drawn: unchanged when all lie inside the clip box (the
+    view ``bounds`` widened by CLIP_SPANS spans on every side); otherwise one segment per step,
+    each followed by a NaN row (which breaks the line), where an end outside the box is moved
+    along the segment onto the box's edge, and a step from outside to outside is left out.
+
+    Qt rasterises coordinates like 1e150 (a diverging path) as garbage, e.g. a filled band.
+    Clipping from the end inside the box keeps each drawn segment's direction exact; a step
+    between two far-away points is not drawn, as it would only cross the view as a stray line.
+    """
+    x0, x1, y0, y1 = bounds
+    low = np.array([x0 - CLIP_SPANS * (x1 - x0), y0 - CLIP_SPANS * (y1 - y0)])
+    high = np.array([x1 + CLIP_SPANS * (x1 - x0), y1 + CLIP_SPANS * (y1 - y0)])
+    inside = np.all((points >= low) & (points <= high), axis=1)
+    if len(points) < 2 or inside.all():
+        return points
+
+    def onto_edge(near: np.ndarray, far: np.ndarray) -> np.ndarray:
+        """Where the segment from ``near`` (inside) to ``far`` leaves the box (NaN for rows
+        where ``far`` is inside too: the caller does not use those)."""
+        delta = far - near
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fraction = np.where(far > high, (high - near) / delta,
+                                np.where(far < low, (low - near) / delta, np.inf))
+            return near + fraction.min(axis=1, keepdims=True) * delta
+
+    kept = inside[:-1] | inside[1:]
+    a, b = points[:-1][kept], points[1:][kept]
+    a_in, b_in = inside[:-1][kept, None], inside[1:][kept, None]
+    segments = np.full((len(a), 3, 2), np.nan)
+    segments[:, 0] = np.where(a_in, a, onto_edge(b, a))
+    segments[:, 1] = np.where(b_in, b, onto_edge(a, b))
+    return segments.reshape(-1, 2)
 
 
 def _joined(lines: tuple[Line, ...]) -> Line:
@@ -190,9 +228,10 @@ class PathPanel(QWidget):
     def show_steps(self, steps: int) -> None:
         """Reveal the start and the first ``steps`` updates of every path."""
         self.steps_shown = max(0, min(int(steps), self.total_steps))
+        bounds = get_function(self.function_key).bounds if self.function_key else (-1, 1, -1, 1)
         for name, result in self.paths.items():
-            shown = result.points[:self.steps_shown + 1]
-            self.path_items[name].setData(shown[:, 0], shown[:, 1])
+            shown = drawable_points(result.points[:self.steps_shown + 1], bounds)
+            self.path_items[name].setData(shown[:, 0], shown[:, 1], connect="finite")
         self._update_legend()
 
     def clear_paths(self) -> None:

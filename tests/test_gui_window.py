@@ -286,3 +286,21 @@ def test_layout_survives_resizing(qtbot, window):
         path_right = window.path_panel.mapTo(window, window.path_panel.rect().topRight()).x()
         loss_left = window.loss_panel.mapTo(window, window.loss_panel.rect().topLeft()).x()
         assert path_right < loss_left <= size[0] - 150  # side by side, nothing pushed out
+
+
+def test_diverged_optimizers_are_named_in_legends_and_status(qtbot, window, small_settings):
+    settings = dataclasses.replace(small_settings, optimizers=("SGD", "Adam"),
+                                   paths=dataclasses.replace(small_settings.paths, steps=200))
+    settings.mnist_hyperparameters["SGD"]["lr"] = 100.0
+    settings.path_hyperparameters["SGD"]["lr"] = 100.0
+    window.controls.set_settings(settings)
+    run_to_end(qtbot, window)
+    window.finish_animation()
+    assert "SGD" in window.history.diverged and "Adam" not in window.history.diverged
+    loss_labels = window.loss_panel.legend.labels()
+    assert loss_labels[0].startswith("SGD \u2014 diverged: iteration") and loss_labels[1] == "Adam"
+    assert window.accuracy_panel.legend.labels()[0].startswith("SGD \u2014 diverged")
+    assert window.path_panel.legend.labels()[0].startswith("SGD \u2014 diverged: step")
+    window._frame()
+    status = window.diverged_label.text()
+    assert status.startswith("Diverged: SGD (iteration") and "SGD (2D step" in status
