@@ -104,7 +104,9 @@ class LossPanel(_HistoryPanel):
         self._build_options()
 
     def _build_options(self) -> None:
-        row = QHBoxLayout()
+        self.options = QWidget()
+        self.options.setObjectName("lossOptions")
+        row = QHBoxLayout(self.options)
         row.setContentsMargins(4, 0, 4, 0)
         self.smoothing_combo = QComboBox()
         self.smoothing_combo.setObjectName("lossSmoothingCombo")
@@ -128,13 +130,17 @@ class LossPanel(_HistoryPanel):
         row.addWidget(self.strength_spin)
         row.addStretch(1)
         row.addWidget(self.log_check)
-        self.layout_.insertLayout(0, row)
+        self.layout_.insertWidget(0, self.options)
         self.smoothing_combo.currentIndexChanged.connect(
             lambda: self.set_smoothing(self.smoothing_combo.currentData(), self.strength_spin.value()))
         self.strength_spin.valueChanged.connect(
             lambda value: self.set_smoothing(self.smoothing, value))
         self.log_check.toggled.connect(self.set_log_y)
         self._sync_strength_enabled()
+
+    def set_options_visible(self, visible: bool) -> None:
+        """Show or hide the smoothing / log-y row above the plot (hidden for exported pictures)."""
+        self.options.setVisible(visible)
 
     def _sync_strength_enabled(self) -> None:
         self.strength_spin.setEnabled(self.smoothing == "ema")

@@ -214,3 +214,14 @@ def test_path_panel_draws_a_diverged_path_inside_the_clip_box(qtbot):
     x, y = panel.path_items["SGD"].xData, panel.path_items["SGD"].yData
     assert np.nanmax(np.abs(y)) <= 10 + 100 * 20
     assert (x[0], y[0]) == (-7.0, 2.0)
+
+
+def test_loss_options_row_can_be_hidden_for_pictures(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    height = panel.plot_widget.height()
+    panel.set_options_visible(False)
+    qtbot.waitUntil(lambda: panel.plot_widget.height() > height)
+    assert not panel.smoothing_combo.isVisible()
