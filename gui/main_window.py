@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.reset_button.clicked.connect(self.reset)
         self.path_panel.startPicked.connect(self._start_picked)
-        self.controls.set_running(False)
+        self._set_running(False)
         self._restore_view_options()
         self.controls.set_settings(settings if settings is not None else load_session(self.store))
         self.resize(*DEFAULT_SIZE)
@@ -251,9 +251,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Save settings\u2026", self.save_settings_dialog,
                      [QKeySequence.StandardKey.SaveAs], "Save the settings to a JSON file",
                      "saveSettingsAction")
-        self._action(file_menu, "&Load settings\u2026", self.load_settings_dialog,
-                     [QKeySequence.StandardKey.Open], "Load settings from a JSON file",
-                     "loadSettingsAction")
+        self.load_settings_action = self._action(
+            file_menu, "&Load settings\u2026", self.load_settings_dialog,
+            [QKeySequence.StandardKey.Open], "Load settings from a JSON file", "loadSettingsAction")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, [QKeySequence.StandardKey.Quit],
                      "Close Optimizer Lab", "quitAction")
@@ -327,14 +327,21 @@ class MainWindow(QMainWindow):
             self.history = None
             self._show_history()
         self.run_id = self.runner.start_run(settings)
-        self.running = True
-        self.controls.set_running(True)
+        self._set_running(True)
         self.state_label.setText("Running\u2026")
         self.diverged_label.clear()
         self.frame_timer.start()
         if self.remember_session:
             self.save_session()
         return True
+
+    def _set_running(self, running: bool) -> None:
+        """Lock (or unlock) everything that would change the settings of the run under way."""
+        self.running = running
+        self.controls.set_running(running)
+        for action in (*self.preset_actions, self.load_settings_action, self.start_action):
+            action.setEnabled(not running)
+        self.stop_action.setEnabled(running)
 
     def stop(self) -> None:
         """Ask the run to stop; it ends with what it computed so far."""
@@ -346,12 +353,11 @@ class MainWindow(QMainWindow):
         """Stop any run and forget it: clear the paths, curves and status."""
         self.runner.stop()
         self.run_id = None
-        self.running = False
+        self._set_running(False)
         self.paths = None
         self.history = None
         self.path_panel.clear_paths()
         self._show_history()
-        self.controls.set_running(False)
         self.frame_timer.stop()
         for label in (self.iteration_label, self.speed_label, self.time_label, self.diverged_label):
             label.clear()
@@ -389,8 +395,7 @@ class MainWindow(QMainWindow):
     def _run_finished(self, run_id: int, completed: bool) -> None:
         if run_id != self.run_id:
             return
-        self.running = False
-        self.controls.set_running(False)
+        self._set_running(False)
         self._frame()
         self.state_label.setText("Finished" if completed else "Stopped")
         self.runFinished.emit(completed)

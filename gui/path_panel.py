@@ -145,7 +145,6 @@ class PathPanel(QWidget):
         self.plot_widget = style.make_plot_widget("", "x", "y")
         self.plot_widget.setObjectName("pathPlotView")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.plot_item.setAspectLocked(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget)

@@ -70,7 +70,6 @@ def make_plot_widget(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
     item.setLabel("bottom", x_label)
     item.setLabel("left", y_label)
     item.showGrid(x=True, y=True, alpha=0.15)
-    item.setMenuEnabled(True)
     return widget
 
 

@@ -304,3 +304,13 @@ def test_diverged_optimizers_are_named_in_legends_and_status(qtbot, window, smal
     window._frame()
     status = window.diverged_label.text()
     assert status.startswith("Diverged: SGD (iteration") and "SGD (2D step" in status
+
+
+def test_presets_and_loading_settings_are_locked_during_a_run(qtbot, window, small_settings):
+    window.controls.set_settings(long_settings(small_settings))
+    window.start()
+    locked = [*window.preset_actions, window.load_settings_action, window.start_action]
+    assert not any(action.isEnabled() for action in locked) and window.stop_action.isEnabled()
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+        window.stop()
+    assert all(action.isEnabled() for action in locked) and not window.stop_action.isEnabled()
