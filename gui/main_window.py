@@ -38,11 +38,15 @@ DEFAULT_SIZE = (1340, 720)
 MINIMUM_SIZE = (1000, 600)
 FRAME_MS = 33
 """Period of the redraw timer: path animation and status bar (about 30 frames per second)."""
-CURVE_FRAME_S = 0.06
-"""Least time between two redraws of the loss and accuracy curves during training (every second
-tick: about 15 per second). A repaint of the loss plot holds the GIL for about 10 ms, which the
-training thread needs: measured with bench/gui_responsiveness.py, redrawing at 30 per second made
-training 45 % slower than without a window, at 15 per second about 10 %."""
+CURVE_FRAME_S = 0.09
+"""Least time between two redraws of the loss and accuracy curves during training (every third
+tick: about 11 per second). Redrawing the loss plot takes ~9 ms of the GUI thread holding the GIL,
+which the training thread needs. Measured on 2 cores, book workload (median of 3): training took
+6.9 s with no redraws, 8.4 s at ~15 redraws per second, 7.9 s at ~11; 30 per second was ~45 %
+slower."""
+STATUS_INTERVAL_S = 0.2
+"""Least time between two status bar updates during a run: every repaint of a widget written in
+Python takes the GIL too, and five updates a second are plenty to read."""
 PLOT_EXPORT_WIDTH = 1600
 
 SESSION_SETTINGS = "session/settings"
@@ -151,6 +155,7 @@ class MainWindow(QMainWindow):
         self._history_dirty = False
         self._animation_started = 0.0
         self._curves_drawn = 0.0
+        self._status_drawn = 0.0
 
         self.frame_timer = QTimer(self)
         self.frame_timer.setObjectName("frameTimer")
@@ -413,7 +418,9 @@ class MainWindow(QMainWindow):
             self._curves_drawn = now
             self._show_history()
         animating = self._advance_animation()
-        self._update_status()
+        if not self.running or now - self._status_drawn >= STATUS_INTERVAL_S:
+            self._status_drawn = now
+            self._update_status()
         self.frames_drawn += 1
         if not self.running and not animating:
             self.frame_timer.stop()

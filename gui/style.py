@@ -70,6 +70,10 @@ def make_plot_widget(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
     item.setLabel("bottom", x_label)
     item.setLabel("left", y_label)
     item.showGrid(x=True, y=True, alpha=0.15)
+    for side in ("bottom", "left"):
+        # Major ticks only: the minor grid lines cost ~10 ms per repaint of a plot (measured
+        # offscreen), time the GUI thread holds the GIL the training thread needs.
+        item.getAxis(side).setStyle(maxTickLevel=0)
     return widget
 
 
