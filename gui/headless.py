@@ -121,7 +121,8 @@ def train(settings: Settings, data, stream: TextIO) -> tuple[MnistHistory, bool]
     progress = Progress(settings.mnist.iterations, stream)
     interrupted = False
     try:
-        for update in run_mnist(settings, data, stop=None, min_interval=UPDATE_INTERVAL):
+        for update in run_mnist(settings, data, stop=None, min_interval=UPDATE_INTERVAL,
+                                compute_threads=min(2, os.cpu_count() or 1)):  # no GUI: all cores
             history.apply(update)
             progress.update(history.completed, history.elapsed)
     except KeyboardInterrupt:

@@ -1,0 +1,313 @@
+"""How fast is the book's MNIST comparison, against PyTorch on the same machine in the same run?
+
+Workload (DESIGN.md, issue 3): 784-100-100-100-100-10 ReLU, He init, batch 128, 2000 iterations,
+SGD, Momentum, AdaGrad and Adam at their defaults on the same minibatch every iteration, the
+loss of every iteration recorded, test accuracy on the 10,000 test images at iteration 0, every
+100 iterations and at the end (the default settings).
+
+Measured, each ``--repeats`` times, interleaved so that background load hits all alike:
+
+- ours: the whole process ``python main.py --headless --task mnist --iterations N --out DIR``
+  (wall time from spawn to exit; peak RSS of that process from ``os.wait4``; the training time
+  it writes into run.json);
+- torch: bench/torch_reference.py with 1 and with 2 threads, whole process the same way (when
+  torch is installed: ``pip install optimizer-lab[bench]``);
+- GUI: the same settings through the window's worker (gui.worker.RunThread on its QThread,
+  offscreen, one compute thread, updates at 30 Hz), from start_run to its finished signal.
+
+Also printed: the single-core sgemm rate of 128x784 @ 784x100 float32 in this environment (the
+rate the app gets; an OPENBLAS_CORETYPE set in the environment is respected) and, for reference,
+with OpenBLAS's own choice of kernel; the FLOP count of the workload and the achieved rate, and (unless ``--no-accuracy``) a float64 run of the same seed against float32:
+loss curves, accuracy and the book's ordering.
+
+Usage: python bench/mnist_speed.py [--repeats 3] [--iterations 2000] [--no-torch] [--no-gui]
+                                   [--no-accuracy]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.util import find_spec
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIZES = (784, 100, 100, 100, 100, 10)
+BATCH = 128
+OPTIMIZERS = 4
+SGEMM_SHAPE = (128, 784, 100)
+
+
+def training_flop_per_step(sizes=SIZES, batch=BATCH) -> int:
+    """Multiply-adds x 2 of one forward + backward pass of one network on one batch.
+
+    Forward x @ W and backward dW = x^T dy for every layer, dx = dy W^T for all but the first
+    (whose input is the data): 2 N (2 sum(in*out) + sum over layers >= 2 of in*out).
+    """
+    products = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
+    return 2 * batch * (2 * sum(products) + sum(products[1:]))
+
+
+def evaluation_flop(sizes=SIZES, images=10_000) -> int:
+    """One forward pass of one network over the test set."""
+    return 2 * images * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+# -- child-process modes -------------------------------------------------------------------------
+
+def probe_sgemm() -> None:
+    """Print the single-core rate of the first layer's product as JSON (child process)."""
+    import numpy as np
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    m, k, n = SGEMM_SHAPE
+    rng = np.random.default_rng(0)
+    a = rng.random((m, k), dtype=np.float32)
+    b = rng.random((k, n), dtype=np.float32)
+    out = np.empty((m, n), dtype=np.float32)
+    with threadpool_limits(1):
+        for _ in range(200):
+            np.matmul(a, b, out=out)
+        best = float("inf")
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(500):
+                np.matmul(a, b, out=out)
+            best = min(best, (time.perf_counter() - started) / 500)
+    kernels = [info.get("architecture") for info in threadpool_info() if info["user_api"] == "blas"]
+    print(json.dumps({"gflops": 2 * m * k * n / best / 1e9, "microseconds": best * 1e6,
+                      "kernel": kernels[0] if kernels else "unknown"}))
+
+
+def gui_run(iterations: int) -> None:
+    """Train through the window's worker thread as the GUI does; print JSON (child process)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    from gui.worker import RunThread
+    from nncore.settings import Settings
+
+    app = QCoreApplication([])
+    runner = RunThread()
+    settings = Settings(task="mnist")
+    settings.mnist.iterations = iterations
+    result: dict = {"updates": 0}
+
+    def updated(_run_id, update) -> None:
+        result["updates"] += 1
+        result["training_seconds"] = update.elapsed
+
+    def finished(_run_id, completed) -> None:
+        result["seconds"] = time.perf_counter() - started
+        result["completed"] = completed
+        app.quit()
+
+    runner.mnistUpdated.connect(updated)
+    runner.finished.connect(finished)
+    started = time.perf_counter()
+    QTimer.singleShot(0, lambda: runner.start_run(settings))
+    app.exec()
+    runner.shutdown()
+    import resource
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+# -- measurements --------------------------------------------------------------------------------
+
+def run_process(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Run ``command`` to completion: (wall seconds, peak RSS in MB of that process, stdout)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        stdout = out.read().decode()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with {process.returncode}")
+    return seconds, usage.ru_maxrss / 1024, stdout
+
+
+def sgemm_rates() -> dict[str, dict]:
+    """The probe in this environment (what the app gets) and with OpenBLAS's own kernel choice
+    (OPENBLAS_CORETYPE removed), when the environment sets one."""
+    runs = {"this environment": dict(os.environ)}
+    if "OPENBLAS_CORETYPE" in os.environ:
+        runs["OpenBLAS's own choice"] = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    rates = {}
+    for label, env in runs.items():
+        _, _, stdout = run_process([sys.executable, __file__, "--probe-sgemm"], env)
+        rates[label] = json.loads(stdout)
+    return rates
+
+
+def ours(iterations: int) -> dict:
+    with tempfile.TemporaryDirectory() as out:
+        seconds, rss, _ = run_process([sys.executable, "main.py", "--headless", "--task", "mnist",
+                                       "--iterations", str(iterations), "--out", out])
+        run = json.loads((Path(out) / "run.json").read_text())
+    accuracy = {name: values["test_accuracy"][-1][1] for name, values in run["mnist"]["optimizers"].items()}
+    return {"seconds": seconds, "rss": rss, "training": run["timing"]["mnist_training_seconds"],
+            "accuracy": accuracy}
+
+
+def torch_run(threads: int, iterations: int) -> dict:
+    seconds, rss, stdout = run_process([sys.executable, "bench/torch_reference.py",
+                                        "--threads", str(threads), "--iterations", str(iterations)])
+    report = json.loads(stdout)
+    return {"seconds": seconds, "rss": rss, "training": report["train_seconds"],
+            "accuracy": report["test_accuracy"]}
+
+
+def gui(iterations: int) -> dict:
+    seconds, rss, stdout = run_process([sys.executable, __file__, "--gui-run", str(iterations)])
+    report = json.loads(stdout)
+    return {"seconds": report["seconds"], "rss": rss, "training": report["training_seconds"],
+            "updates": report["updates"], "completed": report["completed"]}
+
+
+def summarise(label: str, runs: list[dict]) -> dict:
+    times = [r["seconds"] for r in runs]
+    trainings = [r["training"] for r in runs]
+    summary = {"median": statistics.median(times), "training": statistics.median(trainings),
+               "rss": max(r["rss"] for r in runs)}
+    print(f"  {label:<22} runs {' '.join(f'{t:6.2f}' for t in times)} s   median {summary['median']:6.2f} s"
+          f"  (training {summary['training']:5.2f} s)   peak RSS {summary['rss']:6.1f} MB")
+    return summary
+
+
+# -- float32 vs float64 ----------------------------------------------------------------------------
+
+def accuracy_check(iterations: int) -> None:
+    """float32 (the app) against float64 on the same seed; the book's ordering after training."""
+    import numpy as np
+
+    from nncore.data import load_mnist
+    from nncore.experiment import run_mnist
+    from nncore.settings import Settings
+    from nncore.smoothing import smooth_curve
+
+    settings = Settings(task="mnist")
+    settings.mnist.iterations = iterations
+    data = load_mnist()
+
+    def history(dtype):
+        generator = run_mnist(settings, data, dtype=dtype, compute_threads=2)
+        while True:
+            try:
+                next(generator)
+            except StopIteration as done:
+                return done.value
+
+    single, double = history(np.float32), history(np.float64)
+    print(f"\nfloat32 vs float64, same seed, {iterations} iterations:")
+    print(f"  {'optimizer':<10} {'max |dloss| first 100':>22} {'max |dloss| smoothed':>21} "
+          f"{'acc f32':>8} {'acc f64':>8}")
+    span = max(np.nanmax(h.losses[n]) for h in (single, double) for n in single.names)
+    worst = 0.0
+    for name in single.names:
+        a, b = single.losses[name], double.losses[name]
+        early = float(np.max(np.abs(a[:100] - b[:100])))
+        smooth = float(np.max(np.abs(smooth_curve(a) - smooth_curve(b))))
+        worst = max(worst, smooth)
+        print(f"  {name:<10} {early:22.2e} {smooth:21.4f} {single.accuracies[name][-1][1]:8.2%} "
+              f"{double.accuracies[name][-1][1]:8.2%}")
+    print(f"  largest smoothed-curve difference: {worst:.4f} = {worst / span:.2%} of the loss axis "
+          f"(0 to {span:.2f}); a pixel of a 400 px high plot is 0.25 %")
+    final = {n: single.accuracies[n][-1][1] for n in single.names}
+    slowest = min(final, key=final.get)
+    others_ok = all(final[n] >= 0.955 for n in final if n != "SGD")
+    print(f"  book's ordering: SGD slowest: {'yes' if slowest == 'SGD' else 'NO'}; Momentum, AdaGrad,"
+          f" Adam >= 95.5 %: {'yes' if others_ok else 'NO'}")
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--iterations", type=int, default=2000)
+    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--no-gui", action="store_true")
+    parser.add_argument("--no-accuracy", action="store_true")
+    parser.add_argument("--probe-sgemm", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--gui-run", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.probe_sgemm:
+        return probe_sgemm()
+    if args.gui_run:
+        return gui_run(args.gui_run)
+
+    with_torch = not args.no_torch and find_spec("torch") is not None
+    print(f"Optimizer Lab MNIST benchmark: {args.iterations} iterations x {OPTIMIZERS} optimizers, "
+          f"{args.repeats} repeats, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    rates = sgemm_rates()
+    if "OPENBLAS_CORETYPE" in os.environ:
+        print(f"  the environment sets OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} "
+              "(respected by the app and by this benchmark's runs)")
+    for label, rate in rates.items():
+        print(f"  sgemm {'x'.join(map(str, SGEMM_SHAPE))} float32, 1 thread, {label:<21} "
+              f"({rate['kernel']}): {rate['microseconds']:6.1f} us = {rate['gflops']:6.1f} GFLOP/s")
+    if not with_torch:
+        print("  torch not installed (pip install optimizer-lab[bench]): no reference run")
+
+    results: dict[str, list[dict]] = {"ours": [], "torch 1 thread": [], "torch 2 threads": [], "gui": []}
+    for repeat in range(args.repeats):
+        results["ours"].append(ours(args.iterations))
+        if with_torch:
+            results["torch 1 thread"].append(torch_run(1, args.iterations))
+            results["torch 2 threads"].append(torch_run(2, args.iterations))
+        if not args.no_gui:
+            results["gui"].append(gui(args.iterations))
+        print(f"  repeat {repeat + 1}: " + ", ".join(f"{k} {v[-1]['seconds']:.2f} s"
+                                                      for k, v in results.items() if v))
+
+    print("\nWhole process, spawn to exit (GUI: start_run to finished):")
+    summary = {label: summarise(label, runs) for label, runs in results.items() if runs}
+    ours_summary = summary["ours"]
+    train_flop = training_flop_per_step() * OPTIMIZERS * args.iterations
+    evaluations = args.iterations // 100 + 1 + (args.iterations % 100 != 0)
+    eval_flop = evaluation_flop() * OPTIMIZERS * evaluations
+    best_rate = rates["this environment"]["gflops"]
+    print(f"\nWork: {training_flop_per_step() / 1e6:.1f} MFLOP per optimizer per iteration (dense), "
+          f"{train_flop / 1e12:.3f} TFLOP of training + {eval_flop / 1e12:.3f} TFLOP in "
+          f"{evaluations} test evaluations")
+    for label in ("ours", "gui"):
+        if label in summary:
+            rate = (train_flop + eval_flop) / summary[label]["training"] / 1e9
+            print(f"  {label}: {rate:6.1f} GFLOP/s (dense-equivalent: blank pixels skipped count as done) "
+                  f"during training = {rate / best_rate:.0%} of one core's sgemm rate ({best_rate:.0f})")
+    print(f"  at that sgemm rate the dense work takes {(train_flop + eval_flop) / best_rate / 1e9:.2f} s "
+          f"on one core")
+    if with_torch:
+        fastest = min(("torch 1 thread", "torch 2 threads"), key=lambda k: summary[k]["median"])
+        reference = summary[fastest]["median"]
+        print(f"\nRatio to {fastest} ({reference:.2f} s, the faster; its training loop alone "
+              f"{summary[fastest]['training']:.2f} s):")
+        print(f"  ours (headless, whole process): {ours_summary['median'] / reference:.2f}"
+              f"   target <= 0.5")
+        if "gui" in summary:
+            print(f"  GUI-driven run:                 {summary['gui']['median'] / reference:.2f}"
+                  f"   (against torch's training loop alone: "
+                  f"{summary['gui']['median'] / summary[fastest]['training']:.2f})")
+    print(f"\nPeak RSS: ours {ours_summary['rss']:.0f} MB (target <= 300)"
+          + (f", GUI worker process {summary['gui']['rss']:.0f} MB" if "gui" in summary else "")
+          + (f", torch {max(summary[k]['rss'] for k in summary if k.startswith('torch')):.0f} MB"
+             if with_torch else ""))
+    print("Test accuracy at the end (ours, last run): "
+          + ", ".join(f"{n} {a:.2%}" for n, a in results["ours"][-1]["accuracy"].items()))
+    if not args.no_accuracy:
+        accuracy_check(args.iterations)
+
+
+if __name__ == "__main__":
+    main()
