@@ -103,6 +103,11 @@ class _Workspace:
         self.column = np.empty((g, 1, rows), dtype=dtype)
         """Per-image maximum and then sum of the scores (G, 1, N)."""
 
+    def first_layer(self, n: int, lit: int, count: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Views of ``x`` as (n, lit) and of ``first_rows`` as (count, lit, width)."""
+        return (self.x[:n * lit].reshape(n, lit),
+                self.first_rows[:count * lit * width].reshape(count, lit, width))
+
     def views(self, n: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
         """The pre-activation, activation and score buffers for a batch of ``n`` images."""
         return ([a[:, :n] for a in self.pre], [h[:, :n] for h in self.post],
@@ -194,13 +199,11 @@ class NetworkStack:
         ``space``. Returns the scores and the indices of the lit pixels."""
         n = len(images)
         lit = np.flatnonzero(images.any(axis=0))
-        x = space.x[:n * len(lit)].reshape(n, len(lit))
+        x, w1 = space.first_layer(n, len(lit), self.count, self.sizes[1])
         # pixel / 255 as scale_batch computes it; astype first: NumPy's mixed uint8 * float
         # loop is 7x slower than the cast followed by a float multiply.
         np.multiply(images[:, lit].astype(self.dtype), np.asarray(1.0 / 255.0, dtype=self.dtype), out=x)
         pre, post, scores = space.views(n)
-        w1 = space.first_rows[:self.count * len(lit) * self.sizes[1]].reshape(
-            self.count, len(lit), self.sizes[1])
         np.take(self.W[0], lit, axis=1, out=w1, mode="clip")
         h = x
         for layer, (a, out, activation) in enumerate(zip(pre, post, space.activations)):
@@ -273,9 +276,7 @@ class NetworkStack:
 
     def _first_layer_grad(self, space: _Workspace, n: int, lit: np.ndarray, grad: np.ndarray) -> None:
         """dW1 = x^T dA1 for the lit pixels' rows; the other rows are exactly 0."""
-        x = space.x[:n * len(lit)].reshape(n, len(lit))
-        rows = space.first_rows[:self.count * len(lit) * self.sizes[1]].reshape(
-            self.count, len(lit), self.sizes[1])
+        x, rows = space.first_layer(n, len(lit), self.count, self.sizes[1])
         np.matmul(x.T, grad, out=rows)
         blank = np.ones(self.sizes[0], dtype=bool)
         blank[lit] = False
