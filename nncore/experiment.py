@@ -205,15 +205,22 @@ def evaluate(network: MultiLayerNet, images: np.ndarray, labels: np.ndarray, dty
 
 def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: int,
                  dtype) -> list[_Group]:
-    """The selected optimizers dealt round-robin onto ``threads`` groups (fewer if there are
-    fewer optimizers), each a NetworkStack of their freshly initialised networks."""
+    """The selected optimizers dealt onto ``threads`` groups (fewer if there are fewer
+    optimizers), each a NetworkStack of their freshly initialised networks.
+
+    Dealt back and forth (0 1 1 0 0 1 ...), which balances the groups when the optimizers' cost
+    grows along the list, as in the book's SGD, Momentum, AdaGrad, Adam: {SGD, Adam} and
+    {Momentum, AdaGrad}.
+    """
     m = settings.mnist
     names = list(settings.optimizers)
     networks = build_networks(settings, input_size, dtype)
     count = min(threads, len(names))
     groups = []
-    for first in range(count):
-        rows = list(range(first, len(names), count))
+    dealt = [index % count if (index // count) % 2 == 0 else count - 1 - index % count
+             for index in range(len(names))]
+    for group in range(count):
+        rows = [row for row in range(len(names)) if dealt[row] == group]
         stack = NetworkStack([networks[names[row]].params for row in rows],
                              [create(names[row], **settings.hyperparameters("mnist", names[row]))
                               for row in rows],
