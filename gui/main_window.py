@@ -174,6 +174,8 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_SIZE)
         self.setMinimumSize(*MINIMUM_SIZE)
         geometry = self.store.value(SESSION_GEOMETRY)
+        # Only a restored session restores the window's place and size; explicit settings (command
+        # line, --autorun) get the default size, so screenshots are reproducible.
         if settings is None and isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
 
