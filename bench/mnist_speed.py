@@ -305,6 +305,10 @@ def main() -> None:
              if with_torch else ""))
     print("Test accuracy at the end (ours, last run): "
           + ", ".join(f"{n} {a:.2%}" for n, a in results["ours"][-1]["accuracy"].items()))
+    load = os.getloadavg()[0]
+    if load > 1.0:
+        print(f"WARNING: load average {load:.2f} at the end: other processes shared the 2 CPUs, which "
+              "distorts the times (torch with 2 threads most of all); rerun on a quiet machine.")
     if not args.no_accuracy:
         accuracy_check(args.iterations)
 
