@@ -175,6 +175,24 @@ def gui(iterations: int) -> dict:
             "updates": report["updates"], "completed": report["completed"]}
 
 
+def busy_seconds() -> float:
+    """CPU-seconds all processes have used since boot (Linux /proc/stat; 0 elsewhere)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(v) for v in fields[:8]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+
+
+def own_seconds() -> float:
+    """CPU-seconds used by this process and its finished children."""
+    import resource
+    return sum(getattr(resource.getrusage(who), field)
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
+
+
 def summarise(label: str, runs: list[dict]) -> dict:
     times = [r["seconds"] for r in runs]
     trainings = [r["training"] for r in runs]
@@ -261,6 +279,8 @@ def main() -> None:
         print("  torch not installed (pip install optimizer-lab[bench]): no reference run")
 
     results: dict[str, list[dict]] = {"ours": [], "torch 1 thread": [], "torch 2 threads": [], "gui": []}
+    others_before = busy_seconds() - own_seconds()
+    wall = time.perf_counter()
     for repeat in range(args.repeats):
         results["ours"].append(ours(args.iterations))
         if with_torch:
@@ -271,6 +291,7 @@ def main() -> None:
         print(f"  repeat {repeat + 1}: " + ", ".join(f"{k} {v[-1]['seconds']:.2f} s"
                                                       for k, v in results.items() if v))
 
+    wall = time.perf_counter() - wall
     print("\nWhole process, spawn to exit (GUI: start_run to finished):")
     summary = {label: summarise(label, runs) for label, runs in results.items() if runs}
     ours_summary = summary["ours"]
@@ -305,10 +326,10 @@ def main() -> None:
              if with_torch else ""))
     print("Test accuracy at the end (ours, last run): "
           + ", ".join(f"{n} {a:.2%}" for n, a in results["ours"][-1]["accuracy"].items()))
-    load = os.getloadavg()[0]
-    if load > 1.0:
-        print(f"WARNING: load average {load:.2f} at the end: other processes shared the 2 CPUs, which "
-              "distorts the times (torch with 2 threads most of all); rerun on a quiet machine.")
+    others = busy_seconds() - own_seconds() - others_before
+    print(f"Other processes used {others:.1f} CPU-seconds during the {wall:.0f} s of timings"
+          + (": they shared the CPUs and distort the times (torch with 2 threads most of all); "
+             "rerun on a quiet machine." if others > 0.05 * wall else "."))
     if not args.no_accuracy:
         accuracy_check(args.iterations)
 
