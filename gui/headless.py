@@ -216,7 +216,9 @@ def _losses_figure(history: MnistHistory):
     layout = QHBoxLayout(figure)
     layout.setContentsMargins(8, 8, 8, 8)
     layout.setSpacing(12)
-    for panel, stretch in ((LossPanel(), 3), (AccuracyPanel(), 2)):
+    losses = LossPanel()
+    losses.set_options_visible(False)  # a figure for slides: no smoothing/log-y controls
+    for panel, stretch in ((losses, 3), (AccuracyPanel(), 2)):
         panel.set_history(history)
         layout.addWidget(panel, stretch)
     return figure
