@@ -16,7 +16,7 @@ from typing import Callable, Generator
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .data import NUM_CLASSES, load_mnist, scale_batch
+from .data import NUM_CLASSES, load_mnist
 from .engine import NetworkStack, evaluation_order
 from .functions import get_function
 from .mlp import MultiLayerNet
@@ -191,16 +191,6 @@ def build_networks(settings: Settings, input_size: int, dtype=np.float32) -> dic
     for index, name in enumerate(settings.optimizers):
         networks[name] = make(0 if m.same_initial_weights else 1 + index)
     return networks
-
-
-def evaluate(network: MultiLayerNet, images: np.ndarray, labels: np.ndarray, dtype=np.float32) -> float:
-    """Accuracy of ``network`` on uint8 ``images`` (N, 784) with labels (N,), in chunks."""
-    correct = 0
-    for begin in range(0, len(images), EVAL_CHUNK):
-        x = scale_batch(images[begin:begin + EVAL_CHUNK], dtype)
-        predicted = np.argmax(network.predict(x), axis=1)
-        correct += int(np.count_nonzero(predicted == labels[begin:begin + EVAL_CHUNK]))
-    return correct / len(images)
 
 
 def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: int,
