@@ -239,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     paths.add_argument("--function", type=str.lower, metavar="NAME",
                        help=f"test function: {', '.join(FUNCTIONS)} (default: book, x^2/20 + y^2)")
     paths.add_argument("--start", metavar="X,Y", type=_start,
-                       help="start point (default: -7,2); a negative X is fine: --start -7,2")
+                       help="start point (default: the function's recommended start, -7,2 for "
+                            "the book's); a negative X is fine: --start -7,2")
     paths.add_argument("--steps", metavar="N", type=int,
                        help="number of updates after the start (default: 29, as in the book)")
     paths.add_argument("--path-lr", metavar="NAME=LR,...", type=_learning_rates, action="append",
@@ -325,6 +326,9 @@ def resolve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
         if value is not None:
             (data if section is None else data[section])[key] = value
             given = True
+    if args.function is not None and args.start is None and args.function in FUNCTIONS:
+        # A start chosen for the book's function is usually outside another function's view.
+        data["paths"]["start"] = list(FUNCTIONS[args.function].start)
     if any(getattr(args, dest) for dest in _HYPERPARAMETER_FLAGS):
         _apply_hyperparameters(data, args, data["optimizers"])
         given = True

@@ -68,6 +68,13 @@ def test_flags_set_the_values_given():
     assert s.hyperparameters("paths", "SGD")["lr"] == 0.95  # --lr is MNIST only
 
 
+def test_function_without_start_uses_the_functions_recommended_start():
+    s = parse_command_line(["--function", "himmelblau"]).settings
+    assert s.paths.start == (0.0, -0.5)
+    s = parse_command_line(["--function", "himmelblau", "--start", "1,2"]).settings
+    assert s.paths.start == (1.0, 2.0)
+
+
 def test_bare_learning_rate_sets_every_selected_optimizer_only():
     s = parse_command_line(["--optimizers", "SGD,Adam", "--path-lr", "0.05"]).settings
     assert s.hyperparameters("paths", "SGD")["lr"] == 0.05
