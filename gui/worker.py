@@ -1,14 +1,22 @@
-"""The run worker: solves the 2D paths and trains on MNIST off the GUI thread.
+"""The run worker: solves the 2D paths and has MNIST trained in a child process, off the GUI thread.
 
 :class:`RunWorker` is a QObject without parent that :class:`RunThread` moves to its own QThread.
 The window asks for a run with :meth:`RunThread.start_run`; the worker runs
-``nncore.experiment.run_paths`` and then ``run_mnist`` and reports through signals that carry
-immutable results (PathResult) or the per-update copies run_mnist yields (MnistUpdate), each
-tagged with the run's id so the window can ignore a run it has already left behind (after Reset).
+``nncore.experiment.run_paths`` itself (milliseconds) and hands the MNIST training to a
+:class:`nncore.training_process.TrainingProcess`: a persistent child process, started on the first
+MNIST run and reused, that keeps the loaded dataset. The worker thread waits in a blocking receive
+(which releases the GIL) and re-emits every update. The GUI's repaints hold the GIL for
+milliseconds at a time; with training in the same process they slowed it by a third, in a child
+process they cannot. The child runs at a lower priority on both cores, so the GUI thread still
+gets a core whenever it needs one.
 
-Stopping uses a ``threading.Event`` per run, checked by run_mnist before every iteration; a
-queued signal could not work because the worker's event loop is busy inside the training loop.
-The MNIST arrays are loaded in the worker and cached across runs (per dataset directory).
+Signals carry immutable results (PathResult) or the per-update copies run_mnist yields
+(MnistUpdate), each tagged with the run's id so the window can ignore a run it has already left
+behind (after Reset).
+
+Stopping sets the run's ``threading.Event`` and the child's stop event, both thread-safe: a queued
+signal could not work because the worker thread is busy inside the run. :meth:`RunThread.shutdown`
+ends the run, the thread and the child process.
 """
 from __future__ import annotations
 
@@ -16,12 +24,15 @@ import threading
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from nncore.data import DatasetError, load_mnist
-from nncore.experiment import run_mnist, run_paths
+from nncore.experiment import run_paths
 from nncore.settings import Settings
+from nncore.training_process import TrainingFailed, TrainingProcess
 
 FRAME_INTERVAL = 1.0 / 30.0
 """Seconds between MNIST updates: the panels redraw at most about 30 times a second."""
+RUN_END_TIMEOUT_MS = 3000
+"""How long :meth:`RunThread.shutdown` lets a stopped run take to end before killing the child
+(a run stops within ten iterations or one evaluation: milliseconds)."""
 
 
 class RunWorker(QObject):
@@ -32,13 +43,14 @@ class RunWorker(QObject):
     mnistUpdated = Signal(int, object)
     """(run id, MnistUpdate) at most every FRAME_INTERVAL seconds during training."""
     failed = Signal(int, str)
-    """(run id, message) when the dataset cannot be loaded or the settings are rejected."""
+    """(run id, message) when the dataset cannot be loaded, the settings are rejected or the
+    training process died."""
     finished = Signal(int, bool)
     """(run id, completed): the run is over; completed is False when it was stopped or failed."""
 
-    def __init__(self) -> None:
+    def __init__(self, trainer: TrainingProcess) -> None:
         super().__init__()
-        self._mnist_cache: dict[str | None, tuple] = {}
+        self.trainer = trainer
 
     @Slot(int, object, object)
     def run(self, run_id: int, settings: Settings, stop: threading.Event) -> None:
@@ -51,31 +63,22 @@ class RunWorker(QObject):
                 completed = self._train(run_id, settings, stop)
             else:
                 completed = not stop.is_set()
-        except (DatasetError, ValueError, OSError) as error:
+        except (TrainingFailed, ValueError) as error:
             self.failed.emit(run_id, str(error))
-        except MemoryError:
-            self.failed.emit(run_id, "not enough memory for this network and batch size")
         finally:
             self.finished.emit(run_id, completed)
 
     def _train(self, run_id: int, settings: Settings, stop: threading.Event) -> bool:
-        """Train on MNIST, emitting each update; True when every iteration ran."""
-        data = self._mnist(settings.mnist.data_dir)
+        """Have the child train on MNIST, emitting each update; True when every iteration ran."""
         finished = False
-        for update in run_mnist(settings, data, stop=stop.is_set, min_interval=FRAME_INTERVAL):
+        for update in self.trainer.train(settings, cancelled=stop):
             self.mnistUpdated.emit(run_id, update)
             finished = update.finished
         return finished
 
-    def _mnist(self, directory: str | None) -> tuple:
-        """load_mnist(directory), read from disk only the first time."""
-        if directory not in self._mnist_cache:
-            self._mnist_cache[directory] = load_mnist(directory)
-        return self._mnist_cache[directory]
-
 
 class RunThread(QObject):
-    """Owns the worker thread: start a run, stop it, shut down cleanly.
+    """Owns the worker thread and the training process: start a run, stop it, shut down cleanly.
 
     The worker's signals are re-exported here, so the window connects to one object.
     """
@@ -84,7 +87,8 @@ class RunThread(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.worker = RunWorker()
+        self.trainer = TrainingProcess(min_interval=FRAME_INTERVAL)
+        self.worker = RunWorker(self.trainer)
         self.thread = QThread()
         self.thread.setObjectName("optimizerLabWorker")
         self.worker.moveToThread(self.thread)
@@ -121,17 +125,22 @@ class RunThread(QObject):
         return self._next_id
 
     def stop(self) -> None:
-        """Ask the current run (if any) to end before its next iteration. Returns at once."""
+        """Ask the current run (if any) to end at its next stop check. Returns at once."""
         if self._stop is not None:
-            self._stop.set()
+            self._stop.set()  # first: a run not yet handed to the child will not start
+            self.trainer.request_stop()
 
     def shutdown(self) -> None:
-        """Stop the run, end the thread's event loop and wait for it (never terminate())."""
+        """Stop the run and let it end, end the thread's event loop and wait for it (never
+        terminate()), then end the child process (killed only if it does not exit)."""
         self.stop()
         if self.thread.isRunning():
             self.thread.quit()
-            self.thread.wait()
+            if not self.thread.wait(RUN_END_TIMEOUT_MS):  # the child hangs: its run fails
+                self.trainer.kill()
+                self.thread.wait()
+        self.trainer.close()
 
     def is_alive(self) -> bool:
-        """True while the worker thread is running."""
-        return self.thread.isRunning()
+        """True while the worker thread or the training process is running."""
+        return self.thread.isRunning() or self.trainer.is_alive()
