@@ -66,8 +66,12 @@ def open_window(qtbot, session_store, dialogs):
 
 @pytest.fixture
 def window(open_window, small_settings):
-    """The main window with small_settings; closed at the end, its worker thread must be gone."""
+    """The main window with small_settings; closed at the end, its worker thread and its
+    training process must be gone."""
+    import multiprocessing
+
     window = open_window(small_settings)
     yield window
     window.close()
     assert not window.runner.is_alive()
+    assert multiprocessing.active_children() == []

@@ -1,6 +1,9 @@
 """The main window: building, runs on the worker thread, Stop/Reset/close, start point, session."""
 import dataclasses
 import json
+import multiprocessing
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -159,15 +162,41 @@ def test_stop_mid_run_keeps_what_was_computed(qtbot, window, small_settings):
     assert window.controls.start_button.isEnabled() and window.controls.optimizer_list.isEnabled()
 
 
-def test_closing_mid_run_stops_the_thread(qtbot, open_window, small_settings, qtlog):
+def test_closing_mid_run_stops_the_thread_and_the_training_process(qtbot, open_window, small_settings,
+                                                                    qtlog):
     window = open_window(long_settings(small_settings))
     window.start()
     qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
                     timeout=RUN_TIMEOUT)
-    assert window.runner.is_alive()
+    child = window.runner.trainer.pid
+    assert window.runner.thread.isRunning()
+    assert [p.pid for p in multiprocessing.active_children()] == [child]
     window.close()
-    assert not window.runner.is_alive()
+    assert not window.runner.thread.isRunning() and not window.runner.trainer.is_alive()
+    assert multiprocessing.active_children() == []
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)  # reaped, not a zombie
     assert not [r for r in qtlog.records if "Destroyed while thread" in r.message]
+
+
+def test_a_killed_training_process_fails_the_run_clearly_and_the_next_run_works(
+        qtbot, window, small_settings, dialogs):
+    window.controls.set_settings(long_settings(small_settings))
+    window.start()
+    qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
+                    timeout=RUN_TIMEOUT)
+    dead = window.runner.trainer.pid
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT) as finished:
+        os.kill(dead, signal.SIGKILL)
+    assert finished.args == [False]
+    assert len(dialogs) == 1 and dialogs[0][0] == "Run failed"
+    assert "training process ended unexpectedly (killed by signal SIGKILL)" in dialogs[0][1]
+    done = window.history.completed
+    assert done > 0 and len(curve(window.loss_panel.raw_items["SGD"])[0]) == done  # curves kept
+    assert window.controls.start_button.isEnabled()
+    window.controls.set_settings(small_settings)
+    assert run_to_end(qtbot, window) is True
+    assert window.history.completed == 30 and window.runner.trainer.pid != dead
 
 
 def test_reset_during_a_run_clears_and_ignores_its_late_updates(qtbot, window, small_settings):
@@ -194,7 +223,8 @@ def test_start_stop_reset_in_any_order(qtbot, window, small_settings):
     assert window.history.completed == 30
     assert len(curve(window.loss_panel.raw_items["Adam"])[0]) == 30
     assert buttons.start_button.isEnabled()
-    assert window.runner.is_alive()  # one worker thread, reused by every run
+    assert window.runner.thread.isRunning()  # one worker thread, reused by every run
+    assert [p.pid for p in multiprocessing.active_children()] == [window.runner.trainer.pid]  # one child
     assert run_to_end(qtbot, window) is True
 
 
