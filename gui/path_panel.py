@@ -3,7 +3,8 @@
 Contour lines are computed once per function (marching squares on a grid, cached) and drawn as one
 curve item per level; the path items (line + point markers, one per registered optimizer) are
 created once and only ever updated with ``setData``, so revealing a path step by step is cheap.
-Clicking on the plot emits :attr:`PathPanel.startPicked` with the position in data coordinates.
+Clicking on the plot (not on its legend) emits :attr:`PathPanel.startPicked` with the position in
+data coordinates.
 """
 from __future__ import annotations
 
@@ -136,7 +137,8 @@ class PathPanel(QWidget):
     """
 
     startPicked = Signal(float, float)
-    """Emitted with (x, y) in data coordinates when the user left-clicks inside the plot."""
+    """Emitted with (x, y) in data coordinates when the user left-clicks inside the plot, except
+    on the legend."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -246,11 +248,17 @@ class PathPanel(QWidget):
         self.legend.show(entries)
 
     # -- mouse -------------------------------------------------------------------------------
+    def _on_legend(self, scene_position) -> bool:
+        """True if ``scene_position`` lies on the legend, which floats over the contours."""
+        legend = self.legend.item
+        return legend.isVisible() and legend.sceneBoundingRect().contains(scene_position)
+
     def _clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.double():
             return
         view = self.plot_item.getViewBox()
-        if not view.sceneBoundingRect().contains(event.scenePos()):
+        position = event.scenePos()
+        if not view.sceneBoundingRect().contains(position) or self._on_legend(position):
             return
         point = view.mapSceneToView(event.scenePos())
         self.startPicked.emit(float(point.x()), float(point.y()))

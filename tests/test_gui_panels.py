@@ -225,3 +225,20 @@ def test_loss_options_row_can_be_hidden_for_pictures(qtbot):
     panel.set_options_visible(False)
     qtbot.waitUntil(lambda: panel.plot_widget.height() > height)
     assert not panel.smoothing_combo.isVisible()
+
+
+def test_raw_losses_are_drawn_as_their_envelope_and_smoothed_curves_in_full(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    history = _history(total=5000, done=5000)
+    panel.set_history(history)
+    losses = history.losses["SGD"]
+    raw_x, raw_y = panel.raw_items["SGD"].getData()  # what is drawn
+    pixels = panel.plot_item.getViewBox().width()
+    assert len(raw_x) <= 3 * pixels < len(losses)  # about two points (min, max) per pixel column
+    assert raw_y.max() == losses.max() and raw_y.min() == losses.min()  # spikes kept
+    smooth_x, smooth_y = panel.smooth_items["SGD"].getData()
+    assert len(smooth_x) == 5000 and np.allclose(smooth_y, smooth_curve(losses))

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QLi
                                QListWidget)
 
 from gui.main_window import SESSION_SETTINGS, load_session
+from nncore.experiment import run_paths
 from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS
 from nncore.settings import PRESETS, Settings
 
@@ -252,6 +253,24 @@ def test_clicking_the_contour_sets_the_start_point(qtbot, window):
     assert abs(x - 3.0) <= 2 * per_pixel and abs(y + 4.0) <= 2 * per_pixel
     assert window.path_panel.start == pytest.approx((x, y))
     assert window.controls.settings().paths.start == (x, y)
+
+
+def test_clicking_the_path_legend_does_not_move_the_start_point(qtbot, window):
+    window.path_panel.set_paths(run_paths(window.controls.settings()))
+    legend = window.path_panel.legend.item
+    assert legend.isVisible()
+    before = window.controls.settings().paths.start
+    plot = window.path_panel.plot_widget
+    view = window.path_panel.plot_item.getViewBox()
+    centre = legend.sceneBoundingRect().center()
+    assert view.sceneBoundingRect().contains(centre)  # the legend floats over the contours
+    with qtbot.assertNotEmitted(window.path_panel.startPicked):
+        qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(centre))
+    assert window.controls.settings().paths.start == before
+    beside = legend.sceneBoundingRect().bottomLeft() + QPointF(-5, 5)  # just off it: a start point
+    with qtbot.waitSignal(window.path_panel.startPicked):
+        qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(beside))
+    assert window.controls.settings().paths.start != before
 
 
 def test_choosing_a_function_moves_the_start_to_its_recommended_point(window):
