@@ -58,6 +58,14 @@ def test_the_child_is_reused_and_keeps_giving_the_same_numbers(trainer, small_se
     assert all(np.array_equal(first.losses[n], second.losses[n]) for n in small_settings.optimizers)
 
 
+def test_the_child_loads_no_qt(trainer, small_settings):
+    list(trainer.train(small_settings))
+    with open(f"/proc/{trainer.pid}/maps") as maps:  # the shared libraries it has mapped
+        libraries = maps.read()
+    assert "numpy" in libraries  # this test process has Qt loaded (conftest); the child must not
+    assert "Qt6" not in libraries and "PySide6" not in libraries
+
+
 def test_the_child_and_all_its_threads_run_at_lower_priority(trainer, small_settings):
     updates = trainer.train(endless(small_settings))
     next(updates)  # training: run_mnist's compute threads exist now
