@@ -113,6 +113,11 @@ class RunThread(QObject):
     def finished(self):
         return self.worker.finished
 
+    def prepare(self, data_dir: str | None) -> None:
+        """Start the training process and load the dataset in the background (call before the
+        first run, from the GUI thread), so the first Start does not wait for either."""
+        self.trainer.prepare(data_dir)
+
     def start_run(self, settings: Settings) -> int:
         """Queue a run of ``settings`` on the worker thread; return its id.
 

@@ -6,7 +6,8 @@ the child keeps the MNIST arrays it loaded, per ``data_dir``, so later runs skip
 
 Protocol over a ``multiprocessing`` Pipe, one run at a time:
 
-- parent -> child: a :class:`nncore.settings.Settings` (train it), or None (exit);
+- parent -> child: a :class:`nncore.settings.Settings` (train it), a :class:`Preload` (load that
+  dataset now, reply nothing), or None (exit);
 - child -> parent: ``("update", MnistUpdate)`` for every update of ``run_mnist``, then either
   ``("done", None)`` or ``("failed", message)`` when the dataset cannot be loaded, the settings
   are rejected or memory runs out.
@@ -29,7 +30,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -44,6 +45,12 @@ NICENESS = 10
 EXIT_TIMEOUT = 3.0
 """Seconds :meth:`TrainingProcess.close` waits for the child to exit before killing it."""
 NOT_ENOUGH_MEMORY = "not enough memory for this network and batch size"
+
+
+class Preload(NamedTuple):
+    """Request: load the dataset in ``data_dir`` (None: the bundled MNIST) into the child's cache."""
+
+    data_dir: str | None
 
 
 class TrainingFailed(Exception):
@@ -83,6 +90,19 @@ class TrainingProcess:
     def request_stop(self) -> None:
         """Ask the run under way (if any) to end at its next stop check. Returns at once."""
         self._stop.set()
+
+    def prepare(self, data_dir: str | None = None) -> None:
+        """Start the child now and have it load the dataset, so that the first run starts at once.
+
+        Returns immediately (the child works at its lower priority). Call it from the thread
+        that calls :meth:`train`, or before any run; a dataset that cannot be loaded is reported
+        by the run that needs it.
+        """
+        conn = self._ensure_started()
+        try:
+            conn.send(Preload(data_dir))
+        except (BrokenPipeError, ConnectionError, EOFError):
+            pass  # the child is gone; the next run starts a new one and says so if it fails
 
     def train(self, settings: Settings, cancelled: threading.Event | None = None) -> Iterator[MnistUpdate]:
         """Train ``settings`` in the child; yield each MnistUpdate as it arrives.
@@ -236,15 +256,24 @@ def _serve(conn: Connection, stop, min_interval: float, compute_threads: int, ni
     from .experiment import run_mnist  # noqa: PLC0415
 
     datasets: dict[str | None, tuple] = {}
+
+    def dataset(directory: str | None) -> tuple:
+        if directory not in datasets:
+            datasets[directory] = load_mnist(directory)
+        return datasets[directory]
+
     try:
         while (settings := conn.recv()) is not None:
+            if isinstance(settings, Preload):
+                try:
+                    dataset(settings.data_dir)
+                except (ValueError, OSError, MemoryError):
+                    pass  # the run that needs this dataset reports the problem
+                continue
             outcome = ("done", None)
             try:
                 if not stop.is_set():
-                    directory = settings.mnist.data_dir
-                    if directory not in datasets:
-                        datasets[directory] = load_mnist(directory)
-                    for update in run_mnist(settings, datasets[directory], stop=stop.is_set,
+                    for update in run_mnist(settings, dataset(settings.mnist.data_dir), stop=stop.is_set,
                                             min_interval=min_interval,
                                             compute_threads=compute_threads):
                         conn.send(("update", update))

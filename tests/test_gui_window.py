@@ -201,12 +201,15 @@ def test_a_killed_training_process_fails_the_run_clearly_and_the_next_run_works(
 
 
 def test_reset_during_a_run_clears_and_ignores_its_late_updates(qtbot, window, small_settings):
+    ended = []
+    window.runner.finished.connect(lambda run_id, completed: ended.append(run_id))
     window.controls.set_settings(long_settings(small_settings))
     window.start()
     qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
                     timeout=RUN_TIMEOUT)
-    with qtbot.waitSignal(window.runner.finished, timeout=RUN_TIMEOUT):
-        window.reset()
+    assert window.running and ended == []
+    window.reset()
+    qtbot.waitUntil(lambda: bool(ended), timeout=RUN_TIMEOUT)
     qtbot.wait(100)  # let any queued update of the old run arrive: it must be ignored
     assert window.history is None and not window.running
     assert len(curve(window.loss_panel.raw_items["SGD"])[0]) == 0

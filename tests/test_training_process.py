@@ -143,3 +143,19 @@ def test_close_mid_run_leaves_no_child(small_settings):
     assert pid not in [child.pid for child in multiprocessing.active_children()]
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_prepare_starts_the_child_before_the_first_run(small_settings, tmp_path):
+    process = TrainingProcess()
+    try:
+        assert process.pid is None
+        process.prepare(str(tmp_path))  # no dataset there: ignored until a run needs it
+        process.prepare(None)
+        pid = process.pid
+        assert pid is not None and process.is_alive()
+        with pytest.raises(TrainingFailed, match="file not found"):
+            list(process.train(tiny(small_settings, data_dir=str(tmp_path))))
+        assert list(process.train(small_settings))[-1].finished
+        assert process.pid == pid
+    finally:
+        process.close()
