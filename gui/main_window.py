@@ -40,13 +40,12 @@ FRAME_MS = 33
 """Period of the redraw timer: path animation and status bar (about 30 frames per second)."""
 CURVE_FRAME_S = 0.09
 """Least time between two redraws of the loss and accuracy curves during training (every third
-tick: about 11 per second). Redrawing the loss plot takes ~9 ms of the GUI thread holding the GIL,
-which the training thread needs. Measured on 2 cores, book workload (median of 3): training took
-6.9 s with no redraws, 8.4 s at ~15 redraws per second, 7.9 s at ~11; 30 per second was ~45 %
-slower."""
+tick: about 11 per second). A redraw of the loss plot costs ~9 ms of CPU; training runs in a
+niced child process (nncore.training_process), so every redraw takes CPU from it: the book's run
+took ~13-28 % longer in the window than without one at this rate, more at 30 per second."""
 STATUS_INTERVAL_S = 0.2
-"""Least time between two status bar updates during a run: every repaint of a widget written in
-Python takes the GIL too, and five updates a second are plenty to read."""
+"""Least time between two status bar updates during a run: five a second are plenty to read, and
+each repaint takes CPU from the training process."""
 PLOT_EXPORT_WIDTH = 1600
 
 SESSION_SETTINGS = "session/settings"
