@@ -120,6 +120,16 @@ class Optimizer:
     def reset(self) -> None:
         """Forget all state accumulated by ``update``."""
 
+    counters: ClassVar[tuple[str, ...]] = ()
+    """Names of the scalar attributes of the state (step counts such as Adam's ``iter``)."""
+
+    def state_for(self, key: str) -> dict[str, np.ndarray | float]:
+        """The optimizer's current state for parameter ``key``, by the book's attribute names:
+        one array (shaped like the parameter) per per-coordinate slot such as Momentum's ``v``
+        or AdaGrad's ``h``, and one number per counter such as Adam's ``iter``. Copies, so the
+        caller may keep them; empty for stateless rules (SGD) and before the first update."""
+        return {name: float(getattr(self, name)) for name in self.counters}
+
     def _scratch(self, slot: str, key: str, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """A reusable work array ``slot`` for parameter ``key``: ``param``'s shape, and the dtype
         the formula's temporaries would have (that of param and grad combined).
@@ -144,6 +154,10 @@ class _Stateful(Optimizer):
 
     def reset(self) -> None:
         self.state: dict[str, dict[str, np.ndarray]] = {}
+
+    def state_for(self, key: str) -> dict[str, np.ndarray | float]:
+        arrays = {slot: values[key].copy() for slot, values in self.state.items() if key in values}
+        return {**arrays, **super().state_for(key)}
 
     def _slot(self, slot: str, key: str, like: np.ndarray) -> np.ndarray:
         """The zero-initialised state array ``slot`` for parameter ``key`` (shape of ``like``)."""
@@ -251,6 +265,8 @@ class Adam(_Stateful):
     hyperparameters = (learning_rate(0.001),
                        decay("beta1", 0.9, "decay of the running mean of the gradient"),
                        decay("beta2", 0.999, "decay of the running mean of the squared gradient"))
+
+    counters = ("iter",)
 
     def reset(self) -> None:
         super().reset()

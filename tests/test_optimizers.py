@@ -164,3 +164,20 @@ def test_invalid_values_raise_value_error_naming_the_hyperparameter(kwargs, word
 def test_create_unknown_optimizer_lists_the_known_ones():
     with pytest.raises(ValueError, match="unknown optimizer 'Adamax'.*SGD"):
         O.create("Adamax")
+
+
+def test_state_for_reports_the_book_state_by_attribute_name():
+    """Momentum's v, AdaGrad's h and Adam's m, v and iter, as copies; SGD has none."""
+    from nncore.optimizers import SGD, AdaGrad, Adam, Momentum
+    grads = {"x": np.array(0.5)}
+    expected = {SGD: set(), Momentum: {"v"}, AdaGrad: {"h"}, Adam: {"m", "v", "iter"}}
+    for cls, names in expected.items():
+        optimizer = cls()
+        params = {"x": np.array(1.0)}
+        optimizer.update(params, grads)
+        state = optimizer.state_for("x")
+        assert set(state) == names
+        optimizer.update(params, grads)
+        if cls is Momentum:
+            assert state["v"] == pytest.approx(-0.01 * 0.5)  # the copy kept the first step's v
+    assert Adam().state_for("x") == {"iter": 0.0}
