@@ -33,6 +33,38 @@ class PathResult:
 LIMIT = 1e150
 """Positions beyond this magnitude count as diverged: squaring them in f would overflow."""
 
+BOX_FACTOR = 1000.0
+"""A path diverges when it leaves the box of this many times the view's width and height,
+centred on the view's centre."""
+VALUE_FACTOR = 1e6
+"""A path diverges when f exceeds this many times max(1, f(start))."""
+
+OUTCOME_FINITE, OUTCOME_NOT_FINITE, OUTCOME_LEFT_BOX, OUTCOME_VALUE = 0, 1, 2, 3
+"""Codes returned by :func:`divergence_codes`: 0 is fine, the others say why a point diverged."""
+
+
+def divergence_codes(x, y, f, bounds: tuple[float, float, float, float], f_start) -> np.ndarray:
+    """The 2D divergence rule, element-wise over arrays of any (broadcastable) shape.
+
+    A point (x, y) with value f = f(x, y), on a path that started at value ``f_start``, has
+    diverged when, checked in this order:
+    1. x, y or f is not finite (code ``OUTCOME_NOT_FINITE``);
+    2. it lies outside the box of ``BOX_FACTOR`` times the view ``bounds`` (x_min, x_max, y_min,
+       y_max) around the view's centre (code ``OUTCOME_LEFT_BOX``);
+    3. f > ``VALUE_FACTOR`` * max(1, f_start) (code ``OUTCOME_VALUE``).
+    Returns an int8 array of codes, 0 where the point is fine.
+    """
+    x, y, f, f_start = (np.asarray(v, dtype=float) for v in (x, y, f, f_start))
+    x_min, x_max, y_min, y_max = bounds
+    cx, cy = (x_min + x_max) / 2, (y_min + y_max) / 2
+    half_w, half_h = BOX_FACTOR * (x_max - x_min) / 2, BOX_FACTOR * (y_max - y_min) / 2
+    with np.errstate(invalid="ignore"):
+        not_finite = ~(np.isfinite(x) & np.isfinite(y) & np.isfinite(f))
+        outside = (np.abs(x - cx) > half_w) | (np.abs(y - cy) > half_h)
+        too_high = f > VALUE_FACTOR * np.maximum(1.0, f_start)
+    return np.select([not_finite, outside, too_high],
+                     [OUTCOME_NOT_FINITE, OUTCOME_LEFT_BOX, OUTCOME_VALUE], 0).astype(np.int8)
+
 
 def iter_path(function: TestFunction, optimizer: Optimizer, start: Sequence[float],
               steps: int) -> Generator[np.ndarray, None, PathResult]:

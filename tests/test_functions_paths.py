@@ -119,3 +119,18 @@ def test_path_that_does_not_diverge_reports_nothing():
 def test_negative_steps_rejected():
     with pytest.raises(ValueError, match="steps"):
         solve_path(FUNCTIONS["book"], O.SGD(), BOOK_START, -1)
+
+
+def test_divergence_codes_apply_the_rule_at_its_boundaries():
+    """Box of 1000x the view around its centre; f above 1e6 * max(1, f(start)); non-finite first."""
+    from nncore.paths import (OUTCOME_FINITE, OUTCOME_LEFT_BOX, OUTCOME_NOT_FINITE, OUTCOME_VALUE,
+                              divergence_codes)
+    bounds = (-10.0, 10.0, -5.0, 15.0)  # centre (0, 5); box half-sizes 10000 and 10000
+    x = np.array([10000.0, 10000.001, 0.0, 0.0, np.nan, 0.0, 0.0])
+    y = np.array([5.0, 5.0, 10005.0, 10005.1, 0.0, 0.0, 0.0])
+    f = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 1e6, 1e6 + 1])
+    codes = divergence_codes(x, y, f, bounds, f_start=0.5)  # max(1, 0.5) = 1
+    assert codes.tolist() == [OUTCOME_FINITE, OUTCOME_LEFT_BOX, OUTCOME_FINITE, OUTCOME_LEFT_BOX,
+                              OUTCOME_NOT_FINITE, OUTCOME_FINITE, OUTCOME_VALUE]
+    assert divergence_codes(0.0, 0.0, 2.1e7, bounds, f_start=20.0) == OUTCOME_VALUE
+    assert divergence_codes(0.0, 0.0, 2.0e7, bounds, f_start=20.0) == OUTCOME_FINITE
