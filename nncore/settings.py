@@ -7,10 +7,10 @@ task and the MNIST task. The window's controls, the command-line flags, ``--conf
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from . import ranges
 from .functions import DEFAULT_FUNCTION, FUNCTIONS
 from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
@@ -92,30 +92,29 @@ class Settings:
         p = self.paths
         if p.function not in FUNCTIONS:
             raise ValueError(f"unknown function {p.function!r}; choose from {', '.join(FUNCTIONS)}")
-        if len(p.start) != 2 or not all(math.isfinite(v) for v in p.start):
-            raise ValueError(f"start must be two finite numbers x,y, got {p.start!r}")
-        _check_int("steps", p.steps, 1, 100_000)
+        if len(p.start) != 2:
+            raise ValueError(f"start must be two numbers x,y, got {p.start!r}")
+        for value in p.start:
+            ranges.START_COORDINATE.check(value)
+        ranges.STEPS.check(p.steps)
         m = self.mnist
-        _check_int("iterations", m.iterations, 1, 1_000_000)
-        _check_int("batch size", m.batch_size, 1, 60_000)
-        _check_int("evaluation interval", m.eval_interval, 0, 1_000_000)
-        _check_int("seed", m.seed, 0, 2 ** 32 - 1)
-        if not m.hidden_sizes:
-            raise ValueError("hidden sizes: give at least one hidden layer")
+        ranges.ITERATIONS.check(m.iterations)
+        ranges.BATCH_SIZE.check(m.batch_size)
+        ranges.EVAL_INTERVAL.check(m.eval_interval)
+        ranges.SEED.check(m.seed)
+        ranges.HIDDEN_LAYERS.check(len(m.hidden_sizes))
         for size in m.hidden_sizes:
-            _check_int("hidden layer size", size, 1, 4096)
+            ranges.HIDDEN_SIZE.check(size)
         if m.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {m.activation!r}")
         if m.weight_init not in WEIGHT_INITS:
             try:
-                ok = float(m.weight_init) > 0
+                std = float(m.weight_init)
             except ValueError:
-                ok = False
-            if not ok:
                 raise ValueError(f"weight init must be one of {', '.join(WEIGHT_INITS)} or a "
-                                 f"positive number, got {m.weight_init!r}")
-        if not (math.isfinite(m.weight_decay) and m.weight_decay >= 0):
-            raise ValueError(f"weight decay must be >= 0, got {m.weight_decay!r}")
+                                 f"number in {ranges.WEIGHT_INIT_STD.text()}, got {m.weight_init!r}") from None
+            ranges.WEIGHT_INIT_STD.check(std)
+        ranges.WEIGHT_DECAY.check(m.weight_decay)
         return self
 
     def hyperparameters(self, task: str, name: str) -> dict[str, float]:
@@ -158,11 +157,6 @@ class Settings:
             mnist.hidden_sizes = tuple(int(v) for v in _as_list(mnist.hidden_sizes, "mnist.hidden_sizes"))
             values["mnist"] = mnist
         return replace(base, **values).validate()
-
-
-def _check_int(label: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{label} must be a whole number from {low} to {high}, got {value!r}")
 
 
 def _as_list(value: Any, label: str) -> list:

@@ -130,7 +130,7 @@ def test_help_documents_every_flag(capsys):
     (["--optimizers", "SGD,Adamax"], ["unknown optimizer", "Adamax"]),
     (["--start", "1"], ["--start", "X,Y"]),
     (["--start", "a,2"], ["--start", "'a'"]),
-    (["--start", "nan,2"], ["start", "finite"]),
+    (["--start", "nan,2"], ["start", "[-1000000, 1000000]"]),
     (["--function", "himmelblau2"], ["unknown function", "himmelblau2"]),
     (["--config", "/no/such/settings.json"], ["--config", "No such file"]),
     (["--lr", "SGD=fast"], ["--lr", "'fast'"]),
@@ -184,4 +184,4 @@ def test_real_process_exit_status_for_bad_arguments():
                           capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        "optimizer-lab: error: iterations must be a whole number from 1 to 1000000, got -5"]
+        "optimizer-lab: error: iterations must be a whole number in [1, 1000000], got -5"]

@@ -1,0 +1,72 @@
+"""The valid range of every numeric setting that is not an optimizer hyperparameter.
+
+One definition serves nncore's validation, the command line, settings files and the window's
+controls (optimizer hyperparameters declare theirs in :class:`nncore.optimizers.Hyperparameter`).
+A value outside its range is refused with a message that names the range; nothing is clamped,
+rounded or truncated.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Range:
+    """A closed or half-open interval of valid values for one setting.
+
+    ``label`` names the setting in messages ("steps", "batch size"); ``integer`` says that only
+    whole numbers are valid; ``log_scale`` that multiplicative steps suit it (controls, sliders).
+    """
+
+    label: str
+    minimum: float
+    maximum: float
+    integer: bool = False
+    minimum_inclusive: bool = True
+    maximum_inclusive: bool = True
+    log_scale: bool = False
+
+    def text(self) -> str:
+        """The range in interval notation, e.g. ``[1, 100000]`` or ``(0, 100]``."""
+        left = "[" if self.minimum_inclusive else "("
+        right = "]" if self.maximum_inclusive else ")"
+        return f"{left}{_number_text(self.minimum)}, {_number_text(self.maximum)}{right}"
+
+    def contains(self, value: float) -> bool:
+        """True when ``value`` is a finite number inside the range (and whole, if ``integer``)."""
+        if not math.isfinite(value) or (self.integer and value != int(value)):
+            return False
+        above = value >= self.minimum if self.minimum_inclusive else value > self.minimum
+        below = value <= self.maximum if self.maximum_inclusive else value < self.maximum
+        return above and below
+
+    def check(self, value: Any) -> float | int:
+        """``value`` if it is a number (not a bool) inside the range, as int for integer ranges;
+        otherwise ValueError naming the setting and the range."""
+        kind = "a whole number" if self.integer else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{self.label} must be {kind} in {self.text()}, got {value!r}")
+        if self.integer and isinstance(value, float):
+            raise ValueError(f"{self.label} must be {kind} in {self.text()}, got {value!r}")
+        if not self.contains(value):
+            raise ValueError(f"{self.label} must be {kind} in {self.text()}, got {value!r}")
+        return int(value) if self.integer else float(value)
+
+
+def _number_text(value: float) -> str:
+    """Whole numbers in full (4294967295), others in the shortest form (1e-06, 0.5)."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else f"{value:g}"
+
+
+STEPS = Range("steps", 1, 100_000, integer=True)
+START_COORDINATE = Range("start coordinate", -1e6, 1e6)
+ITERATIONS = Range("iterations", 1, 1_000_000, integer=True)
+BATCH_SIZE = Range("batch size", 1, 60_000, integer=True)
+EVAL_INTERVAL = Range("evaluation interval", 0, 1_000_000, integer=True)
+SEED = Range("seed", 0, 2 ** 32 - 1, integer=True)
+HIDDEN_SIZE = Range("hidden layer size", 1, 4096, integer=True)
+HIDDEN_LAYERS = Range("number of hidden layers", 1, 16, integer=True)
+WEIGHT_DECAY = Range("weight decay", 0, 1000)
+WEIGHT_INIT_STD = Range("weight init std", 0, 100, minimum_inclusive=False, log_scale=True)
