@@ -21,7 +21,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
-                               QSpinBox, QSplitter, QWidget)
+                               QSpinBox, QSplitter, QTabWidget, QWidget)
 
 from nncore.experiment import MnistHistory, MnistUpdate
 from nncore.paths import PathResult
@@ -195,10 +195,20 @@ class MainWindow(QMainWindow):
         curves.addWidget(self.loss_panel)
         curves.addWidget(self.accuracy_panel)
         curves.setSizes([400, 280])
+        # Each side is a tab widget: the 2D instruments (paths, maps, ...) on the left, the
+        # MNIST views (training curves, diagnostics, ...) on the right; panels add their tabs.
+        self.path_tabs = QTabWidget()
+        self.path_tabs.setObjectName("pathTabs")
+        self.path_tabs.setDocumentMode(True)
+        self.path_tabs.addTab(self.path_panel, "Paths")
+        self.curve_tabs = QTabWidget()
+        self.curve_tabs.setObjectName("curveTabs")
+        self.curve_tabs.setDocumentMode(True)
+        self.curve_tabs.addTab(curves, "Training")
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.setObjectName("plotSplitter")
-        plots.addWidget(self.path_panel)
-        plots.addWidget(curves)
+        plots.addWidget(self.path_tabs)
+        plots.addWidget(self.curve_tabs)
         plots.setSizes([500, 500])
         main = QSplitter(Qt.Orientation.Horizontal)
         main.setObjectName("mainSplitter")

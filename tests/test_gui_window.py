@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit,
-                               QListWidget)
+                               QListWidget, QTabBar)
 
 from gui.main_window import SESSION_SETTINGS, load_session
 from nncore.experiment import run_paths
@@ -47,7 +47,7 @@ def test_window_builds_with_named_and_explained_controls(window):
         assert window.findChild(object, name) is not None, name
     kinds = (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QListWidget)
     controls = [w for kind in kinds for w in window.findChildren(kind)
-                if not isinstance(w.parent(), (QAbstractSpinBox, QComboBox))
+                if not isinstance(w.parent(), (QAbstractSpinBox, QComboBox, QTabBar))
                 and w.window() is window and not w.objectName().startswith("qt_")]
     assert len(controls) > 30
     for widget in controls:
