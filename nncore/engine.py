@@ -151,7 +151,11 @@ class NetworkStack:
                                      f"expected {view.shape}")
                 view[...] = source[key]
         self._ones = np.ones(width, dtype=self.dtype)
-        self._flat = [({"all": self.params[i]}, {"all": self.grads[i]}) for i in range(self.count)]
+        self._flat = [(self.network_params(i), self.network_grads(i)) if optimizer.layerwise
+                      else ({"all": self.params[i]}, {"all": self.grads[i]})
+                      for i, optimizer in enumerate(self.optimizers)]
+        """What each optimizer's update gets: the flat vector, or per-layer views for layerwise
+        rules (Muon treats hidden weight matrices unlike the rest)."""
         self._train = _Workspace(self, batch_size, activation)
         self._eval = _Workspace(self, eval_rows, activation)
 
@@ -291,6 +295,11 @@ class NetworkStack:
             for i in np.flatnonzero(~finite):
                 finite[i] = np.isfinite(self.grads[i]).all()
         return finite
+
+    def optimizer_params(self, index: int) -> dict[str, np.ndarray]:
+        """The parameter dict network ``index``'s optimizer updates (its keys are the ones the
+        optimizer's state and :meth:`~nncore.optimizers.Optimizer.evaluation_point` use)."""
+        return self._flat[index][0]
 
     def update(self, index: int) -> None:
         """Network ``index``'s optimizer takes one step with the gradient of :meth:`gradients`."""

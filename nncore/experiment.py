@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Generator
+from typing import Callable, Generator, Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -167,10 +168,28 @@ class _Group:
 
     def evaluate(self, images: np.ndarray, labels: np.ndarray) -> dict[int, float]:
         """Test accuracy by row, for the networks that have not diverged."""
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), at_evaluation_points(self.stack):
             accuracy = self.stack.accuracy(images, labels)
         return {row: float(accuracy[i]) for i, row in enumerate(self.rows)
                 if self.divergences[i] is None}
+
+
+@contextmanager
+def at_evaluation_points(stack: NetworkStack) -> Iterator[None]:
+    """Within the block, every network's parameters are where its optimizer evaluates the model
+    (Schedule-Free's x instead of the y it takes gradients at); restored exactly afterwards."""
+    saved = []
+    for index, optimizer in enumerate(stack.optimizers):
+        for key, param in stack.optimizer_params(index).items():
+            point = optimizer.evaluation_point(key, param)
+            if point is not param:
+                saved.append((param, param.copy()))
+                param[...] = point
+    try:
+        yield
+    finally:
+        for param, training_value in saved:
+            param[...] = training_value
 
 
 def build_networks(settings: Settings, input_size: int, dtype=np.float32) -> dict[str, MultiLayerNet]:
