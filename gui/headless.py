@@ -267,7 +267,7 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
         report_error(error, stream)
         return WRITE_FAILED_STATUS
     if not runs_mnist:
-        print("MNIST task not run (--task paths): no losses.csv, accuracy.csv or losses.png",
+        print("MNIST task not run (--task paths): no losses.csv, accuracy.csv, layers.csv or losses.png",
               file=stream)
     if not runs_paths:
         print("2D task not run (--task mnist): no paths.csv or paths.png", file=stream)
