@@ -28,6 +28,7 @@ from nncore.paths import PathResult
 from nncore.settings import PRESETS, Settings
 
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
+from .diagnostics_panel import DiagnosticsPanel
 from .loss_panel import DEFAULT_SMOOTHING, SMOOTHING_MODES, AccuracyPanel, LossPanel
 from .path_panel import PathPanel
 from .worker import RunThread
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
         self.path_panel = PathPanel()
         self.loss_panel = LossPanel()
         self.accuracy_panel = AccuracyPanel()
+        self.diagnostics_panel = DiagnosticsPanel()
         self._build_layout()
         self._build_status_bar()
         self._build_menus()
@@ -205,6 +207,7 @@ class MainWindow(QMainWindow):
         self.curve_tabs.setObjectName("curveTabs")
         self.curve_tabs.setDocumentMode(True)
         self.curve_tabs.addTab(curves, "Training")
+        self.curve_tabs.addTab(self.diagnostics_panel, "Diagnostics")
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.setObjectName("plotSplitter")
         plots.addWidget(self.path_tabs)
@@ -424,6 +427,7 @@ class MainWindow(QMainWindow):
     def _show_history(self) -> None:
         self.loss_panel.set_history(self.history)
         self.accuracy_panel.set_history(self.history)
+        self.diagnostics_panel.set_history(self.history)
         self._history_dirty = False
 
     def _frame(self) -> None:
