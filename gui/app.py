@@ -21,8 +21,10 @@ def run_app(settings: Settings | None = None, autorun: bool = False,
     saves a PNG of the whole window to ``screenshot`` (if given) and exits: 0 on success,
     1 with one line on stderr if the run or the export failed.
     """
+    from . import crash_guard
     from .main_window import MainWindow  # after the QApplication's names are set
 
+    crash_guard.install()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)

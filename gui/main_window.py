@@ -168,9 +168,13 @@ class MainWindow(QMainWindow):
         self.controls.reset_button.clicked.connect(self.reset)
         self.path_panel.startPicked.connect(self._start_picked)
         self._set_running(False)
-        self._restore_view_options()
-        initial = settings if settings is not None else load_session(self.store)
-        self.controls.set_settings(initial)
+        try:
+            self._restore_view_options()
+            initial = settings if settings is not None else load_session(self.store)
+            self.controls.set_settings(initial)
+        except BaseException:
+            self.runner.shutdown()  # a QThread destroyed while running aborts the process
+            raise
         if initial.task in ("both", "mnist"):
             # ~0.3 s of process start and MNIST loading, done while the user looks at the window.
             self.runner.prepare(initial.mnist.data_dir)

@@ -322,11 +322,34 @@ def test_presets_set_the_controls(window, label):
     assert controls.settings() == PRESETS[label](before)
 
 
-def test_book_defaults_button_resets_every_control(window):
-    window.controls.set_checked_optimizers(tuple(OPTIMIZERS))
-    window.controls.iterations_spin.setValue(7)
-    window.controls.book_defaults_button.click()
-    assert window.controls.settings() == Settings()
+def test_book_defaults_button_resets_only_the_shown_optimizers_hyperparameters(window):
+    controls = window.controls
+    controls.set_checked_optimizers(tuple(OPTIMIZERS))
+    controls.iterations_spin.setValue(7)
+    controls.task_combo.setCurrentIndex(controls.task_combo.findData("mnist"))
+    controls.function_combo.setCurrentIndex(controls.function_combo.findData("rosenbrock"))
+    for task in ("paths", "mnist"):
+        for name in ("SGD", "Adam"):
+            controls.hp_spins[(task, name, "lr")].setValue(0.0123)
+    controls.optimizer_list.setCurrentRow(list(OPTIMIZERS).index("Adam"))
+    before = controls.settings()
+    controls.book_defaults_button.click()
+    after = controls.settings()
+    book = Settings()
+    assert after.path_hyperparameters["Adam"] == book.path_hyperparameters["Adam"]
+    assert after.mnist_hyperparameters["Adam"] == book.mnist_hyperparameters["Adam"]
+    assert dataclasses.replace(after, path_hyperparameters=before.path_hyperparameters,
+                               mnist_hyperparameters=before.mnist_hyperparameters) == before
+    assert after.path_hyperparameters["SGD"]["lr"] == after.mnist_hyperparameters["SGD"]["lr"] == 0.0123
+
+
+def test_full_reset_lives_in_the_presets_menu(window, tmp_path):
+    controls = window.controls
+    controls.set_checked_optimizers(tuple(OPTIMIZERS))
+    controls.iterations_spin.setValue(7)
+    controls.set_data_dir(str(tmp_path / "gone"))
+    window.findChild(object, "bookDefaultsAction").trigger()
+    assert controls.settings() == Settings() and controls.data_dir is None
 
 
 def test_layout_survives_resizing(qtbot, window):
