@@ -186,7 +186,7 @@ class ControlPanel(QWidget):
         form.addRow("Function", self.function_combo)
         form.addRow("Start x, y", start)
         form.addRow("Steps", self.steps_spin)
-        form.addRow("Animation (steps/s)", self.animation_spin)
+        form.addRow("Steps/s", self.animation_spin)
         self.function_combo.currentIndexChanged.connect(self._function_chosen)
         for spin in (self.start_x_spin, self.start_y_spin, self.steps_spin):
             spin.valueChanged.connect(self._edited)
@@ -227,7 +227,7 @@ class ControlPanel(QWidget):
         form.addRow("Seed", self.seed_spin)
         form.addRow("Eval interval", self.eval_interval_spin)
         form.addRow(self.same_init_check)
-        form.addRow("Dataset", self._build_dataset_row())
+        self._build_dataset_rows(form)
         for spin in (self.iterations_spin, self.batch_size_spin, self.seed_spin,
                      self.eval_interval_spin, self.weight_decay_spin):
             spin.valueChanged.connect(self._edited)
@@ -237,11 +237,8 @@ class ControlPanel(QWidget):
         self.same_init_check.toggled.connect(self._edited)
         return self.mnist_box
 
-    def _build_dataset_row(self) -> QWidget:
+    def _build_dataset_rows(self, form: QFormLayout) -> None:
         """The dataset in use, a button to choose a folder and one back to the bundled MNIST."""
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
         self.dataset_label = QLabel()
         self.dataset_label.setObjectName("datasetLabel")
         self.dataset_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -254,10 +251,11 @@ class ControlPanel(QWidget):
         self.bundled_button.setObjectName("bundledDatasetButton")
         self.bundled_button.setToolTip("Train on the MNIST copy that comes with Optimizer Lab")
         self.bundled_button.clicked.connect(lambda: self.set_data_dir(None))
-        layout.addWidget(self.dataset_label, 1)
-        layout.addWidget(choose)
-        layout.addWidget(self.bundled_button)
-        return row
+        buttons = QHBoxLayout()
+        buttons.addWidget(choose)
+        buttons.addWidget(self.bundled_button)
+        form.addRow("Dataset", self.dataset_label)
+        form.addRow(buttons)
 
     # -- reactions ---------------------------------------------------------------------------
     def _edited(self, *_args) -> None:

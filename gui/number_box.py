@@ -27,8 +27,8 @@ from nncore.ranges import Range
 
 INVALID_STYLE = "QAbstractSpinBox { background: #ffd6d6; }"
 """How a box with a refused value looks: a light red background (the tooltip says why)."""
-WIDTH_SAMPLE = "-0.00012345"
-"""The box is wide enough for this text, so values such as 12.345678 or 1e-05 are not clipped."""
+WIDTH_SAMPLE = "12.345678"
+"""The box asks for room for this text, so values such as 12.345678 or 1e-05 are not clipped."""
 LOG_LADDER = (1.0, 2.0, 5.0)
 """Mantissas of the values a log-scaled box steps through: ..., 0.1, 0.2, 0.5, 1, 2, ..."""
 
@@ -234,11 +234,9 @@ class NumberBox(QAbstractSpinBox):
         self.lineEdit().selectAll()
 
     def sizeHint(self) -> QSize:
+        """Room for WIDTH_SAMPLE (or the longest bound) plus the arrows."""
         hint = super().sizeHint()
         metrics = self.fontMetrics()
         text = max(WIDTH_SAMPLE, self._format(self.valid.maximum), key=len)
-        width = metrics.horizontalAdvance(text + "  ") + 2 * metrics.height()
+        width = metrics.horizontalAdvance(text + " ") + 2 * metrics.height()
         return QSize(max(hint.width(), width), hint.height())
-
-    def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
