@@ -16,14 +16,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from nncore.functions import FUNCTIONS, get_function
-from nncore.mlp import ACTIVATIONS
+from nncore.mlp import ACTIVATIONS, WEIGHT_INITS
 from nncore import ranges
 from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter
 from nncore.ranges import Range
 from nncore.settings import TASKS, MnistSettings, PathSettings, Settings
 
 from . import style
-from .number_box import NumberBox, hyperparameter_range, log_step  # noqa: F401 (log_step: API)
+from .doc_text import plain_text
+from .number_box import NumberBox, hyperparameter_range, log_step, parse_number  # noqa: F401 (log_step: API)
 
 TASK_LABELS = {"both": "2D paths + MNIST", "paths": "2D paths only", "mnist": "MNIST only"}
 WEIGHT_INIT_CHOICES = ("he", "xavier")
@@ -48,6 +49,14 @@ def _number(name: str, tooltip: str, valid: Range, step: float = 1) -> NumberBox
     box = NumberBox(valid, step, tooltip)
     box.setObjectName(name)
     return box
+
+
+def _valid_weight_init(text: str) -> bool:
+    """True for a weight init the settings accept: a named scheme or a std in its range."""
+    if text in WEIGHT_INITS:
+        return True
+    value = parse_number(text)
+    return value is not None and ranges.WEIGHT_INIT_STD.contains(value)
 
 
 def _combo(name: str, tooltip: str, items: dict[str, str]) -> QComboBox:
@@ -122,7 +131,7 @@ class ControlPanel(QWidget):
             item = QListWidgetItem(style.swatch_icon(name), name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
-            item.setToolTip(OPTIMIZERS[name].__doc__.strip().splitlines()[0])
+            item.setToolTip(plain_text(OPTIMIZERS[name].__doc__))
             self.optimizer_list.addItem(item)
         rows = len(OPTIMIZERS)
         self.optimizer_list.setFixedHeight(self.optimizer_list.sizeHintForRow(0) * rows + 6)
@@ -233,6 +242,7 @@ class ControlPanel(QWidget):
             spin.valueChanged.connect(self._edited)
         self.hidden_edit.textEdited.connect(self._edited)
         self.activation_combo.currentIndexChanged.connect(self._edited)
+        self.weight_init_combo.currentTextChanged.connect(self._check_weight_init)
         self.weight_init_combo.currentTextChanged.connect(self._edited)
         self.same_init_check.toggled.connect(self._edited)
         return self.mnist_box
@@ -310,7 +320,7 @@ class ControlPanel(QWidget):
         tip = (f"Sizes of the hidden layers, comma-separated, e.g. 100,100,100,100; each in "
                f"{ranges.HIDDEN_SIZE.text()}, {ranges.HIDDEN_LAYERS.text()} layers")
         try:
-            self.hidden_sizes()
+            self._valid_hidden_sizes = self.hidden_sizes()
         except ValueError as error:
             self.hidden_edit.setToolTip(f"Refused: {error}\n{tip}")
             self.hidden_edit.setStyleSheet("QLineEdit { background: #ffd6d6; }")
@@ -318,33 +328,60 @@ class ControlPanel(QWidget):
             self.hidden_edit.setToolTip(tip)
             self.hidden_edit.setStyleSheet("")
 
-    def settings(self) -> Settings:
-        """The Settings these controls describe (not validated; ValueError for unparsable text)."""
+    def _check_weight_init(self, text: str) -> None:
+        """Mark the weight init red, the reason in the tooltip, when it is refused."""
+        tip = (f"Initial weight scale: {', '.join(WEIGHT_INIT_CHOICES)}, or a standard deviation "
+               f"in {ranges.WEIGHT_INIT_STD.text()} such as 0.01")
+        if _valid_weight_init(text.strip()):
+            self._valid_weight_init = text.strip()
+            self.weight_init_combo.setToolTip(tip)
+            self.weight_init_combo.setStyleSheet("")
+        else:
+            self.weight_init_combo.setToolTip(f"Refused: {text.strip()!r} is none of these\n{tip}")
+            self.weight_init_combo.setStyleSheet("QComboBox { background: #ffd6d6; }")
+
+    def settings(self, lenient: bool = False) -> Settings:
+        """The Settings these controls describe (not validated).
+
+        A control whose text is refused raises ValueError naming its range, or with
+        ``lenient`` gives its last valid value (to keep a session or apply a preset).
+        """
+        def number(box: NumberBox):
+            return box.value() if lenient else box.checked_value()
+
         tables = {"paths": {}, "mnist": {}}
         for (task, name, hp_name), spin in self.hp_spins.items():
             try:
-                tables[task].setdefault(name, {})[hp_name] = spin.checked_value()
+                tables[task].setdefault(name, {})[hp_name] = number(spin)
             except ValueError as error:
                 if name in self.checked_optimizers():
                     raise ValueError(f"{name} ({'2D' if task == 'paths' else 'MNIST'}): {error}") from None
                 tables[task].setdefault(name, {})[hp_name] = spin.value()  # not run: last valid
+        try:
+            hidden_sizes = self.hidden_sizes()
+        except ValueError:
+            if not lenient:
+                raise
+            hidden_sizes = self._valid_hidden_sizes
+        weight_init = self.weight_init_combo.currentText().strip()
+        if lenient and not _valid_weight_init(weight_init):
+            weight_init = self._valid_weight_init
         return Settings(
             task=self.task_combo.currentData(),
             optimizers=self.checked_optimizers(),
             path_hyperparameters=tables["paths"],
             mnist_hyperparameters=tables["mnist"],
             paths=PathSettings(function=self.function_combo.currentData(),
-                               start=(self.start_x_spin.checked_value(),
-                                      self.start_y_spin.checked_value()),
-                               steps=self.steps_spin.checked_value()),
-            mnist=MnistSettings(iterations=self.iterations_spin.checked_value(),
-                                batch_size=self.batch_size_spin.checked_value(),
-                                hidden_sizes=self.hidden_sizes(),
+                               start=(number(self.start_x_spin), number(self.start_y_spin)),
+                               steps=number(self.steps_spin)),
+            mnist=MnistSettings(iterations=number(self.iterations_spin),
+                                batch_size=number(self.batch_size_spin),
+                                hidden_sizes=hidden_sizes,
                                 activation=self.activation_combo.currentData(),
-                                weight_init=self.weight_init_combo.currentText().strip(),
-                                weight_decay=self.weight_decay_spin.checked_value(),
-                                seed=self.seed_spin.checked_value(),
-                                eval_interval=self.eval_interval_spin.checked_value(),
+                                weight_init=weight_init,
+                                weight_decay=number(self.weight_decay_spin),
+                                seed=number(self.seed_spin),
+                                eval_interval=number(self.eval_interval_spin),
                                 same_initial_weights=self.same_init_check.isChecked(),
                                 data_dir=self._data_dir))
 
@@ -376,6 +413,8 @@ class ControlPanel(QWidget):
             self.eval_interval_spin.setValue(m.eval_interval)
             self.same_init_check.setChecked(m.same_initial_weights)
             self._show_data_dir(m.data_dir)
+            self._valid_hidden_sizes = tuple(m.hidden_sizes)
+            self._valid_weight_init = str(m.weight_init)
         finally:
             self._updating = False
         self.settingsChanged.emit()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from nncore.paths import PathResult
 from nncore.settings import PRESETS, Settings
 
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
+from .doc_text import plain_text
 from .loss_panel import DEFAULT_SMOOTHING, SMOOTHING_MODES, AccuracyPanel, LossPanel
 from .path_panel import PathPanel
 from .worker import RunThread
@@ -47,6 +49,11 @@ STATUS_INTERVAL_S = 0.2
 """Least time between two status bar updates during a run: five a second are plenty to read, and
 each repaint takes CPU from the training process."""
 PLOT_EXPORT_WIDTH = 1600
+STATE_TEXT_CHARS = 60
+"""The status bar shows this much of a failure's reason; its tooltip has all of it."""
+
+IMAGE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;Other images (*.bmp *.tif *.tiff *.webp)"
+"""File dialog filter of picture exports: the name's suffix picks the format (gui.export)."""
 
 SESSION_SETTINGS = "session/settings"
 SESSION_ANIMATION = "session/animationSpeed"
@@ -66,6 +73,18 @@ def load_session(store: QSettings) -> Settings:
         return Settings.from_dict(json.loads(str(text)))
     except (ValueError, TypeError):
         return Settings()
+
+
+def _elided(text: str, characters: int) -> str:
+    """``text`` cut to ``characters`` characters with an ellipsis if longer."""
+    return text if len(text) <= characters else text[:characters - 1] + "\u2026"
+
+
+def _set_growing_text(label: QLabel, text: str) -> None:
+    """Set ``label``'s text; its minimum width only ever grows to fit, so a status bar label
+    is never clipped ("Step 29 / 2") and does not make its neighbours jump while counting."""
+    label.setText(text)
+    label.setMinimumWidth(max(label.minimumWidth(), label.sizeHint().width()))
 
 
 def _format_duration(seconds: float) -> str:
@@ -137,6 +156,8 @@ class MainWindow(QMainWindow):
         self.path_panel = PathPanel()
         self.loss_panel = LossPanel()
         self.accuracy_panel = AccuracyPanel()
+        # A click on an optimizer in either legend hides its loss and accuracy curves alike.
+        self.accuracy_panel.legend.use_hidden(self.loss_panel.legend.hidden)
         self._build_layout()
         self._build_status_bar()
         self._build_menus()
@@ -151,6 +172,8 @@ class MainWindow(QMainWindow):
         self.run_settings: Settings | None = None
         self.paths: dict[str, PathResult] | None = None
         self.history: MnistHistory | None = None
+        self.failure: str | None = None
+        """Why the last run failed (None if it did not)."""
         self._history_dirty = False
         self._animation_started = 0.0
         self._curves_drawn = 0.0
@@ -294,7 +317,7 @@ class MainWindow(QMainWindow):
         for label, preset in PRESETS.items():
             self.preset_actions.append(self._action(
                 presets_menu, label, lambda _=False, p=preset: self.apply_preset(p),
-                tip=(preset.__doc__ or label).strip().splitlines()[0],
+                tip=plain_text(preset.__doc__) or label,
                 name=f"preset:{label}"))
         presets_menu.addSeparator()
         self.preset_actions.append(self._action(
@@ -311,13 +334,22 @@ class MainWindow(QMainWindow):
                                       min(max(strength, 0.0), 0.999))
         self.loss_panel.set_log_y(self.store.value(SESSION_LOG_Y, False, type=bool))
 
+    def session_settings(self) -> Settings | None:
+        """The settings to keep for the next session: the controls' valid values, and for each
+        refused one its last valid value; with no optimizer ticked, the last session's
+        optimizers. None if even that is not valid."""
+        settings = self.controls.settings(lenient=True)
+        if not settings.optimizers:
+            settings = replace(settings, optimizers=load_session(self.store).optimizers)
+        try:
+            return settings.validate()
+        except ValueError:
+            return None
+
     def save_session(self) -> None:
         """Write the controls' settings and the view options to the QSettings store."""
-        try:
-            settings = self.controls.settings()
-        except ValueError:
-            settings = None  # unparsable text in a control: keep the last good session
-        if settings is not None:
+        settings = self.session_settings()
+        if settings is not None:  # otherwise the last valid session stays
             self.store.setValue(SESSION_SETTINGS, json.dumps(settings.to_dict()))
         self.store.setValue(SESSION_ANIMATION, self.controls.animation_speed)
         self.store.setValue(SESSION_SMOOTHING, self.loss_panel.smoothing)
@@ -351,9 +383,15 @@ class MainWindow(QMainWindow):
             self.history = None
             self._show_history()
         self.run_id = self.runner.start_run(settings)
+        self.failure = None
+        self._clear_status()
+        start_had_focus = self.controls.start_button.hasFocus()
         self._set_running(True)
         self.state_label.setText("Running\u2026")
-        self.diverged_label.clear()
+        if start_had_focus:
+            # Space on Start: the next Space must stop the run, not reach Reset (Qt's next
+            # focus after the disabled Start).
+            self.controls.stop_button.setFocus()
         self.frame_timer.start()
         if self.remember_session:
             self.save_session()
@@ -383,15 +421,23 @@ class MainWindow(QMainWindow):
         self.path_panel.clear_paths()
         self._show_history()
         self.frame_timer.stop()
+        self._clear_status()
+        self.state_label.setText("Ready")
+
+    def _clear_status(self) -> None:
+        """Empty the status bar's progress, speed, time and divergence of an earlier run."""
         for label in (self.iteration_label, self.speed_label, self.time_label, self.diverged_label):
             label.clear()
         self.progress_bar.reset()
-        self.state_label.setText("Ready")
+        self.state_label.setToolTip("What the window is doing")
 
     def apply_preset(self, preset) -> None:
-        """Set the controls to ``preset(current settings)`` (a function of nncore.settings.PRESETS)."""
+        """Set the controls to ``preset(current settings)`` (a function of nncore.settings.PRESETS).
+
+        Controls whose text is refused do not block a preset: the preset starts from the last
+        valid value of each (and sets its own fields, so it may well repair them)."""
         try:
-            self.controls.set_settings(preset(self.controls.settings()))
+            self.controls.set_settings(preset(self.controls.settings(lenient=True)))
         except ValueError as error:
             self.report_error("Cannot apply preset", str(error))
 
@@ -414,14 +460,23 @@ class MainWindow(QMainWindow):
     def _run_failed(self, run_id: int, message: str) -> None:
         if run_id != self.run_id:
             return
+        self.failure = message
         self.report_error("Run failed", message)
 
     def _run_finished(self, run_id: int, completed: bool) -> None:
         if run_id != self.run_id:
             return
+        stop_had_focus = self.controls.stop_button.hasFocus()
         self._set_running(False)
+        if stop_had_focus:
+            self.controls.start_button.setFocus()  # not Reset, which Qt would pick next
         self._frame()
-        self.state_label.setText("Finished" if completed else "Stopped")
+        if self.failure is not None:
+            reason = self.failure.splitlines()[0] if self.failure else "unknown reason"
+            self.state_label.setText(f"Failed: {_elided(reason, STATE_TEXT_CHARS)}")
+            self.state_label.setToolTip(f"The run failed: {self.failure}")
+        else:
+            self.state_label.setText("Finished" if completed else "Stopped")
         self.runFinished.emit(completed)
 
     # -- drawing -----------------------------------------------------------------------------
@@ -455,38 +510,48 @@ class MainWindow(QMainWindow):
         return panel.steps_shown < panel.total_steps
 
     def finish_animation(self) -> None:
-        """Show every path step now."""
+        """Show every path step now (and say so in the status bar)."""
         if self.paths:
             self.path_panel.show_steps(self.path_panel.total_steps)
+            self._update_status()
 
     def _update_status(self) -> None:
         history = self.history
         if history is None:
             if self.paths:
                 panel = self.path_panel
-                self.iteration_label.setText(f"Step {panel.steps_shown} / {panel.total_steps}")
-            return
-        done, total = history.completed, history.total
-        self.iteration_label.setText(f"Iteration {done} / {total}")
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
-        if history.elapsed > 0 and done:
-            rate = done / history.elapsed
-            self.speed_label.setText(f"{rate:,.0f} it/s")
-            remaining = (total - done) / rate if not history.finished else 0.0
-            self.time_label.setText(f"Elapsed {_format_duration(history.elapsed)}, "
-                                    f"remaining {_format_duration(remaining)}")
-        diverged = self._diverged_text()
+                _set_growing_text(self.iteration_label, f"Step {panel.steps_shown} / {panel.total_steps}")
+        else:
+            done, total = history.completed, history.total
+            _set_growing_text(self.iteration_label, f"Iteration {done} / {total}")
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(done)
+            if history.elapsed > 0 and done:
+                rate = done / history.elapsed
+                self.speed_label.setText(f"{rate:,.0f} it/s")
+                elapsed = f"Elapsed {_format_duration(history.elapsed)}"
+                if self.running and not history.finished:  # no estimate for a run that ended
+                    elapsed += f", remaining {_format_duration((total - done) / rate)}"
+                self.time_label.setText(elapsed)
+        diverged, reasons = self._diverged_text()
         self.diverged_label.setText(diverged)
+        self.diverged_label.setToolTip(reasons or "Optimizers that diverged in this run")
 
-    def _diverged_text(self) -> str:
-        parts = []
+    def _diverged_text(self) -> tuple[str, str]:
+        """(status text naming the diverged optimizers, their reasons one per line)."""
+        parts, reasons = [], []
         if self.history is not None:
-            parts += [f"{name} (iteration {d.iteration})" for name, d in self.history.diverged.items()]
+            for name, d in self.history.diverged.items():
+                parts.append(f"{name} (iteration {d.iteration})")
+                reasons.append(f"{name}, MNIST iteration {d.iteration}: {d.reason}")
         if self.paths:
-            parts += [f"{name} (2D step {p.diverged_at})" for name, p in self.paths.items()
-                      if p.diverged_at is not None]
-        return f"Diverged: {', '.join(parts)}" if parts else ""
+            panel = self.path_panel
+            for name, p in self.paths.items():
+                # A 2D path is named once the animation has reached its divergence.
+                if p.diverged_at is not None and panel.steps_shown >= len(p.points) - 1:
+                    parts.append(f"{name} (2D step {p.diverged_at})")
+                    reasons.append(f"{name}, 2D step {p.diverged_at}: {p.reason}")
+        return (f"Diverged: {', '.join(parts)}" if parts else ""), "\n".join(reasons)
 
     # -- controls <-> 2D panel ---------------------------------------------------------------
     def _settings_edited(self) -> None:
@@ -519,7 +584,8 @@ class MainWindow(QMainWindow):
 
     def export_plot(self, panel: str, path: str | Path, fmt: str = "png",
                     width: int = PLOT_EXPORT_WIDTH) -> Path | None:
-        """Save plot ``panel`` ('paths', 'loss', 'accuracy') as 'png' (``width`` px) or 'svg'."""
+        """Save plot ``panel`` ('paths', 'loss', 'accuracy') as 'svg' or as a picture ``width`` px
+        wide ('png': in the format of ``path``'s suffix, e.g. JPEG for .jpg)."""
         from .export import save_plot_png, save_plot_svg
         item = self._panels()[panel][1].plot_item
         if fmt == "svg":
@@ -563,10 +629,11 @@ class MainWindow(QMainWindow):
         return f"optimizer-lab-{stem}-{datetime.now():%Y%m%d-%H%M%S}{suffix}"
 
     def export_screenshot_dialog(self) -> None:
+        from .export import with_suffix
         path, _ = QFileDialog.getSaveFileName(self, "Export screenshot",
-                                              self._default_name("window", ".png"), "PNG image (*.png)")
+                                              self._default_name("window", ".png"), IMAGE_FILTER)
         if path:
-            self.export_screenshot(path)
+            self.export_screenshot(with_suffix(path, ".png"))
 
     def export_plot_dialog(self) -> None:
         dialog = ExportPlotDialog({key: label for key, (label, _) in self._panels().items()}, self)
@@ -575,9 +642,11 @@ class MainWindow(QMainWindow):
         panel, fmt, width = dialog.choice()
         path, _ = QFileDialog.getSaveFileName(
             self, "Export plot", self._default_name(panel, f".{fmt}"),
-            "PNG image (*.png)" if fmt == "png" else "SVG image (*.svg)")
+            IMAGE_FILTER if fmt == "png" else "SVG image (*.svg)")
         if path:
-            self.export_plot(panel, path, fmt, width)
+            from .export import with_suffix
+            path = with_suffix(path, f".{fmt}")  # the name's own suffix decides the format
+            self.export_plot(panel, path, "svg" if path.suffix.lower() == ".svg" else "png", width)
 
     def export_data_dialog(self) -> None:
         directory = QFileDialog.getExistingDirectory(self, "Export data into folder")
@@ -588,7 +657,8 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save settings", "optimizer-lab-settings.json",
                                               "JSON (*.json)")
         if path:
-            self.save_settings_file(path)
+            from .export import with_suffix
+            self.save_settings_file(with_suffix(path, ".json"))
 
     def load_settings_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load settings", "", "JSON (*.json)")
