@@ -47,8 +47,8 @@ def image_format(path: Path | str) -> str:
     """The Qt format name for ``path``'s suffix; ExportError naming the suffixes that work."""
     suffix = Path(path).suffix.lower()
     if suffix not in IMAGE_FORMATS:
-        raise ExportError(path, f"cannot write {suffix or 'files without a suffix'!s} images; "
-                                f"name it {', '.join(sorted(set(IMAGE_FORMATS)))}")
+        problem = f"cannot write {suffix} images" if suffix else "the name has no suffix"
+        raise ExportError(path, f"{problem}; end the name in {', '.join(sorted(IMAGE_FORMATS))}")
     return IMAGE_FORMATS[suffix]
 
 

@@ -4,6 +4,7 @@ import json
 import multiprocessing
 import os
 import signal
+import time
 
 import numpy as np
 import pytest
@@ -201,16 +202,26 @@ def test_a_killed_training_process_fails_the_run_clearly_and_the_next_run_works(
 
 
 def test_reset_during_a_run_clears_and_ignores_its_late_updates(qtbot, window, small_settings):
-    ended = []
+    ended, emitted, received = [], [], []
     window.runner.finished.connect(lambda run_id, completed: ended.append(run_id))
+    # Counted in the worker thread as they are emitted, and in the GUI thread as they arrive.
+    window.runner.mnistUpdated.connect(lambda run_id, update: emitted.append(run_id),
+                                       Qt.ConnectionType.DirectConnection)
+    window.runner.mnistUpdated.connect(lambda run_id, update: received.append(run_id))
     window.controls.set_settings(long_settings(small_settings))
     window.start()
     qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
                     timeout=RUN_TIMEOUT)
     assert window.running and ended == []
+    # Without processing events, wait until updates of this run are queued but not delivered:
+    # they arrive after Reset, and must be ignored.
+    deadline = time.monotonic() + RUN_TIMEOUT / 1000
+    while len(emitted) < len(received) + 2 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    delivered_before_reset = len(received)
     window.reset()
-    qtbot.waitUntil(lambda: bool(ended), timeout=RUN_TIMEOUT)
-    qtbot.wait(100)  # let any queued update of the old run arrive: it must be ignored
+    qtbot.waitUntil(lambda: bool(ended), timeout=RUN_TIMEOUT)  # queued after every update
+    assert len(received) >= delivered_before_reset + 2  # late updates did arrive after Reset
     assert window.history is None and not window.running
     assert len(curve(window.loss_panel.raw_items["SGD"])[0]) == 0
     assert not window.loss_panel.raw_items["SGD"].isVisible()
