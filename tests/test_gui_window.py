@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QObject, QPointF, Qt, Slot
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit,
                                QListWidget, QTabBar)
 
@@ -207,7 +207,14 @@ def test_reset_during_a_run_clears_and_ignores_its_late_updates(qtbot, window, s
     # Counted in the worker thread as they are emitted, and in the GUI thread as they arrive.
     window.runner.mnistUpdated.connect(lambda run_id, update: emitted.append(run_id),
                                        Qt.ConnectionType.DirectConnection)
-    window.runner.mnistUpdated.connect(lambda run_id, update: received.append(run_id))
+
+    class Receiver(QObject):  # lives in the GUI thread: its slot gets the updates queued
+        @Slot(int, object)
+        def count(self, run_id, update):
+            received.append(run_id)
+
+    receiver = Receiver()
+    window.runner.mnistUpdated.connect(receiver.count)
     window.controls.set_settings(long_settings(small_settings))
     window.start()
     qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
