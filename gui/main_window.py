@@ -49,6 +49,9 @@ STATUS_INTERVAL_S = 0.2
 """Least time between two status bar updates during a run: five a second are plenty to read, and
 each repaint takes CPU from the training process."""
 PLOT_EXPORT_WIDTH = 1600
+STOP_TIMEOUT_MS = 5000
+"""How long Stop waits for the training process (a run stops within ten iterations or one
+evaluation: milliseconds) before it kills the process and fails the run."""
 STATE_TEXT_CHARS = 60
 """The status bar shows this much of a failure's reason; its tooltip has all of it."""
 
@@ -178,6 +181,13 @@ class MainWindow(QMainWindow):
         self._animation_started = 0.0
         self._curves_drawn = 0.0
         self._status_drawn = 0.0
+
+        self.stop_timer = QTimer(self)
+        self.stop_timer.setObjectName("stopTimer")
+        self.stop_timer.setSingleShot(True)
+        self.stop_timer.setInterval(STOP_TIMEOUT_MS)
+        self.stop_timer.timeout.connect(self._stop_timed_out)
+        self._stopping_run: int | None = None
 
         self.frame_timer = QTimer(self)
         self.frame_timer.setObjectName("frameTimer")
@@ -406,14 +416,30 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(running)
 
     def stop(self) -> None:
-        """Ask the run to stop; it ends with what it computed so far."""
+        """Ask the run to stop; it ends with what it computed so far. A training process that
+        does not answer within STOP_TIMEOUT_MS is killed: the run fails, saying so."""
         if self.running:
             self.runner.stop()
             self.state_label.setText("Stopping\u2026")
+            self._stopping_run = self.run_id
+            self.stop_timer.start()
+
+    def _stop_timed_out(self) -> None:
+        run, self._stopping_run = self._stopping_run, None
+        if run is None or not self.runner.unfinished(run):
+            return
+        if self.running and run == self.run_id:
+            seconds = self.stop_timer.interval() / 1000
+            self.failure = (f"the training process did not stop within {seconds:g} s (was it "
+                            "suspended?), so it was ended; the next run starts a new one")
+        self.runner.kill_training()
 
     def reset(self) -> None:
         """Stop any run and forget it: clear the paths, curves and status."""
         self.runner.stop()
+        if self.run_id is not None:  # a run that does not end (a suspended child) is ended
+            self._stopping_run = self.run_id
+            self.stop_timer.start()
         self.run_id = None
         self._set_running(False)
         self.paths = None
@@ -460,12 +486,14 @@ class MainWindow(QMainWindow):
     def _run_failed(self, run_id: int, message: str) -> None:
         if run_id != self.run_id:
             return
-        self.failure = message
-        self.report_error("Run failed", message)
+        if self.failure is None:  # else the window ended the run itself and says why
+            self.failure = message
+        self.report_error("Run failed", self.failure)
 
     def _run_finished(self, run_id: int, completed: bool) -> None:
         if run_id != self.run_id:
             return
+        self.stop_timer.stop()
         stop_had_focus = self.controls.stop_button.hasFocus()
         self._set_running(False)
         if stop_had_focus:
