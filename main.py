@@ -25,9 +25,16 @@ def main(argv: list[str] | None = None) -> int:
         except ExportError as error:
             return report_error(error)
         return 0
-    if invocation.headless:
-        from gui.headless import run_headless
-        return run_headless(invocation.settings, invocation.out)
+    if invocation.headless or invocation.animation is not None:
+        status = 0
+        if invocation.headless:
+            from gui.headless import run_headless
+            status = run_headless(invocation.settings, invocation.out)
+        if invocation.animation is not None and status == 0:
+            from gui.animation import run_animation
+            status = run_animation(invocation.settings, invocation.animation,
+                                   invocation.animation_width, invocation.animation_fps)
+        return status
     from gui.app import run_app
     return run_app(invocation.settings if invocation.settings_given else None,
                    invocation.autorun, None if invocation.screenshot is None else str(invocation.screenshot))

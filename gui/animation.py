@@ -18,11 +18,13 @@ Files are written atomically (:func:`nncore.results.atomic_write`); failures rai
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TextIO
 
 import numpy as np
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
 
 from nncore import ranges
 from nncore.functions import get_function
@@ -31,6 +33,7 @@ from nncore.results import ExportError, atomic_write
 from nncore.settings import Settings
 
 from . import style
+from .number_box import NumberBox
 
 FORMATS = {".gif": "GIF", ".mp4": "MP4"}
 """Suffix -> the format written for it."""
@@ -146,6 +149,52 @@ def write_animation(path: Path | str, settings: Settings, paths: dict[str, PathR
         return atomic_write(path, write_gif if fmt == "GIF" else write_mp4)
     except (OSError, RuntimeError, ValueError) as error:  # Pillow's or ffmpeg's failures
         raise ExportError(path, f"the animation could not be written ({error})") from error
+
+
+def run_animation(settings: Settings, path: Path | str, width: int = DEFAULT_WIDTH,
+                  fps: int = DEFAULT_FPS, stream: TextIO | None = None) -> int:
+    """``--animation``: solve the 2D paths of ``settings``, write their animation to ``path`` and
+    return the exit status (0, or 2 with one line on ``stream`` when it cannot be written)."""
+    from nncore.cli import report_error
+    from nncore.experiment import run_paths
+
+    from .headless import offscreen_application
+
+    stream = sys.stderr if stream is None else stream
+    offscreen_application()
+    try:
+        write_animation(path, settings, run_paths(settings), width, fps)
+    except ExportError as error:
+        return report_error(error, stream)
+    print(f"Wrote the animation to {path}", file=stream)
+    return 0
+
+
+class AnimationDialog(QDialog):
+    """Asks for the animation's width and frame rate (each checked against its range)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export animation")
+        self.width_box = NumberBox(ranges.ANIMATION_WIDTH, 100, "Width of the frames in pixels")
+        self.width_box.setObjectName("animationWidthBox")
+        self.width_box.setValue(DEFAULT_WIDTH)
+        self.fps_box = NumberBox(ranges.ANIMATION_FPS, 1, "Frames (path steps) per second")
+        self.fps_box.setObjectName("animationFpsBox")
+        self.fps_box.setValue(DEFAULT_FPS)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("Width (px)", self.width_box)
+        form.addRow("Frames per second", self.fps_box)
+        form.addRow(QLabel("The file name decides the format: .gif or .mp4"))
+        form.addRow(buttons)
+
+    def choice(self) -> tuple[int, int]:
+        """(width in px, frames per second); ValueError naming the range of a refused value."""
+        return self.width_box.checked_value(), self.fps_box.checked_value()
 
 
 def _ffmpeg(path: Path | str):

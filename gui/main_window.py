@@ -302,6 +302,9 @@ class MainWindow(QMainWindow):
                      "exportScreenshotAction")
         self._action(file_menu, "Export &plot\u2026", self.export_plot_dialog, ["Ctrl+E"],
                      "Save one plot as PNG or SVG", "exportPlotAction")
+        self._action(file_menu, "Export &animation\u2026", self.export_animation_dialog, [],
+                     "Save the 2D paths growing step by step as an animated GIF or an MP4 video",
+                     "exportAnimationAction")
         self._action(file_menu, "Export &data\u2026", self.export_data_dialog, ["Ctrl+Shift+E"],
                      "Save the run as run.json and CSV files in a folder", "exportDataAction")
         file_menu.addSeparator()
@@ -619,6 +622,39 @@ class MainWindow(QMainWindow):
         if fmt == "svg":
             return self._export("Export plot failed", lambda: save_plot_svg(item, path))
         return self._export("Export plot failed", lambda: save_plot_png(item, path, width))
+
+    def export_animation(self, path: str | Path, width: int, fps: int) -> Path | None:
+        """Save the last run's 2D paths growing step by step at ``path`` (.gif or .mp4)."""
+        from .animation import write_animation
+        if self.run_settings is None or not self.paths:
+            self.report_error("Nothing to animate", "There are no 2D paths yet: run the 2D task first.")
+            return None
+        return self._export("Export animation failed",
+                            lambda: write_animation(path, self.run_settings, self.paths, width, fps))
+
+    def export_animation_dialog(self) -> None:
+        from .animation import AnimationDialog
+        from .export import with_suffix
+        if self.run_settings is None or not self.paths:
+            self.export_animation("", 0, 0)  # says there is nothing to animate
+            return
+        dialog = AnimationDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            width, fps = dialog.choice()
+        except ValueError as error:
+            self.report_error("Cannot export animation", str(error))
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export animation",
+                                              self._default_name("paths", ".gif"),
+                                              "Animated GIF (*.gif);;MP4 video (*.mp4)")
+        if path:
+            self.setCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self.export_animation(with_suffix(path, ".gif"), width, fps)
+            finally:
+                self.unsetCursor()
 
     def export_data(self, directory: str | Path) -> list[Path] | None:
         """Write the last run's run.json and CSV files into ``directory``."""
