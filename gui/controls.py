@@ -88,6 +88,10 @@ class ControlPanel(QWidget):
         self.setObjectName("controlPanel")
         self._data_dir: str | None = None
         self._updating = False
+        defaults = Settings()
+        self._valid_hidden_sizes = defaults.mnist.hidden_sizes
+        """The last hidden sizes and weight init that were valid (kept for the session)."""
+        self._valid_weight_init = defaults.mnist.weight_init
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._build_run_box())
@@ -386,38 +390,44 @@ class ControlPanel(QWidget):
                                 data_dir=self._data_dir))
 
     def set_settings(self, settings: Settings) -> None:
-        """Show ``settings`` in every control, exactly (emits settingsChanged once).
+        """Show ``settings`` in every control, exactly (emits settingsChanged once). A value
+        outside its range is shown as it is and marked refused, never clamped.
 
-        All or nothing: invalid settings raise ValueError naming the problem before any
-        control changes.
+        All or nothing: if showing any field fails, every control gets its previous value back
+        and the exception propagates.
         """
-        settings.validate()
-        self._updating = True
+        previous = self.settings(lenient=True)
         try:
-            _select(self.task_combo, settings.task if settings.task in TASKS else "both")
-            self.set_checked_optimizers(settings.optimizers)
-            for (task, name, hp_name), spin in self.hp_spins.items():
-                spin.setValue(settings.hyperparameters(task, name)[hp_name])
-            p = settings.paths
-            _select(self.function_combo, p.function)
-            self.set_start(*p.start)
-            self.steps_spin.setValue(p.steps)
-            m = settings.mnist
-            self.iterations_spin.setValue(m.iterations)
-            self.batch_size_spin.setValue(m.batch_size)
-            self.hidden_edit.setText(",".join(str(size) for size in m.hidden_sizes))
-            _select(self.activation_combo, m.activation)
-            self.weight_init_combo.setCurrentText(str(m.weight_init))
-            self.weight_decay_spin.setValue(m.weight_decay)
-            self.seed_spin.setValue(m.seed)
-            self.eval_interval_spin.setValue(m.eval_interval)
-            self.same_init_check.setChecked(m.same_initial_weights)
-            self._show_data_dir(m.data_dir)
-            self._valid_hidden_sizes = tuple(m.hidden_sizes)
-            self._valid_weight_init = str(m.weight_init)
+            self._show_settings(settings)
+        except BaseException:
+            self._show_settings(previous)
+            raise
         finally:
             self._updating = False
         self.settingsChanged.emit()
+
+    def _show_settings(self, settings: Settings) -> None:
+        """Write ``settings`` into the controls, without signals (see set_settings)."""
+        self._updating = True
+        _select(self.task_combo, settings.task if settings.task in TASKS else "both")
+        self.set_checked_optimizers(settings.optimizers)
+        for (task, name, hp_name), spin in self.hp_spins.items():
+            spin.setValue(settings.hyperparameters(task, name)[hp_name])
+        p = settings.paths
+        _select(self.function_combo, p.function)
+        self.set_start(*p.start)
+        self.steps_spin.setValue(p.steps)
+        m = settings.mnist
+        self.iterations_spin.setValue(m.iterations)
+        self.batch_size_spin.setValue(m.batch_size)
+        self.hidden_edit.setText(",".join(str(size) for size in m.hidden_sizes))
+        _select(self.activation_combo, m.activation)
+        self.weight_init_combo.setCurrentText(str(m.weight_init))
+        self.weight_decay_spin.setValue(m.weight_decay)
+        self.seed_spin.setValue(m.seed)
+        self.eval_interval_spin.setValue(m.eval_interval)
+        self.same_init_check.setChecked(m.same_initial_weights)
+        self._show_data_dir(m.data_dir)
 
     def set_start(self, x: float, y: float) -> None:
         """Set the 2D start point (shown exactly; a point outside the range is marked refused)."""

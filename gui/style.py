@@ -108,6 +108,22 @@ def _split_label(label: str) -> tuple[str, str | None]:
     return name, (reason or None)
 
 
+LINE_SAMPLES = 2000
+"""A drawn line of fewer vertices is sampled at about this many points for the legend's placement."""
+
+
+def _along_lines(points: np.ndarray) -> np.ndarray:
+    """``points`` (n, 2) of a polyline plus points spaced along each segment, so a line of a few
+    vertices is seen where it is drawn (NaN rows break the line: no points across a gap)."""
+    if len(points) < 2 or len(points) >= LINE_SAMPLES:
+        return points
+    per_segment = min(32, LINE_SAMPLES // (len(points) - 1))
+    fractions = np.linspace(0.0, 1.0, per_segment, endpoint=False)[:, None, None]
+    start, end = points[:-1], points[1:]
+    between = start + fractions * (end - start)  # (per_segment, n - 1, 2); NaN next to a gap
+    return np.concatenate([between.reshape(-1, 2), points[-1:]])
+
+
 class HiddenOptimizers(QObject):
     """The optimizers whose plot items the user hid by clicking a legend entry.
 
@@ -280,6 +296,8 @@ class OptimizerLegend:
             if x is None or y is None or len(x) == 0:
                 continue
             points = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+            if isinstance(item, pg.PlotDataItem) and item.opts.get("pen") is not None:
+                points = _along_lines(points)  # a line between far-apart points counts too
             chunks.append(points[np.all(np.isfinite(points), axis=1)])
         return np.concatenate(chunks) if chunks else np.empty((0, 2))
 

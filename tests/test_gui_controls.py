@@ -142,13 +142,34 @@ def test_loading_a_large_seed_applies_every_field(window, tmp_path, dialogs):
     assert window.controls.settings() == settings and dialogs == []
 
 
-def test_invalid_settings_change_no_control(window, small_settings):
-    before = window.controls.settings()
+def test_out_of_range_settings_are_shown_as_given_and_refused(window, small_settings, dialogs):
     bad = dataclasses.replace(small_settings, mnist=dataclasses.replace(small_settings.mnist,
                                                                        seed=2 ** 32, iterations=5))
-    with pytest.raises(ValueError, match="seed"):
-        window.controls.set_settings(bad)
-    assert window.controls.settings() == before
+    window.controls.set_settings(bad)
+    assert window.controls.seed_spin.text() == "4294967296" and not window.controls.seed_spin.is_valid()
+    assert window.controls.iterations_spin.value() == 5
+    assert window.start() is False
+    assert "seed must be a whole number in [0, 4294967295], got '4294967296'" in dialogs[0][1]
+
+
+def test_a_failure_while_showing_settings_changes_no_control(window, small_settings, monkeypatch):
+    controls = window.controls
+    before = controls.settings()
+    other = dataclasses.replace(small_settings, task="paths", optimizers=("Adam",),
+                                mnist=dataclasses.replace(small_settings.mnist, iterations=5, seed=7))
+    original = controls.same_init_check.setChecked
+    calls = []
+
+    def fail_once(value):  # the last field written: everything before it has changed
+        calls.append(value)
+        if len(calls) == 1:
+            raise RuntimeError("a control failed")
+        original(value)
+
+    monkeypatch.setattr(controls.same_init_check, "setChecked", fail_once)
+    with pytest.raises(RuntimeError, match="a control failed"):
+        controls.set_settings(other)
+    assert controls.settings() == before
 
 
 @pytest.mark.qt_no_exception_capture
