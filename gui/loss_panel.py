@@ -90,7 +90,8 @@ class _HistoryPanel(QWidget):
         self.history = history
         if history is not None and history.total != self._total:
             self._total = history.total
-            self.plot_item.setXRange(0, history.total, padding=0.01)
+            # A short run's last point would sit on the edge: more room around a few iterations.
+            self.plot_item.setXRange(0, history.total, padding=0.01 if history.total >= 100 else 0.08)
         self.redraw()
 
     def redraw(self) -> None:  # pragma: no cover - abstract

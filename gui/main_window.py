@@ -32,7 +32,7 @@ from nncore.settings import PRESETS, Settings
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
 from .doc_text import plain_text
 from .loss_panel import DEFAULT_SMOOTHING, EMA_STRENGTH, SMOOTHING_MODES, AccuracyPanel, LossPanel
-from .number_box import NumberBox
+from .number_box import NumberBox, parse_number
 from .path_panel import PathPanel
 from .worker import RunThread
 
@@ -343,9 +343,11 @@ class MainWindow(QMainWindow):
         speed = self.store.value(SESSION_ANIMATION, DEFAULT_ANIMATION_SPEED, type=int)
         self.controls.animation_spin.setValue(speed)
         smoothing = str(self.store.value(SESSION_SMOOTHING, DEFAULT_SMOOTHING))
-        strength = self.store.value(SESSION_EMA, self.loss_panel.ema_strength, type=float)
+        # Parsed from the stored text: QSettings' type=float gives a float32 (0.8999999761581421).
+        strength = parse_number(str(self.store.value(SESSION_EMA, self.loss_panel.ema_strength)))
         self.loss_panel.set_smoothing(smoothing if smoothing in SMOOTHING_MODES else DEFAULT_SMOOTHING,
-                                      strength if EMA_STRENGTH.contains(strength) else None)
+                                      strength if strength is not None and EMA_STRENGTH.contains(strength)
+                                      else None)
         self.loss_panel.set_log_y(self.store.value(SESSION_LOG_Y, False, type=bool))
 
     def session_settings(self) -> Settings | None:
