@@ -152,22 +152,19 @@ def test_long_values_fit_their_boxes_and_small_ones_are_not_zeros(window):
     assert QFontMetrics(edit.font()).horizontalAdvance("12.345678") <= edit.contentsRect().width()
 
 
-def test_view_options_come_back_from_a_session_file_exactly(qtbot, open_window, small_settings, tmp_path):
+def test_view_options_come_back_from_a_session_file_exactly(qtbot, small_settings, tmp_path):
     from PySide6.QtCore import QSettings
 
     from gui.main_window import MainWindow
-    path = str(tmp_path / "stored.ini")
-    writer = QSettings(path, QSettings.Format.IniFormat)
-    writer.setValue("session/emaStrength", 0.9)
-    writer.setValue("session/lossSmoothing", "ema")
-    writer.sync()
-    window = MainWindow(small_settings, QSettings(path, QSettings.Format.IniFormat))  # a new reader
+    stored = tmp_path / "stored.ini"  # as an earlier session left it (not through this
+    stored.write_text("[session]\nemaStrength=0.9\nlossSmoothing=ema\n")  # process's cache)
+    window = MainWindow(small_settings, QSettings(str(stored), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     assert window.loss_panel.ema_strength == 0.9 and window.loss_panel.strength_spin.text() == "0.9"
-    writer.setValue("session/emaStrength", "1.5")  # outside [0, 1): ignored, not clamped
-    writer.sync()
-    again = MainWindow(small_settings, QSettings(path, QSettings.Format.IniFormat))
+    window.close()
+    outside = tmp_path / "outside.ini"
+    outside.write_text("[session]\nemaStrength=1.5\n")  # outside [0, 1): ignored, not clamped
+    again = MainWindow(small_settings, QSettings(str(outside), QSettings.Format.IniFormat))
     qtbot.addWidget(again)
     assert again.loss_panel.ema_strength == 0.9
-    for w in (window, again):
-        w.close()
+    again.close()
