@@ -153,7 +153,8 @@ def describe_paths(settings: Settings, paths: dict[str, PathResult]) -> list[str
 
 
 def describe_mnist(history: MnistHistory) -> list[str]:
-    """Summary lines: each optimizer's last loss and test accuracy, or why it diverged."""
+    """Summary lines: each optimizer's last loss and test accuracy (and whether it was found
+    not learning), or why it diverged."""
     lines = [f"MNIST after {history.completed} of {history.total} iterations "
              f"({history.elapsed:.1f} s of training):"]
     width = _name_width(history.names)
@@ -169,6 +170,9 @@ def describe_mnist(history: MnistHistory) -> list[str]:
         if history.accuracies[name]:
             iteration, accuracy = history.accuracies[name][-1]
             text += f"  test accuracy {100 * accuracy:.2f} % (iteration {iteration})"
+        stall = history.not_learning.get(name)
+        if stall is not None:
+            text += f"  {stall.reason} (iteration {stall.iteration})"
         lines.append(text)
     return lines
 
