@@ -13,9 +13,11 @@ iterations):
   and gradients, ``k * P * s`` per optimizer holding ``k`` parameter-sized arrays (state and work
   buffers, counted by running the optimizer once on a small vector);
 - buffers of a forward/backward pass, for the batch and for an evaluation chunk of
-  ``EVAL_CHUNK`` images: ``rows * D * s`` + ``G * D * h1 * s`` + ``2 * G * rows * H * s`` +
-  ``G * rows * H`` (ReLU masks) + ``2 * G * 11 * rows * s``;
-- data: a sorted copy of the test images (``N_test * D`` bytes);
+  ``EVAL_CHUNK`` images: ``rows * D * (2 s + 1)`` (the scaled pixels, and the gathered pixels
+  with their float copy) + ``G * D * h1 * s`` + ``2 * G * rows * H * s`` + ``G * rows * H``
+  (ReLU masks) + ``2 * G * 11 * rows * s``;
+- data: a sorted copy of the test images and, while sorting, a lit-pixel mask of them
+  (``2 * N_test * D`` bytes);
 - curves: ``2 * G * T * 8`` (the run's loss table and its history), and writing run.json and the
   CSVs at the end, ``WRITE_BYTES_PER_VALUE`` per recorded loss.
 """
@@ -84,14 +86,14 @@ def memory_needed(settings: Settings, input_size: int, test_images: int, dtype=n
     hidden = sum(m.hidden_sizes)
 
     def workspace(rows: int) -> int:
-        return (rows * input_size * itemsize + count * input_size * m.hidden_sizes[0] * itemsize
+        return (rows * input_size * (2 * itemsize + 1) + count * input_size * m.hidden_sizes[0] * itemsize
                 + 2 * count * rows * hidden * itemsize + count * rows * hidden
                 + 2 * count * (NUM_CLASSES + 1) * rows * itemsize)
 
     buffers = workspace(m.batch_size) + workspace(EVAL_CHUNK)
     values = count * m.iterations
     curves = 2 * values * 8 + values * WRITE_BYTES_PER_VALUE
-    return networks + buffers + test_images * input_size + curves
+    return networks + buffers + 2 * test_images * input_size + curves
 
 
 def output_size(settings: Settings) -> int:

@@ -198,9 +198,13 @@ def test_float32_curves_match_float64(mnist):
     settings = small_settings(iterations=60, eval_interval=30)
     single = finish(run_mnist(settings, mnist))
     double = finish(run_mnist(settings, mnist, dtype=np.float64))
+    assert single.completed == double.completed == 60
     for name in BOOK_OPTIMIZERS:
+        assert len(single.losses[name]) == len(double.losses[name]) == 60
         np.testing.assert_allclose(single.losses[name], double.losses[name], atol=2e-3, rtol=2e-3)
-        for (i, a), (j, b) in zip(single.accuracies[name], double.accuracies[name]):
+        # strict: a missing or extra evaluation in either run is a failure, not a shorter zip
+        assert len(single.accuracies[name]) == len(double.accuracies[name]) == 3
+        for (i, a), (j, b) in zip(single.accuracies[name], double.accuracies[name], strict=True):
             assert i == j and abs(a - b) <= 0.005
 
 
