@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from . import ranges
 from .functions import FUNCTIONS
 from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
 from .settings import TASKS, Settings
+from .settings_file import read_settings_file
 
 PROG = "optimizer-lab"
 
@@ -111,6 +114,47 @@ def _number(text: str, context: str) -> float:
         raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a number (in {context!r})") from None
 
 
+def _whole_number(valid: ranges.Range):
+    """An argparse type: ``text`` as an int, or an error naming ``valid``'s range. The range
+    itself is checked once, by ``Settings.validate``."""
+    def parse(text: str) -> int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{valid.label} must be a whole number in {valid.text()}, got {text!r}") from None
+    return parse
+
+
+def _real_number(valid: ranges.Range):
+    """An argparse type: ``text`` as a float (``1e-4`` style included), or an error naming
+    ``valid``'s range."""
+    def parse(text: str) -> float:
+        try:
+            return float(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{valid.label} must be a number in {valid.text()}, got {text!r}") from None
+    return parse
+
+
+def _path(text: str) -> Path:
+    """A non-empty path (an empty ``--out ""`` would silently mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the path is empty")
+    return Path(text)
+
+
+def _file_path(text: str) -> Path:
+    """A path naming a file to be written: not empty, not a folder, in a folder that exists."""
+    path = _path(text)
+    if text.endswith(("/", os.sep)) or path.name in ("", ".", "..") or path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file name")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {path.parent} does not exist")
+    return path
+
+
 def _optimizer_list(text: str) -> tuple[str, ...]:
     """``SGD,Adam`` (any case) or ``all``."""
     if text.strip().lower() == "all":
@@ -135,7 +179,8 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
         return tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected whole numbers separated by commas such as 100,100; got {text!r}") from None
+            f"expected whole numbers in {ranges.HIDDEN_SIZE.text()} separated by commas such as "
+            f"100,100; got {text!r}") from None
 
 
 def _learning_rates(text: str) -> list[tuple[str | None, float]]:
@@ -217,16 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--headless", action="store_true",
                       help="run without a window and write run.json, losses.csv, accuracy.csv, "
                            "paths.csv, losses.png and paths.png into --out DIR; progress on stderr")
-    mode.add_argument("--out", metavar="DIR", type=Path,
+    mode.add_argument("--out", metavar="DIR", type=_path,
                       help="output folder of --headless (created if missing)")
     mode.add_argument("--autorun", action="store_true",
                       help="open the window and press Start once it is shown")
-    mode.add_argument("--screenshot", metavar="FILE.png", type=Path,
+    mode.add_argument("--screenshot", metavar="FILE.png", type=_file_path,
                       help="with --autorun: when the run ends, save a PNG of the window and exit")
-    mode.add_argument("--config", metavar="FILE.json", type=Path,
+    mode.add_argument("--config", metavar="FILE.json", type=_path,
                       help="read settings from a JSON file (as written by --save-config, the "
                            "window's 'Save settings...', or a run.json); flags override it")
-    mode.add_argument("--save-config", metavar="FILE.json", type=Path,
+    mode.add_argument("--save-config", metavar="FILE.json", type=_file_path,
                       help="write the resulting settings to FILE.json and exit without running")
 
     run = parser.add_argument_group("both tasks")
@@ -241,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     paths.add_argument("--start", metavar="X,Y", type=_start,
                        help="start point (default: the function's recommended start, -7,2 for "
                             "the book's); a negative X is fine: --start -7,2")
-    paths.add_argument("--steps", metavar="N", type=int,
+    paths.add_argument("--steps", metavar="N", type=_whole_number(ranges.STEPS),
                        help="number of updates after the start (default: 29, as in the book)")
     paths.add_argument("--path-lr", metavar="NAME=LR,...", type=_learning_rates, action="append",
                        help="2D learning rates, e.g. SGD=0.95,Adam=0.3; a bare value sets every "
@@ -250,9 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="any 2D hyperparameter, e.g. Momentum.momentum=0.8 (repeatable)")
 
     mnist = parser.add_argument_group("MNIST task")
-    mnist.add_argument("--iterations", metavar="N", type=int,
+    mnist.add_argument("--iterations", metavar="N", type=_whole_number(ranges.ITERATIONS),
                        help="training iterations (minibatches) per optimizer (default: 2000)")
-    mnist.add_argument("--batch-size", metavar="B", type=int, help="minibatch size (default: 128)")
+    mnist.add_argument("--batch-size", metavar="B", type=_whole_number(ranges.BATCH_SIZE), help="minibatch size (default: 128)")
     mnist.add_argument("--hidden", metavar="N,N,...", type=_hidden_sizes,
                        help="hidden layer sizes (default: 100,100,100,100)")
     mnist.add_argument("--activation", choices=tuple(ACTIVATIONS),
@@ -260,15 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
     mnist.add_argument("--weight-init", metavar="INIT",
                        help=f"initial weight scale: {', '.join(WEIGHT_INITS)} or a positive "
                             f"standard deviation (default: he)")
-    mnist.add_argument("--weight-decay", metavar="LAMBDA", type=float,
+    mnist.add_argument("--weight-decay", metavar="LAMBDA", type=_real_number(ranges.WEIGHT_DECAY),
                        help="L2 weight decay lambda of the loss (default: 0)")
-    mnist.add_argument("--seed", metavar="S", type=int,
+    mnist.add_argument("--seed", metavar="S", type=_whole_number(ranges.SEED),
                        help="seed of the initial weights and the minibatch order (default: 0)")
-    mnist.add_argument("--eval-interval", metavar="N", type=int,
+    mnist.add_argument("--eval-interval", metavar="N", type=_whole_number(ranges.EVAL_INTERVAL),
                        help="test accuracy every N iterations; 0 = only at the end (default: 100)")
     mnist.add_argument("--same-init", action=argparse.BooleanOptionalAction,
                        help="every optimizer starts from the same initial weights (default: yes)")
-    mnist.add_argument("--data-dir", metavar="DIR",
+    mnist.add_argument("--data-dir", metavar="DIR", type=_path,
                        help="folder with the four MNIST IDX files, .gz or not (default: bundled)")
     mnist.add_argument("--lr", metavar="NAME=LR,...", type=_learning_rates, action="append",
                        help="MNIST learning rates, e.g. SGD=0.1,Adam=0.002; a bare value sets "
@@ -281,22 +326,12 @@ def build_parser() -> argparse.ArgumentParser:
 # ---- resolving settings -------------------------------------------------------------------------
 
 def load_config(path: Path) -> Settings:
-    """Settings from a JSON file: a settings object or a ``run.json`` (its ``"settings"``)."""
+    """Settings from a JSON file: a settings object or a ``run.json`` (its ``"settings"``);
+    see :func:`nncore.settings_file.read_settings_file` for what is refused."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"--config {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--config {path}: not a text file") from None
-    except json.JSONDecodeError as error:
-        raise UsageError(f"--config {path}: not valid JSON ({error.msg} at line {error.lineno}, "
-                         f"column {error.colno})") from None
-    if isinstance(data, dict) and isinstance(data.get("settings"), dict):
-        data = data["settings"]
-    try:
-        return Settings.from_dict(data)
-    except (ValueError, TypeError) as error:
-        raise UsageError(f"--config {path}: {error}") from None
+        return read_settings_file(path)
+    except ValueError as error:
+        raise UsageError(f"--config {error}") from None
 
 
 def _apply_hyperparameters(tables: dict[str, Any], args: argparse.Namespace,
@@ -326,6 +361,10 @@ def resolve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
         if value is not None:
             (data if section is None else data[section])[key] = value
             given = True
+    data_dir = data["mnist"].get("data_dir")
+    if isinstance(data_dir, (str, Path)) and str(data_dir).strip():
+        # Absolute, so the run.json of this run repeats it from any folder.
+        data["mnist"]["data_dir"] = os.path.abspath(data_dir)
     if args.function is not None and args.start is None and args.function in FUNCTIONS:
         # A start chosen for the book's function is usually outside another function's view.
         data["paths"]["start"] = list(FUNCTIONS[args.function].start)

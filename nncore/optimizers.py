@@ -18,6 +18,8 @@ from typing import ClassVar, Mapping
 
 import numpy as np
 
+from .ranges import Range
+
 EPSILON = 1e-7
 """Added to the denominator of the adaptive rules, as in the book."""
 
@@ -45,29 +47,25 @@ class Hyperparameter:
     maximum_inclusive: bool = True
     description: str = ""
 
+    @property
+    def range(self) -> Range:
+        """The valid values as a :class:`nncore.ranges.Range` (the one range logic of the app)."""
+        return Range(self.name, self.minimum, self.maximum,
+                     minimum_inclusive=self.minimum_inclusive,
+                     maximum_inclusive=self.maximum_inclusive, log_scale=self.log_scale)
+
     def range_text(self) -> str:
         """The valid range in interval notation, e.g. ``(0, 10]``."""
-        left = "[" if self.minimum_inclusive else "("
-        right = "]" if self.maximum_inclusive else ")"
-        return f"{left}{self.minimum:g}, {self.maximum:g}{right}"
+        return self.range.text()
 
     def contains(self, value: float) -> bool:
         """True when ``value`` is a finite number inside the valid range."""
-        if not math.isfinite(value):
-            return False
-        above = value >= self.minimum if self.minimum_inclusive else value > self.minimum
-        below = value <= self.maximum if self.maximum_inclusive else value < self.maximum
-        return above and below
+        return self.range.contains(value)
 
     def validate(self, value: float) -> float:
-        """Return ``value`` as a float, or raise ValueError naming this hyperparameter and its range."""
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{self.name} must be a number, got {value!r}") from None
-        if not self.contains(number):
-            raise ValueError(f"{self.name} must be in {self.range_text()}, got {value!r}")
-        return number
+        """Return ``value`` as a float, or raise ValueError naming this hyperparameter and its
+        range. Only numbers count: a string, a bool or None is refused, never converted."""
+        return self.range.check(value)
 
 
 _LR_DESCRIPTION = "learning rate: the size of each step against the gradient"

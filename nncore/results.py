@@ -14,7 +14,9 @@ Files written by :func:`write_run` into one directory:
                    "optimizers": {"SGD": {"hyperparameters": {"lr": 0.01},
                                           "loss": [2.30, ...],            # iterations 1..completed
                                           "test_accuracy": [[0, 0.1], [100, 0.83], ...],
-                                          "diverged_at": null, "reason": null}, ...}},
+                                          "diverged_at": null, "reason": null,
+                                          "not_learning_at": null,        # see training_rules
+                                          "not_learning_reason": null}, ...}},
          "timing": {"mnist_training_seconds": 4.2},
          "versions": {"python": "3.11.9", "numpy": "2.1.0"}}
 
@@ -172,6 +174,7 @@ def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
     optimizers = {}
     for name in history.names:
         divergence = history.diverged.get(name)
+        stall = history.not_learning.get(name)
         optimizers[name] = {
             "hyperparameters": settings.hyperparameters("mnist", name),
             "loss": _finite_or_none(history.losses[name][:history.completed]),
@@ -179,6 +182,8 @@ def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
                               for iteration, accuracy in history.accuracies[name]],
             "diverged_at": divergence.iteration if divergence else None,
             "reason": divergence.reason if divergence else None,
+            "not_learning_at": stall.iteration if stall else None,
+            "not_learning_reason": stall.reason if stall else None,
         }
     return {"iterations": history.total, "completed": history.completed,
             "finished": history.finished, "batch_size": settings.mnist.batch_size,

@@ -175,8 +175,13 @@ def test_invalid_config_file_exits_2_naming_the_file(tmp_path, capsys, content, 
 
 
 def test_usage_error_is_a_value_error():
-    with pytest.raises(UsageError, match="steps"):
+    """Code that handles bad input catches ValueError (the window's dialogs do): a UsageError
+    must be one, and parse_command_line must raise exactly it."""
+    assert issubclass(UsageError, ValueError)
+    with pytest.raises(ValueError) as info:
         parse_command_line(["--steps", "0"])
+    assert type(info.value) is UsageError
+    assert str(info.value) == "steps must be a whole number in [1, 100000], got 0"
 
 
 def test_real_process_exit_status_for_bad_arguments():

@@ -106,24 +106,6 @@ def test_missing_dataset_exits_2_naming_the_file(tmp_path, capsys):
     assert "train-images-idx3-ubyte" in line and "not found" in line
 
 
-def test_ctrl_c_keeps_the_iterations_done(tmp_path, qapp, monkeypatch, capsys):
-    real_run_mnist = gui.headless.run_mnist
-
-    def interrupted_after_first_evaluation(*args, **kwargs):
-        for update in real_run_mnist(*args, **kwargs):
-            yield update
-            if update.stop >= 10:
-                raise KeyboardInterrupt
-
-    monkeypatch.setattr(gui.headless, "run_mnist", interrupted_after_first_evaluation)
-    out = tmp_path / "run"
-    assert _headless(out, "--task", "mnist") == 130
-    mnist = json.loads((out / "run.json").read_text())["mnist"]
-    assert 10 <= mnist["completed"] < 30 and not mnist["finished"]
-    assert len(mnist["optimizers"]["SGD"]["loss"]) == mnist["completed"]
-    assert "interrupted after" in capsys.readouterr().err
-
-
 def test_progress_lines_when_not_a_terminal():
     stream = io.StringIO()
     progress = Progress(100, stream, tty=False)
