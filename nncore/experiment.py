@@ -23,6 +23,7 @@ from .mlp import MultiLayerNet
 from .optimizers import create
 from .paths import PathResult, trace_path
 from .settings import Settings
+from .sweeps import noisy_function
 
 StopFlag = Callable[[], bool]
 
@@ -41,11 +42,15 @@ an exploding network shows up as a loss stuck near that ceiling rather than as i
 
 
 def run_paths(settings: Settings) -> dict[str, PathResult]:
-    """The 2D trajectory of every selected optimizer, by name, from the settings' start."""
-    function = get_function(settings.paths.function)
+    """The 2D trajectory of every selected optimizer, by name, from the settings' start.
+
+    With gradient noise (``settings.paths.noise`` > 0) every optimizer sees the same noise
+    sequence, from ``settings.paths.noise_seed``."""
+    p = settings.paths
+    function = get_function(p.function_key())
     return {
-        name: trace_path(function, create(name, **settings.hyperparameters("paths", name)),
-                         settings.paths.start, settings.paths.steps)
+        name: trace_path(noisy_function(function, p.noise, p.noise_seed) if p.noise > 0 else function,
+                         create(name, **settings.hyperparameters("paths", name)), p.start, p.steps)
         for name in settings.optimizers
     }
 

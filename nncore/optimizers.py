@@ -60,7 +60,13 @@ class Hyperparameter:
         return above and below
 
     def validate(self, value: float) -> float:
-        """Return ``value`` as a float, or raise ValueError naming this hyperparameter and its range."""
+        """Return ``value`` as a float, or raise ValueError naming this hyperparameter and its range.
+
+        An array (any shape, for many runs at once: one value per run) is checked element by
+        element and returned as a float64 array; the message names the first bad value.
+        """
+        if np.ndim(value) > 0:
+            return self._validate_array(value)
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -68,6 +74,21 @@ class Hyperparameter:
         if not self.contains(number):
             raise ValueError(f"{self.name} must be in {self.range_text()}, got {value!r}")
         return number
+
+    def _validate_array(self, values) -> np.ndarray:
+        """``values`` as a float64 array if every element is valid; ValueError otherwise."""
+        try:
+            array = np.array(values, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.name} must be numbers, got {values!r}") from None
+        with np.errstate(invalid="ignore"):
+            above = array >= self.minimum if self.minimum_inclusive else array > self.minimum
+            below = array <= self.maximum if self.maximum_inclusive else array < self.maximum
+        bad = ~(np.isfinite(array) & above & below)
+        if bad.any():
+            raise ValueError(f"{self.name} must be in {self.range_text()}, got "
+                             f"{float(array[bad].flat[0])!r} ({int(bad.sum())} of {array.size} values)")
+        return array
 
 
 _LR_DESCRIPTION = "learning rate: the size of each step against the gradient"
@@ -94,6 +115,9 @@ class Optimizer:
 
     hyperparameters: ClassVar[tuple[Hyperparameter, ...]] = ()
 
+    # Hyperparameters may be arrays (one value per run, broadcast against the parameters, which
+    # then have the broadcast shape): the rules are element-wise, so one optimizer object runs a
+    # whole grid of settings at once (nncore.sweeps).
     def __init__(self, **values: float) -> None:
         known = {hp.name: hp for hp in self.hyperparameters}
         unknown = sorted(set(values) - set(known))
@@ -145,7 +169,8 @@ class Optimizer:
         return array
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameter_values().items())
+        args = ", ".join(f"{k}={v:g}" if np.ndim(v) == 0 else f"{k}=<array {np.shape(v)}>"
+                         for k, v in self.hyperparameter_values().items())
         return f"{type(self).__name__}({args})"
 
 
@@ -276,7 +301,10 @@ class Adam(_Stateful):
         """Advance the step count and return lr_t (the bias-corrected learning rate)."""
         self.iter += 1
         t = self.iter
-        return self.lr * math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
+        root = np.sqrt(1.0 - self.beta2 ** t)  # an array when beta2 is one (one value per run)
+        if np.ndim(root) == 0:
+            root = float(root)  # a Python float keeps float32 parameters' arithmetic in float32
+        return self.lr * root / (1.0 - self.beta1 ** t)
 
     def _adam_step(self, key: str, p: np.ndarray, g: np.ndarray, lr_t: float) -> None:
         m = self._slot("m", key, p)
@@ -313,7 +341,7 @@ class AdamW(Adam):
         lr_t = self._step_size()
         shrink = self.lr * self.weight_decay
         for key, p in params.items():
-            if shrink:
+            if np.any(shrink):  # shrink is an array when lr or weight_decay is one
                 decay = self._scratch("decay", key, p, p)
                 np.multiply(p, shrink, out=decay)
                 p -= decay
