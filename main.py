@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if invocation.headless:
         from gui.headless import run_headless
-        return run_headless(invocation.settings, invocation.out)
+        return run_headless(invocation.settings, invocation.out, instrument=invocation.instrument)
     from gui.app import run_app
     return run_app(invocation.settings if invocation.settings_given else None,
                    invocation.autorun, None if invocation.screenshot is None else str(invocation.screenshot))

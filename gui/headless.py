@@ -28,7 +28,8 @@ from typing import TextIO
 
 from nncore.cli import report_error
 from nncore.data import load_mnist
-from nncore.experiment import MnistHistory, run_mnist, run_paths
+from nncore.cli import InstrumentRequest
+from nncore.experiment import MnistHistory, run_clouds, run_mnist, run_paths
 from nncore.functions import get_function
 from nncore.paths import PathResult
 from nncore.results import ExportError, prepare_directory, remove_files, write_run
@@ -238,10 +239,14 @@ def _render(widget, path: Path, size: tuple[int, int], app) -> Path:
     return save_widget_png(widget, path)
 
 
-def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None = None) -> int:
-    """Run the experiments of ``settings.task``, write every result file into ``out_dir`` and
-    return the exit status (see the module docstring). Messages go to ``stream`` (stderr)."""
+def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None = None,
+                 instrument: InstrumentRequest | None = None) -> int:
+    """Run the experiments of ``settings.task`` (or the map ``instrument`` asks for), write every
+    result file into ``out_dir`` and return the exit status (see the module docstring).
+    Messages go to ``stream`` (stderr)."""
     stream = sys.stderr if stream is None else stream
+    if instrument is not None:
+        return run_instrument(settings, instrument, out_dir, stream)
     runs_paths = settings.task in ("both", "paths")
     runs_mnist = settings.task in ("both", "mnist")
     try:
@@ -252,6 +257,7 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
         return report_error(error, stream)
 
     paths = run_paths(settings) if runs_paths else None
+    clouds = run_clouds(settings) if runs_paths else {}
     if paths is not None:
         print("\n".join(describe_paths(settings, paths)), file=stream)
     history, interrupted = train(settings, data, stream) if runs_mnist else (None, False)
@@ -259,7 +265,7 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
         print("\n".join(describe_mnist(history)), file=stream)
 
     try:
-        written = write_run(directory, settings, paths, history)
+        written = write_run(directory, settings, paths, history, clouds)
         skipped = [PATHS_PNG] if paths is None else [LOSSES_PNG] if history is None else []
         remove_files(directory, skipped)
         written += render_figures(directory, settings, paths, history)
@@ -273,3 +279,76 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
         print("2D task not run (--task mnist): no paths.csv or paths.png", file=stream)
     print(f"Wrote {', '.join(path.name for path in written)} to {directory}", file=stream)
     return INTERRUPTED_STATUS if interrupted else 0
+
+
+# ---- --task map and --task basins (issue 9) --------------------------------------------------
+
+MAP_PNG = "map.png"
+BASINS_PNG = "basins.png"
+MAP_FIGURE_SIZE = (1400, 1000)
+
+
+def run_instrument(settings: Settings, request: InstrumentRequest, out_dir: Path | str,
+                   stream: TextIO) -> int:
+    """``--task map``: map.csv and map.png; ``--task basins``: basins.csv and basins.png, for
+    ``request.optimizer`` on the 2D settings. Returns the exit status (0, 1 or 2 as above)."""
+    from nncore.maps import (basin_map, basins_csv, declared, default_axis, hyperparameter_map,
+                             map_csv, outcome_text)
+    from nncore.results import write_text
+
+    try:
+        settings.validate()
+        directory = prepare_directory(out_dir)
+    except (ValueError, ExportError) as error:
+        return report_error(error, stream)
+    p = settings.paths
+    function = get_function(p.function_key())
+    values = settings.hyperparameters("paths", request.optimizer)
+    if request.task == "map":
+        x = default_axis(declared(request.optimizer, request.x), values[request.x], request.size)
+        y = None if request.y is None else default_axis(declared(request.optimizer, request.y),
+                                                        values[request.y], request.size)
+        result = hyperparameter_map(function, request.optimizer, values, p.start, p.steps, x, y)
+        names, text = ("map.csv", MAP_PNG), map_csv(result)
+        print(f"Map of {request.optimizer} on {function.key}: {result.diverged.size} runs of "
+              f"{p.steps} steps, {100 * result.diverged.mean():.1f} % diverged", file=stream)
+    else:
+        result = basin_map(function, request.optimizer, values, p.steps, request.size)
+        names, text = ("basins.csv", BASINS_PNG), basins_csv(result)
+        shares = ", ".join(f"{outcome_text(kind)} {100 * share:.1f} %"
+                           for kind, share in result.shares().items())
+        print(f"Basins of {request.optimizer} on {function.key}: {shares}", file=stream)
+    try:
+        written = [write_text(directory / names[0], text)]
+        written.append(_render_instrument(settings, request, result, directory / names[1]))
+    except ExportError as error:
+        report_error(error, stream)
+        return WRITE_FAILED_STATUS
+    print(f"Wrote {', '.join(path.name for path in written)} to {directory}", file=stream)
+    return 0
+
+
+def _render_instrument(settings: Settings, request: InstrumentRequest, result, path: Path) -> Path:
+    """Draw a map or basin result with the window's panel (controls hidden) as a PNG."""
+    if not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
+    hyperparameters = {name: settings.hyperparameters("paths", name) for name in settings.optimizers}
+    hyperparameters[request.optimizer] = settings.hyperparameters("paths", request.optimizer)
+    if request.task == "map":
+        from .map_panel import MapPanel
+        panel = MapPanel()
+        panel.set_choice(request.optimizer, request.x, request.y, request.size)
+        panel.set_inputs(settings.paths.function_key(), settings.paths.start, settings.paths.steps,
+                         hyperparameters)
+        panel.show_map(result)
+    else:
+        from .basin_panel import BasinPanel
+        panel = BasinPanel()
+        panel.select_optimizer(request.optimizer)
+        panel.set_inputs(settings.paths.function_key(), settings.paths.steps, hyperparameters)
+        panel.show_basins(result)
+    panel.set_controls_visible(False)
+    return _render(panel, path, MAP_FIGURE_SIZE, app)

@@ -48,6 +48,21 @@ def _position(axis: Axis, values) -> np.ndarray:
     return np.log10(values) if axis.log else values
 
 
+def _log_ticks(low: float, high: float) -> list[list[tuple[float, str]]]:
+    """Tick levels for a log10 axis from ``low`` to ``high`` (values, not logs): labelled powers
+    of ten, plus 2 and 5 times them when the axis spans fewer than three decades."""
+    first, last = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
+    mantissas = (1.0, 2.0, 5.0) if last - first < 4 else (1.0,)
+    ticks = [(np.log10(m * 10.0 ** e), f"{m * 10.0 ** e:g}") for e in range(first, last + 1)
+             for m in mantissas if low <= m * 10.0 ** e <= high]
+    return [ticks, []]
+
+
+def _set_axis(axis_item: pg.AxisItem, axis: Axis) -> None:
+    """Label ``axis_item`` for ``axis``: explicit decade ticks on log axes, automatic otherwise."""
+    axis_item.setTicks(_log_ticks(axis.low, axis.high) if axis.log else None)
+
+
 def _colour_scale(gap: np.ndarray) -> tuple[float, float]:
     """(low, high) of the colour bar: the finite gaps' range, at most GAP_DECADES deep."""
     finite = gap[np.isfinite(gap)]
@@ -146,23 +161,26 @@ class MapPanel(QWidget):
         self._legend_key: tuple = ()
         # Stand-ins drawn only in the legend (an InfiniteLine cannot be a legend sample).
         self._legend_samples = {
-            "current": (pg.PlotDataItem(pen=None, symbol="o", symbolPen=map_style.MARKER_PEN,
-                                        symbolBrush=None), "current setting"),
+            "current": (pg.ScatterPlotItem(symbol="o", size=12, pen=map_style.MARKER_PEN,
+                                           brush=pg.mkBrush(0, 0, 0, 0)), "current setting"),
             "current line": (pg.PlotDataItem(pen=pg.mkPen(style.FOREGROUND, width=1)), "current setting"),
             "boundary": (pg.PlotDataItem(pen=map_style.THEORY_PEN), "stability boundary (theory)"),
             "optimum line": (pg.PlotDataItem(pen=self.boundary_lines[1].pen), "optimum (theory)"),
-            "optimum": (pg.PlotDataItem(pen=None, symbol="star", symbolPen=pg.mkPen(style.FOREGROUND),
-                                        symbolBrush="#ffd700"), "optimum (theory)"),
-            "diverged cell": (pg.PlotDataItem(pen=None, symbol="s", symbolPen=None,
-                                              symbolBrush=map_style.DIVERGED_COLOR), "diverged"),
-            "diverged": (pg.PlotDataItem(pen=None, symbol="x", symbolPen=None,
-                                         symbolBrush=map_style.DIVERGED_COLOR), "diverged"),
+            "optimum": (pg.ScatterPlotItem(symbol="star", size=14, pen=pg.mkPen(style.FOREGROUND),
+                                           brush=pg.mkBrush("#ffd700")), "optimum (theory)"),
+            "diverged cell": (pg.ScatterPlotItem(symbol="s", size=12, pen=None,
+                                                 brush=pg.mkBrush(map_style.DIVERGED_COLOR)), "diverged"),
+            "diverged": (pg.ScatterPlotItem(symbol="x", size=10, pen=None,
+                                            brush=pg.mkBrush(map_style.DIVERGED_COLOR)), "diverged"),
         }
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(row)
+        self.controls_row = QWidget()
+        self.controls_row.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.controls_row)
         layout.addWidget(self.status_label)
         layout.addWidget(self.plot_widget, 1)
         self._fill_axes()
@@ -299,7 +317,7 @@ class MapPanel(QWidget):
         self.colour_bar.setLevels((low, high))
         x = result.x
         self.plot_item.setLabel("bottom", x.name + (" (log scale)" if x.log else ""))
-        self.plot_item.getAxis("bottom").setLogMode(x.log)
+        _set_axis(self.plot_item.getAxis("bottom"), x)
         x_low, x_high = _position(x, [x.low, x.high])
         if result.y is None:
             self._draw_curve(result, gap, low, high)
@@ -329,7 +347,8 @@ class MapPanel(QWidget):
         self.diverged_points.setData([], [])
         self.colour_bar.setVisible(True)
         self.plot_item.setLabel("left", result.y.name + (" (log scale)" if result.y.log else ""))
-        self.plot_item.getAxis("left").setLogMode(result.y.log)
+        _set_axis(self.plot_item.getAxis("left"), result.y)
+        self.plot_item.showGrid(x=False, y=False)  # no lines across the cells
 
     def _draw_curve(self, result: HyperparameterMap, gap, low, high) -> None:
         self.image.setVisible(False)
@@ -340,7 +359,8 @@ class MapPanel(QWidget):
         top = high + 0.05 * (high - low)
         self.diverged_points.setData(xs[result.diverged], np.full(int(result.diverged.sum()), top))
         self.plot_item.setLabel("left", "log10(final f \u2212 f*)")
-        self.plot_item.getAxis("left").setLogMode(False)
+        self.plot_item.getAxis("left").setTicks(None)
+        self.plot_item.showGrid(x=True, y=True, alpha=0.15)
         x_low, x_high = _position(result.x, [result.x.low, result.x.high])
         self.plot_item.setRange(xRange=(x_low, x_high), yRange=(low, top), padding=0.03)
 
@@ -430,6 +450,11 @@ class MapPanel(QWidget):
         picked = self.cell_values(point.x(), point.y())
         if picked:
             self.valuesPicked.emit(self.result.optimizer, picked)
+
+    def set_controls_visible(self, visible: bool) -> None:
+        """Show or hide the controls and the status line (hidden: a figure for slides)."""
+        self.controls_row.setVisible(visible)
+        self.status_label.setVisible(visible)
 
     def write_csv(self, directory: str | Path) -> Path | None:
         """Write map.csv into ``directory`` (None when no map has been computed)."""

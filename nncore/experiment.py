@@ -23,7 +23,7 @@ from .mlp import MultiLayerNet
 from .optimizers import create
 from .paths import PathResult, trace_path
 from .settings import Settings
-from .sweeps import noisy_function
+from .sweeps import Cloud, noisy_cloud, noisy_function
 
 StopFlag = Callable[[], bool]
 
@@ -53,6 +53,18 @@ def run_paths(settings: Settings) -> dict[str, PathResult]:
                          create(name, **settings.hyperparameters("paths", name)), p.start, p.steps)
         for name in settings.optimizers
     }
+
+
+def run_clouds(settings: Settings) -> dict[str, Cloud]:
+    """With gradient noise and a cloud size K > 0: each selected optimizer's :class:`Cloud` of K
+    noisy paths (seeds noise_seed .. noise_seed + K - 1; run 0 is its path); else empty."""
+    p = settings.paths
+    if p.noise <= 0 or p.cloud <= 0:
+        return {}
+    function = get_function(p.function_key())
+    return {name: noisy_cloud(function, name, settings.hyperparameters("paths", name), p.start,
+                              p.steps, p.noise, p.noise_seed, p.cloud)
+            for name in settings.optimizers}
 
 
 @dataclass(frozen=True)

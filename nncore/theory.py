@@ -181,3 +181,23 @@ def theory_record(function: TestFunction, hyperparameters: Mapping[str, Mapping[
         },
     }
 
+
+
+def theory_csv(record: Mapping) -> str:
+    """A ``"theory"`` record (:func:`theory_record`) as CSV: header ``quantity,value``, one row
+    per number, nested keys joined with dots (``gd.lr_max``, ``optimizers.SGD.rho_measured``);
+    an empty value where there is none."""
+    rows = ["quantity,value"]
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                walk(f"{prefix}{key}.", inner)
+        elif isinstance(value, (list, tuple)):
+            for index, inner in enumerate(value, start=1):
+                walk(f"{prefix}{index}.", inner)
+        else:
+            rows.append(f"{prefix.rstrip('.')},{'' if value is None else repr(value)}")
+
+    walk("", record)
+    return "\n".join(rows) + "\n"

@@ -98,3 +98,16 @@ def test_theory_record_for_quadratics_only():
     assert record["optimizers"]["SGD"]["rho_measured"] == pytest.approx(0.905, abs=0.001)
     assert record["optimizers"]["Adam"]["rho_predicted"] is None
     assert theory_record(get_function("rosenbrock"), {}, {}) is None
+
+
+def test_theory_csv_flattens_the_record():
+    from nncore.theory import theory_csv
+    fn = get_function("book")
+    record = theory_record(fn, {"SGD": {"lr": 0.95}}, {"SGD": solve_path(fn, create("SGD", lr=0.95), fn.start, 30)})
+    lines = theory_csv(record).splitlines()
+    assert lines[0] == "quantity,value"
+    table = dict(line.split(",") for line in lines[1:])
+    assert float(table["kappa"]) == pytest.approx(20.0)
+    assert float(table["lambdas.2"]) == 2.0
+    assert float(table["gd.lr_max"]) == 1.0
+    assert float(table["optimizers.SGD.rho_predicted"]) == pytest.approx(0.905)
