@@ -73,9 +73,12 @@ class BasinPanel(QWidget):
         self.status_label.setObjectName("basinStatusLabel")
         self.status_label.setWordWrap(True)
         row = QHBoxLayout()
-        for label, widget in (("Optimizer", self.optimizer_combo), ("Starts per side", self.size_spin)):
-            row.addWidget(QLabel(label))
-            row.addWidget(widget)
+        self.optimizer_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.optimizer_combo.setMinimumContentsLength(6)
+        row.addWidget(self.optimizer_combo)
+        row.addWidget(QLabel("Starts"))
+        row.addWidget(self.size_spin)
         row.addWidget(self.compute_button)
         row.addStretch(1)
 
@@ -93,6 +96,7 @@ class BasinPanel(QWidget):
             item.setZValue(z)
             self.plot_item.addItem(item)
         self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor=style.FOREGROUND,
+                                               labelTextSize="8pt",
                                                brush=pg.mkBrush(255, 255, 255, 220),
                                                pen=pg.mkPen("#bbbbbb"))
         self._legend_samples: list[pg.ScatterPlotItem] = []
@@ -186,8 +190,8 @@ class BasinPanel(QWidget):
         minima = np.asarray(result.minima, dtype=float).reshape(-1, 2)
         self.minima_item.setData(minima[:, 0], minima[:, 1])
         self.plot_item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        self.plot_item.setTitle(f"{result.optimizer} on {fn.name}, {result.steps} steps",
-                                color=style.FOREGROUND, size="11pt")
+        self.plot_item.setTitle(f"{result.optimizer}, {result.steps} steps<br>{fn.name}",
+                                color=style.FOREGROUND, size="10pt")
         self.legend.clear()
         self._legend_samples = []
         for kind, share in result.shares().items():

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QLabel, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from nncore import ranges
@@ -120,13 +120,19 @@ class MapPanel(QWidget):
         self.status_label = QLabel()
         self.status_label.setObjectName("mapStatusLabel")
         self.status_label.setWordWrap(True)
-        row = QHBoxLayout()
-        for label, widget in (("Optimizer", self.optimizer_combo), ("x", self.x_combo),
-                              ("y", self.y_combo), ("Cells", self.size_spin)):
-            row.addWidget(QLabel(label))
-            row.addWidget(widget)
-        row.addWidget(self.compute_button)
-        row.addStretch(1)
+        # Two short rows: the tab is often narrow beside the training curves.
+        row = QGridLayout()
+        for combo in (self.optimizer_combo, self.x_combo, self.y_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+        row.addWidget(self.optimizer_combo, 0, 0, 1, 2)
+        row.addWidget(QLabel("Cells"), 0, 2)
+        row.addWidget(self.size_spin, 0, 3)
+        row.addWidget(self.compute_button, 0, 4)
+        for column, (label, widget) in enumerate((("x", self.x_combo), ("y", self.y_combo))):
+            row.addWidget(QLabel(label), 1, 2 * column)
+            row.addWidget(widget, 1, 2 * column + 1)
+        row.setColumnStretch(5, 1)
 
         self.plot_widget = style.make_plot_widget("", "lr", "")
         self.plot_widget.setObjectName("mapPlotView")
@@ -156,6 +162,7 @@ class MapPanel(QWidget):
                                           pen=style.FOREGROUND, colorMapMenu=False)
         self.plot_item.layout.addItem(self.colour_bar, 2, 5)
         self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor=style.FOREGROUND,
+                                               labelTextSize="8pt",
                                                brush=pg.mkBrush(255, 255, 255, 220),
                                                pen=pg.mkPen("#bbbbbb"))
         self._legend_key: tuple = ()
@@ -325,8 +332,9 @@ class MapPanel(QWidget):
             self._draw_image(result, gap, low, high)
             y_low, y_high = _position(result.y, [result.y.low, result.y.high])
             self.plot_item.setRange(xRange=(x_low, x_high), yRange=(y_low, y_high), padding=0)
-        self.plot_item.setTitle(f"{result.optimizer} on {get_function(result.function_key).name}, "
-                                f"{result.steps} steps", color=style.FOREGROUND, size="11pt")
+        self.plot_item.setTitle(f"{result.optimizer}, {result.steps} steps<br>"
+                                f"{get_function(result.function_key).name}",
+                                color=style.FOREGROUND, size="10pt")
         share = float(np.mean(result.diverged))
         self.status_label.setText(
             f"{result.diverged.size:,} runs in {self.compute_seconds:.2f} s; {100 * share:.0f} % "

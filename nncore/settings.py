@@ -120,7 +120,7 @@ class Settings:
             ranges.QUADRATIC_CURVATURE.check(value)
         ranges.QUADRATIC_ANGLE.check(p.quadratic_angle)
         ranges.NOISE.check(p.noise)
-        ranges.SEED.check(p.noise_seed)
+        ranges.NOISE_SEED.check(p.noise_seed)
         ranges.CLOUD.check(p.cloud)
         m = self.mnist
         ranges.ITERATIONS.check(m.iterations)
