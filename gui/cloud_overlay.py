@@ -16,7 +16,7 @@ from nncore.sweeps import Cloud
 
 from . import style
 
-MEMBER_ALPHA = 40
+MEMBER_ALPHA = 28
 """Opacity (0-255) of each run of a cloud: faint, so the mean path and the ellipse stand out."""
 ELLIPSE_POINTS = 64
 
@@ -47,11 +47,12 @@ class CloudOverlay:
         self.clouds = dict(clouds)
         for name in self.clouds:
             members = pg.PlotCurveItem(pen=pg.mkPen(style.color(name, MEMBER_ALPHA), width=1))
-            mean = pg.PlotCurveItem(pen=pg.mkPen(style.color(name), width=2,
+            mean = pg.PlotCurveItem(pen=pg.mkPen(style.color(name), width=2.5,
                                                  style=Qt.PenStyle.DashLine))
-            outline = pg.PlotCurveItem(pen=pg.mkPen(style.color(name), width=2))
-            for z, item in enumerate((members, mean, outline)):
-                item.setZValue(5 + z)  # above the contours, under the paths
+            outline = pg.PlotCurveItem(pen=pg.mkPen(style.color(name), width=2.5))
+            # Runs above the contours and under the paths; mean and ellipse above everything.
+            for z, item in zip((5, 40, 41), (members, mean, outline)):
+                item.setZValue(z)
                 self.plot_item.addItem(item)
             self._items[name] = (members, mean, outline)
         self.show_step(0)

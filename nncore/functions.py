@@ -10,7 +10,7 @@ the same code evaluates a single point or a whole contour grid.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable
 
@@ -233,4 +233,6 @@ def quadratic(lambda1: float, lambda2: float, theta: float) -> TestFunction:
         quadratic_form=(lambda1, lambda2, theta))
 
 
-FUNCTIONS[QUADRATIC] = quadratic(*DEFAULT_QUADRATIC)
+FUNCTIONS[QUADRATIC] = replace(quadratic(*DEFAULT_QUADRATIC),
+                               name="Quadratic \u00bd(\u03bb\u2081u\u00b2 + \u03bb\u2082v\u00b2), rotatable")
+"""Listed under a name without parameters: the 2D settings hold the curvatures and the angle."""
