@@ -138,7 +138,7 @@ def _name_width(names) -> int:
 
 def describe_paths(settings: Settings, paths: dict[str, PathResult]) -> list[str]:
     """Summary lines: where each 2D path ended and its function value, or why it diverged."""
-    function = get_function(settings.paths.function)
+    function = get_function(settings.paths.function_key())
     x, y = settings.paths.start
     lines = [f"2D paths on {function.key} ({function.formula}) from ({x:g}, {y:g}), "
              f"{settings.paths.steps} steps:"]
