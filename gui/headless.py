@@ -7,6 +7,9 @@ Files written into the output folder:
 - ``paths.png`` (1600 x 1000 px): the 2D panel of the window (contours, minima, start, paths).
 - ``losses.png`` (1600 x 800 px): the window's loss panel and accuracy panel side by side.
 
+``--task map`` writes only ``map.csv`` and ``map.png`` (1400 x 1000 px), ``--task basins`` only
+``basins.csv`` and ``basins.png`` (see :mod:`nncore.maps` and :func:`run_instrument`).
+
 With ``--task paths`` the MNIST files (``losses.csv``, ``accuracy.csv``, ``losses.png``) are
 not written, with ``--task mnist`` the 2D files (``paths.csv``, ``paths.png``); a copy left in
 the folder by an earlier run is removed so the folder never mixes two runs, and a line on stderr
