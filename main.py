@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         from gui.interrupts import Interrupts
         with Interrupts() as interrupts:  # from here on Ctrl+C and SIGTERM only set a flag
             from gui.headless import run_headless
-            return run_headless(invocation.settings, invocation.out, interrupts=interrupts)
+            return run_headless(invocation.settings, invocation.out, interrupts=interrupts,
+                                instrument=invocation.instrument)
     from gui.app import run_app
     return run_app(invocation.settings if invocation.settings_given else None,
                    invocation.autorun, None if invocation.screenshot is None else str(invocation.screenshot))

@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QListWidgetItem, QPushButton, QSizePolicy, QSpinBox, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from nncore.functions import FUNCTIONS, get_function
+from nncore.functions import FUNCTIONS, QUADRATIC, get_function, quadratic_key
 from nncore.mlp import ACTIVATIONS
 from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter
 from nncore.settings import TASKS, MnistSettings, PathSettings, Settings
 
 from . import style
+from .instrument_controls import NoiseControls, QuadraticControls
 
 TASK_LABELS = {"both": "2D paths + MNIST", "paths": "2D paths only", "mnist": "MNIST only"}
 WEIGHT_INIT_CHOICES = ("he", "xavier")
@@ -124,6 +125,8 @@ class ControlPanel(QWidget):
     """
 
     settingsChanged = Signal()
+    optimizerSelected = Signal(str)
+    """The optimizer selected in the list (whose hyperparameters are shown) changed."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -238,10 +241,68 @@ class ControlPanel(QWidget):
         form.addRow("Start x, y", start)
         form.addRow("Steps", self.steps_spin)
         form.addRow("Animation", self.animation_spin)
+        self._add_instrument_rows(form)
         self.function_combo.currentIndexChanged.connect(self._function_chosen)
         for spin in (self.start_x_spin, self.start_y_spin, self.steps_spin):
             spin.valueChanged.connect(self._edited)
         return self.paths_box
+
+    def _add_instrument_rows(self, form: QFormLayout) -> None:
+        """Issue 9's rows: the quadratic's parameters (shown for the quadratic) and gradient noise."""
+        self.paths_form = form
+        self.quadratic_controls = QuadraticControls()
+        self.noise_controls = NoiseControls()
+        form.addRow("λ₁, λ₂, θ", self.quadratic_controls)
+        form.addRow("Noise", self.noise_controls)
+        self.quadratic_controls.changed.connect(self._quadratic_edited)
+        self.noise_controls.changed.connect(self._edited)
+        self.function_combo.currentIndexChanged.connect(self._show_quadratic_row)
+        self._show_quadratic_row()
+
+    def _show_quadratic_row(self) -> None:
+        self.paths_form.setRowVisible(self.quadratic_controls,
+                                      self.function_combo.currentData() == QUADRATIC)
+
+    def _quadratic_edited(self) -> None:
+        """New curvatures or angle from the user: start from the rotated book start."""
+        if self._updating:
+            return
+        if self.function_combo.currentData() == QUADRATIC:
+            self._updating = True
+            try:
+                self.set_start(*get_function(self.function_key()).start)
+            finally:
+                self._updating = False
+        self._edited()
+
+    def function_key(self) -> str:
+        """The key of the chosen function (the quadratic's names its parameters)."""
+        key = self.function_combo.currentData()
+        if key != QUADRATIC:
+            return key
+        values = self.quadratic_controls.values()
+        return quadratic_key(values["quadratic_lambda1"], values["quadratic_lambda2"],
+                             values["quadratic_angle"])
+
+    def selected_optimizer(self) -> str:
+        """The optimizer selected (highlighted) in the list, whose hyperparameters are shown."""
+        item = self.optimizer_list.currentItem()
+        return item.text() if item is not None else next(iter(OPTIMIZERS))
+
+    def set_path_hyperparameters(self, name: str, values: dict[str, float]) -> None:
+        """Set optimizer ``name``'s 2D hyperparameters (a map click, Snap to optimal); ValueError
+        naming the hyperparameter and its range for a value a spin box cannot hold."""
+        for key, value in values.items():
+            spin = self.hp_spins[("paths", name, key)]
+            if not spin.minimum() <= value <= spin.maximum():
+                raise ValueError(f"{name} {key} = {value:g} is outside {spin.hp.range_text()}")
+        self._updating = True
+        try:
+            for key, value in values.items():
+                self.hp_spins[("paths", name, key)].setValue(value)
+        finally:
+            self._updating = False
+        self.settingsChanged.emit()
 
     def _build_mnist_box(self) -> QGroupBox:
         self.mnist_box = QGroupBox("MNIST")
@@ -298,7 +359,7 @@ class ControlPanel(QWidget):
         """A new function from the user: start from its recommended point."""
         if self._updating:
             return
-        self.set_start(*get_function(self.function_combo.currentData()).start)
+        self.set_start(*get_function(self.function_key()).start)
 
     def _show_hyperparameters(self, row: int) -> None:
         if row < 0:
@@ -310,6 +371,7 @@ class ControlPanel(QWidget):
         self.hyperparameter_pages.setCurrentIndex(row)
         self.hyperparameter_pages.adjustSize()
         self.hyperparameter_box.setTitle(f"Hyperparameters: {self.optimizer_list.item(row).text()}")
+        self.optimizerSelected.emit(self.optimizer_list.item(row).text())
 
     # -- settings ----------------------------------------------------------------------------
     def checked_optimizers(self) -> tuple[str, ...]:
@@ -344,7 +406,8 @@ class ControlPanel(QWidget):
             mnist_hyperparameters=tables["mnist"],
             paths=PathSettings(function=self.function_combo.currentData(),
                                start=(self.start_x_spin.value(), self.start_y_spin.value()),
-                               steps=self.steps_spin.value()),
+                               steps=self.steps_spin.value(),
+                               **self.quadratic_controls.values(), **self.noise_controls.values()),
             mnist=MnistSettings(iterations=self.iterations_spin.value(),
                                 batch_size=self.batch_size_spin.value(),
                                 hidden_sizes=self.hidden_sizes(),
@@ -368,6 +431,8 @@ class ControlPanel(QWidget):
             _select(self.function_combo, p.function)
             self.set_start(*p.start)
             self.steps_spin.setValue(p.steps)
+            self.quadratic_controls.set_values(p)
+            self.noise_controls.set_values(p)
             m = settings.mnist
             self.iterations_spin.setValue(m.iterations)
             self.batch_size_spin.setValue(m.batch_size)
@@ -404,7 +469,8 @@ class ControlPanel(QWidget):
         """Lock the controls that define a run while one is going; Stop only works during one."""
         for widget in (self.task_combo, self.optimizer_list, self.hyperparameter_pages,
                        self.book_defaults_button, self.function_combo, self.start_x_spin,
-                       self.start_y_spin, self.steps_spin, self.mnist_box):
+                       self.start_y_spin, self.steps_spin, self.mnist_box,
+                       self.quadratic_controls, self.noise_controls):
             widget.setEnabled(not running)
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)

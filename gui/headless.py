@@ -7,6 +7,9 @@ Files written into the output folder:
 - ``paths.png`` (1600 x 1000 px): the 2D panel of the window (contours, minima, start, paths).
 - ``losses.png`` (1600 x 800 px): the window's loss panel and accuracy panel side by side.
 
+``--task map`` writes only ``map.csv`` and ``map.png`` (1400 x 1000 px), ``--task basins`` only
+``basins.csv`` and ``basins.png`` (see :mod:`nncore.maps` and :func:`run_instrument`).
+
 With ``--task paths`` the MNIST files (``losses.csv``, ``accuracy.csv``, ``losses.png``) are
 not written, with ``--task mnist`` the 2D files (``paths.csv``, ``paths.png``); a copy left in
 the folder by an earlier run is removed so the folder never mixes two runs, and a line on stderr
@@ -39,7 +42,8 @@ from typing import Callable, TextIO
 
 from nncore.cli import report_error
 from nncore.data import load_mnist
-from nncore.experiment import MnistHistory, run_mnist, run_paths
+from nncore.cli import InstrumentRequest
+from nncore.experiment import MnistHistory, run_clouds, run_mnist, run_paths
 from nncore.functions import get_function
 from nncore.paths import PathResult
 from nncore.output_folder import clean_stale, commit, discard, make_staging
@@ -153,7 +157,7 @@ def _name_width(names) -> int:
 
 def describe_paths(settings: Settings, paths: dict[str, PathResult]) -> list[str]:
     """Summary lines: where each 2D path ended and its function value, or why it diverged."""
-    function = get_function(settings.paths.function)
+    function = get_function(settings.paths.function_key())
     x, y = settings.paths.start
     lines = [f"2D paths on {function.key} ({function.formula}) from ({x:g}, {y:g}), "
              f"{settings.paths.steps} steps:"]
@@ -259,17 +263,21 @@ def _render(widget, path: Path, size: tuple[int, int], app) -> Path:
 
 
 def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None = None,
-                 interrupts: Interrupts | None = None) -> int:
-    """Run the experiments of ``settings.task``, write every result file into ``out_dir`` and
-    return the exit status (see the module docstring). Messages go to ``stream`` (stderr).
+                 interrupts: Interrupts | None = None,
+                 instrument: InstrumentRequest | None = None) -> int:
+    """Run the experiments of ``settings.task`` (or the map ``instrument`` asks for), write every
+    result file into ``out_dir`` and return the exit status (see the module docstring).
+    Messages go to ``stream`` (stderr).
 
     ``interrupts`` (active) notes SIGINT and SIGTERM; without one, run_headless installs its
     own for the duration of the run.
     """
     if interrupts is None:
         with Interrupts() as own:
-            return run_headless(settings, out_dir, stream, own)
+            return run_headless(settings, out_dir, stream, own, instrument)
     stream = sys.stderr if stream is None else stream
+    if instrument is not None:
+        return run_instrument(settings, instrument, out_dir, stream)
     runs_paths = settings.task in ("both", "paths")
     runs_mnist = settings.task in ("both", "mnist")
     try:
@@ -289,6 +297,7 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
         return interrupts.status
 
     paths = run_paths(settings) if runs_paths else None
+    clouds = run_clouds(settings) if runs_paths else {}
     if paths is not None:
         print("\n".join(describe_paths(settings, paths)), file=stream)
     history = train(settings, data, stream, stop=interrupts.is_set)[0] if runs_mnist else None
@@ -299,7 +308,7 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
               f"ignored until the files are written)", file=stream)
 
     try:
-        written = write_results(directory, settings, paths, history, stream)
+        written = write_results(directory, settings, paths, history, stream, clouds)
     except ExportError as error:
         report_error(error, stream)
         return WRITE_FAILED_STATUS
@@ -313,14 +322,15 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
 
 
 def write_results(directory: Path, settings: Settings, paths: dict[str, PathResult] | None,
-                  history: MnistHistory | None, stream: TextIO) -> list[Path]:
+                  history: MnistHistory | None, stream: TextIO,
+                  clouds=None) -> list[Path]:
     """Write the run's files into a staging folder inside ``directory``, then move them in
     together, replacing the previous run's (see :mod:`nncore.output_folder`); the files of a
     task not run are removed. Returns the files written; ExportError leaves ``directory`` as it
     was."""
     staging = make_staging(directory)
     try:
-        written = write_run(staging, settings, paths, history)
+        written = write_run(staging, settings, paths, history, clouds)
         print("Drawing the figures", file=stream, flush=True)
         written += render_figures(staging, settings, paths, history)
         commit(staging, directory, RESULT_FILES)
@@ -328,3 +338,76 @@ def write_results(directory: Path, settings: Settings, paths: dict[str, PathResu
         discard(staging)
         raise
     return [directory / path.name for path in written]
+
+
+# ---- --task map and --task basins (issue 9) --------------------------------------------------
+
+MAP_PNG = "map.png"
+BASINS_PNG = "basins.png"
+MAP_FIGURE_SIZE = (1400, 1000)
+
+
+def run_instrument(settings: Settings, request: InstrumentRequest, out_dir: Path | str,
+                   stream: TextIO) -> int:
+    """``--task map``: map.csv and map.png; ``--task basins``: basins.csv and basins.png, for
+    ``request.optimizer`` on the 2D settings. Returns the exit status (0, 1 or 2 as above)."""
+    from nncore.maps import (basin_map, basins_csv, declared, default_axis, hyperparameter_map,
+                             map_csv, outcome_text)
+    from nncore.results import write_text
+
+    try:
+        settings.validate()
+        directory = prepare_directory(out_dir)
+    except (ValueError, ExportError) as error:
+        return report_error(error, stream)
+    p = settings.paths
+    function = get_function(p.function_key())
+    values = settings.hyperparameters("paths", request.optimizer)
+    if request.task == "map":
+        x = default_axis(declared(request.optimizer, request.x), values[request.x], request.size)
+        y = None if request.y is None else default_axis(declared(request.optimizer, request.y),
+                                                        values[request.y], request.size)
+        result = hyperparameter_map(function, request.optimizer, values, p.start, p.steps, x, y)
+        names, text = ("map.csv", MAP_PNG), map_csv(result)
+        print(f"Map of {request.optimizer} on {function.key}: {result.diverged.size} runs of "
+              f"{p.steps} steps, {100 * result.diverged.mean():.1f} % diverged", file=stream)
+    else:
+        result = basin_map(function, request.optimizer, values, p.steps, request.size)
+        names, text = ("basins.csv", BASINS_PNG), basins_csv(result)
+        shares = ", ".join(f"{outcome_text(kind)} {100 * share:.1f} %"
+                           for kind, share in result.shares().items())
+        print(f"Basins of {request.optimizer} on {function.key}: {shares}", file=stream)
+    try:
+        written = [write_text(directory / names[0], text)]
+        written.append(_render_instrument(settings, request, result, directory / names[1]))
+    except ExportError as error:
+        report_error(error, stream)
+        return WRITE_FAILED_STATUS
+    print(f"Wrote {', '.join(path.name for path in written)} to {directory}", file=stream)
+    return 0
+
+
+def _render_instrument(settings: Settings, request: InstrumentRequest, result, path: Path) -> Path:
+    """Draw a map or basin result with the window's panel (controls hidden) as a PNG."""
+    if not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
+    hyperparameters = {name: settings.hyperparameters("paths", name) for name in settings.optimizers}
+    hyperparameters[request.optimizer] = settings.hyperparameters("paths", request.optimizer)
+    if request.task == "map":
+        from .map_panel import MapPanel
+        panel = MapPanel()
+        panel.set_choice(request.optimizer, request.x, request.y, request.size)
+        panel.set_inputs(settings.paths.function_key(), settings.paths.start, settings.paths.steps,
+                         hyperparameters)
+        panel.show_map(result)
+    else:
+        from .basin_panel import BasinPanel
+        panel = BasinPanel()
+        panel.select_optimizer(request.optimizer)
+        panel.set_inputs(settings.paths.function_key(), settings.paths.steps, hyperparameters)
+        panel.show_basins(result)
+    panel.set_controls_visible(False)
+    return _render(panel, path, MAP_FIGURE_SIZE, app)

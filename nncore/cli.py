@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import ranges
-from .functions import FUNCTIONS
+from .functions import FUNCTIONS, QUADRATIC, quadratic
+from .maps import DEFAULT_BASIN_SIZE, DEFAULT_MAP_SIZE, default_y
 from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
 from .settings import TASKS, Settings
@@ -57,6 +58,8 @@ class Invocation:
     autorun: bool = False
     screenshot: Path | None = None
     save_config: Path | None = None
+    instrument: "InstrumentRequest | None" = None
+    """For ``--task map`` / ``--task basins``: which map to compute (settings.task is then 'paths')."""
 
 
 # Flag destination -> (section of Settings.to_dict(), key) for the flags that set one value.
@@ -85,7 +88,7 @@ _HYPERPARAMETER_FLAGS = {
     "hp": "mnist_hyperparameters",
 }
 
-_FLAGS_TAKING_NEGATIVE_PAIRS = ("--start",)
+_FLAGS_TAKING_NEGATIVE_PAIRS = ("--start", "--quadratic")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -275,7 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write the resulting settings to FILE.json and exit without running")
 
     run = parser.add_argument_group("both tasks")
-    run.add_argument("--task", choices=TASKS, help="which experiment to run (default: both)")
+    run.add_argument("--task", choices=TASKS + INSTRUMENT_TASKS,
+                     help="which experiment to run (default: both); map and basins are "
+                          "headless instruments (see below)")
     run.add_argument("--optimizers", metavar="A,B,...", type=_optimizer_list,
                      help=f"optimizers to compare, or 'all' (default: {','.join(BOOK_OPTIMIZERS)}; "
                           f"known: {', '.join(OPTIMIZERS)})")
@@ -320,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "every selected optimizer (repeatable)")
     mnist.add_argument("--hp", metavar="NAME.KEY=V,...", type=_assignments, action="append",
                        help="any MNIST hyperparameter, e.g. Adam.beta1=0.8 (repeatable)")
+    _add_instrument_flags(parser)
     return parser
 
 
@@ -371,6 +377,7 @@ def resolve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
     if any(getattr(args, dest) for dest in _HYPERPARAMETER_FLAGS):
         _apply_hyperparameters(data, args, data["optimizers"])
         given = True
+    given = _apply_instrument_flags(args, data) or given
     try:
         return Settings.from_dict(data), given
     except (ValueError, TypeError) as error:
@@ -413,12 +420,125 @@ def parse_command_line(argv: Sequence[str]) -> Invocation:
     """
     args = build_parser().parse_args(_join_negative_pairs(argv))
     _check_modes(args)
+    _check_instrument_flags(args)
     settings, given = resolve_settings(args)
     return Invocation(settings=settings, settings_given=given, headless=args.headless,
                       out=args.out, autorun=args.autorun, screenshot=args.screenshot,
-                      save_config=args.save_config)
+                      save_config=args.save_config, instrument=instrument_request(args, settings))
 
 
 def settings_json(settings: Settings) -> str:
     """The JSON text of a settings file (read back by --config and ``Settings.from_dict``)."""
     return json.dumps(settings.to_dict(), indent=2) + "\n"
+
+
+# ---- instruments (issue 9): the quadratic, gradient noise, hyperparameter and basin maps ------
+
+INSTRUMENT_TASKS = ("map", "basins")
+"""Headless-only tasks: a hyperparameter map (map.csv, map.png) or a basin map (basins.csv,
+basins.png) of one optimizer on the 2D settings."""
+_MAP_FLAGS = ("map_optimizer", "map_x", "map_y", "map_size")
+
+
+@dataclass(frozen=True)
+class InstrumentRequest:
+    """``--task map`` or ``--task basins``: the map's optimizer, axes (hyperparameter names; ``y``
+    None for a learning-rate curve; unused by basins) and cells per side."""
+
+    task: str
+    optimizer: str
+    x: str
+    y: str | None
+    size: int
+
+
+def _quadratic(text: str) -> tuple[float, float, float]:
+    """``L1,L2,THETA`` -> (lambda1, lambda2, theta in degrees)."""
+    parts = text.split(",")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(
+            f"expected three numbers L1,L2,THETA such as 0.1,2,45; got {text!r}")
+    return tuple(_number(part, text) for part in parts)  # type: ignore[return-value]
+
+
+def _add_instrument_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "theory and maps", "the rotatable quadratic, noisy gradients (2D paths), and the headless "
+                           "--task map (map.csv, map.png) and --task basins (basins.csv, basins.png)")
+    group.add_argument("--quadratic", metavar="L1,L2,THETA", type=_quadratic,
+                       help="curvatures and angle (degrees) of f = 1/2 (L1 u^2 + L2 v^2), (u, v) "
+                            "rotated by THETA; selects --function quadratic unless another is "
+                            "given (default 0.1,2,0: the book's x^2/20 + y^2)")
+    group.add_argument("--noise", metavar="SIGMA", type=float,
+                       help="Gaussian noise of this standard deviation on each gradient "
+                            "component of the 2D paths (default: 0)")
+    group.add_argument("--noise-seed", metavar="N", type=int,
+                       help="seed of the gradient noise (default: 0)")
+    group.add_argument("--cloud", metavar="K", type=int,
+                       help="with --noise: also run K paths with seeds N, N+1, ... and write "
+                            "their mean path and covariance per step to run.json (default: 50)")
+    group.add_argument("--map-optimizer", metavar="NAME", type=_optimizer_name,
+                       help="optimizer of --task map/basins (default: the first of --optimizers)")
+    group.add_argument("--map-x", metavar="HP", help="--task map: hyperparameter along x (default: lr)")
+    group.add_argument("--map-y", metavar="HP",
+                       help="--task map: hyperparameter along y, or 'none' for a learning-rate "
+                            "curve (default: momentum, beta1 or decay_rate; none for SGD, AdaGrad)")
+    group.add_argument("--map-size", metavar="N", type=int,
+                       help="cells per side (default: 100 for map, 128 for basins)")
+
+
+def _check_instrument_flags(args: argparse.Namespace) -> None:
+    """The map flags need --task map/basins, and those tasks need --headless."""
+    if args.task in INSTRUMENT_TASKS and not args.headless and args.save_config is None:
+        raise UsageError(f"--task {args.task} writes files: add --headless --out DIR (in the "
+                         f"window, the map is the '{'Map' if args.task == 'map' else 'Basins'}' tab)")
+    for dest in _MAP_FLAGS:
+        if getattr(args, dest) is not None and args.task not in INSTRUMENT_TASKS:
+            raise UsageError(f"--{dest.replace('_', '-')} needs --task map or --task basins")
+    if args.task == "basins" and (args.map_x is not None or args.map_y is not None):
+        raise UsageError("--map-x and --map-y are for --task map; a basin map's axes are x and y")
+
+
+def _apply_instrument_flags(args: argparse.Namespace, data: dict[str, Any]) -> bool:
+    """Write --quadratic, --noise, --noise-seed and --cloud into the to_dict() settings, turn the
+    map tasks into the 2D task they run on; True if any of these flags was used."""
+    paths = data["paths"]
+    if args.quadratic is not None:
+        paths["quadratic_lambda1"], paths["quadratic_lambda2"], paths["quadratic_angle"] = args.quadratic
+        if args.function is None:
+            paths["function"] = QUADRATIC
+    if paths["function"] == QUADRATIC and args.start is None and (args.quadratic or args.function):
+        try:  # the rotated book start; bad curvatures are reported by the validation after this
+            paths["start"] = list(quadratic(paths["quadratic_lambda1"], paths["quadratic_lambda2"],
+                                            paths["quadratic_angle"]).start)
+        except (TypeError, ValueError):
+            pass
+    for dest, key in (("noise", "noise"), ("noise_seed", "noise_seed"), ("cloud", "cloud")):
+        if getattr(args, dest) is not None:
+            paths[key] = getattr(args, dest)
+    if data["task"] in INSTRUMENT_TASKS:
+        data["task"] = "paths"
+    return any(getattr(args, dest) is not None for dest in ("quadratic", "noise", "noise_seed", "cloud"))
+
+
+def instrument_request(args: argparse.Namespace, settings: Settings) -> InstrumentRequest | None:
+    """The map that --task map/basins asks for, checked against the optimizer's hyperparameters."""
+    if args.task not in INSTRUMENT_TASKS:
+        return None
+    optimizer = args.map_optimizer or settings.optimizers[0]
+    names = [hp.name for hp in OPTIMIZERS[optimizer].hyperparameters]
+    x = args.map_x if args.map_x is not None else "lr"
+    y = default_y(optimizer) if args.map_y is None else None if args.map_y.lower() == "none" else args.map_y
+    for flag, name in (("--map-x", x), ("--map-y", y)):
+        if name is not None and name not in names:
+            raise UsageError(f"{flag}: {optimizer} has no hyperparameter {name!r}; it has "
+                             f"{', '.join(names)}{' or none' if flag == '--map-y' else ''}")
+    if x == y:
+        raise UsageError(f"--map-x and --map-y are both {x!r}: choose two different hyperparameters")
+    size = args.map_size if args.map_size is not None else (
+        DEFAULT_MAP_SIZE if args.task == "map" else DEFAULT_BASIN_SIZE)
+    try:
+        size = ranges.MAP_SIZE.check(size)
+    except ValueError as error:
+        raise UsageError(f"--map-size: {error}") from None
+    return InstrumentRequest(args.task, optimizer, x, y, size)

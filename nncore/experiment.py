@@ -25,6 +25,7 @@ from .paths import PathResult, trace_path
 from .run_requirements import check_batch_fits, check_memory
 from .settings import Settings
 from .training_rules import Divergence, DivergenceWatch, LearningWatch, NotLearning
+from .sweeps import Cloud, noisy_cloud, noisy_function
 
 StopFlag = Callable[[], bool]
 
@@ -36,13 +37,29 @@ PARALLEL_CHUNK = 10
 """Iterations every thread trains between two synchronisations when compute_threads > 1."""
 
 def run_paths(settings: Settings) -> dict[str, PathResult]:
-    """The 2D trajectory of every selected optimizer, by name, from the settings' start."""
-    function = get_function(settings.paths.function)
+    """The 2D trajectory of every selected optimizer, by name, from the settings' start.
+
+    With gradient noise (``settings.paths.noise`` > 0) every optimizer sees the same noise
+    sequence, from ``settings.paths.noise_seed``."""
+    p = settings.paths
+    function = get_function(p.function_key())
     return {
-        name: trace_path(function, create(name, **settings.hyperparameters("paths", name)),
-                         settings.paths.start, settings.paths.steps)
+        name: trace_path(noisy_function(function, p.noise, p.noise_seed) if p.noise > 0 else function,
+                         create(name, **settings.hyperparameters("paths", name)), p.start, p.steps)
         for name in settings.optimizers
     }
+
+
+def run_clouds(settings: Settings) -> dict[str, Cloud]:
+    """With gradient noise and a cloud size K > 0: each selected optimizer's :class:`Cloud` of K
+    noisy paths (seeds noise_seed .. noise_seed + K - 1; run 0 is its path); else empty."""
+    p = settings.paths
+    if p.noise <= 0 or p.cloud <= 0:
+        return {}
+    function = get_function(p.function_key())
+    return {name: noisy_cloud(function, name, settings.hyperparameters("paths", name), p.start,
+                              p.steps, p.noise, p.noise_seed, p.cloud)
+            for name in settings.optimizers}
 
 
 @dataclass(frozen=True)

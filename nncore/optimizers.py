@@ -64,8 +64,29 @@ class Hyperparameter:
 
     def validate(self, value: float) -> float:
         """Return ``value`` as a float, or raise ValueError naming this hyperparameter and its
-        range. Only numbers count: a string, a bool or None is refused, never converted."""
+        range. Only numbers count: a string, a bool or None is refused, never converted.
+
+        An array (any shape, for many runs at once: one value per run) is checked element by
+        element and returned as a float64 array; the message names the first bad value.
+        """
+        if np.ndim(value) > 0:
+            return self._validate_array(value)
         return self.range.check(value)
+
+    def _validate_array(self, values) -> np.ndarray:
+        """``values`` as a float64 array if every element is valid; ValueError otherwise."""
+        try:
+            array = np.array(values, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.name} must be numbers, got {values!r}") from None
+        with np.errstate(invalid="ignore"):
+            above = array >= self.minimum if self.minimum_inclusive else array > self.minimum
+            below = array <= self.maximum if self.maximum_inclusive else array < self.maximum
+        bad = ~(np.isfinite(array) & above & below)
+        if bad.any():
+            raise ValueError(f"{self.name} must be in {self.range_text()}, got "
+                             f"{float(array[bad].flat[0])!r} ({int(bad.sum())} of {array.size} values)")
+        return array
 
 
 _LR_DESCRIPTION = "learning rate: the size of each step against the gradient"
@@ -92,6 +113,9 @@ class Optimizer:
 
     hyperparameters: ClassVar[tuple[Hyperparameter, ...]] = ()
 
+    # Hyperparameters may be arrays (one value per run, broadcast against the parameters, which
+    # then have the broadcast shape): the rules are element-wise, so one optimizer object runs a
+    # whole grid of settings at once (nncore.sweeps).
     def __init__(self, **values: float) -> None:
         known = {hp.name: hp for hp in self.hyperparameters}
         unknown = sorted(set(values) - set(known))
@@ -160,7 +184,8 @@ class Optimizer:
         return param
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameter_values().items())
+        args = ", ".join(f"{k}={v:g}" if np.ndim(v) == 0 else f"{k}=<array {np.shape(v)}>"
+                         for k, v in self.hyperparameter_values().items())
         return f"{type(self).__name__}({args})"
 
 
@@ -327,7 +352,10 @@ class Adam(_Stateful):
         """Advance the step count and return lr_t (the bias-corrected learning rate)."""
         self.iter += 1
         t = self.iter
-        return self.lr * math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
+        root = np.sqrt(1.0 - self.beta2 ** t)  # an array when beta2 is one (one value per run)
+        if np.ndim(root) == 0:
+            root = float(root)  # a Python float keeps float32 parameters' arithmetic in float32
+        return self.lr * root / (1.0 - self.beta1 ** t)
 
     def _adam_step(self, key: str, p: np.ndarray, g: np.ndarray, lr_t: float) -> None:
         m = self._slot("m", key, p)
@@ -364,7 +392,7 @@ class AdamW(Adam):
         lr_t = self._step_size()
         shrink = self.lr * self.weight_decay
         for key, p in params.items():
-            if shrink:
+            if np.any(shrink):  # shrink is an array when lr or weight_decay is one
                 decay = self._scratch("decay", key, p, p)
                 np.multiply(p, shrink, out=decay)
                 p -= decay

@@ -91,3 +91,11 @@ HIDDEN_SIZE = Range("hidden layer size", 1, 4096, integer=True)
 HIDDEN_LAYERS = Range("number of hidden layers", 1, 16, integer=True)
 WEIGHT_DECAY = Range("weight decay", 0, 1000)
 WEIGHT_INIT_STD = Range("weight init std", 0, 100, minimum_inclusive=False, log_scale=True)
+QUADRATIC_CURVATURE = Range("quadratic curvature (lambda)", 0, 1e6, minimum_inclusive=False,
+                            log_scale=True)
+QUADRATIC_ANGLE = Range("quadratic angle (degrees)", -360, 360)
+NOISE = Range("gradient noise sigma", 0, 1e6)
+NOISE_SEED = Range("noise seed", 0, 2 ** 31 - 1, integer=True)
+"""Up to 2^31 - 1, the largest value a spin box holds; the cloud adds its run index to it."""
+CLOUD = Range("cloud size (paths)", 0, 1000, integer=True)
+MAP_SIZE = Range("map size (cells per side)", 2, 1000, integer=True)

@@ -18,7 +18,14 @@ Files written by :func:`write_run` into one directory:
                                           "not_learning_at": null,        # see training_rules
                                           "not_learning_reason": null}, ...}},
          "timing": {"mnist_training_seconds": 4.2},
-         "versions": {"python": "3.11.9", "numpy": "2.1.0"}}
+         "versions": {"python": "3.11.9", "numpy": "2.1.0"},
+         "theory": {"kappa": 20.0, "gd": {"lr_max", "lr_opt", "rho_opt"},    # 2D task on a
+                    "heavy_ball": {"lr_opt", "beta_opt", "rho_opt"},         # quadratic only
+                    "optimizers": {"SGD": {"rho_predicted", "rho_measured"}}, ...},
+         "cloud": {"sigma": 0.5, "seeds": [0, 49], "count": 50,            # with --noise only
+                   "optimizers": {"SGD": {"mean": [[x, y], ...],
+                                          "covariance": [[[xx, xy], [xy, yy]], ...],
+                                          "diverged": 0}}}}
 
     ``"paths"`` / ``"mnist"`` are ``null`` when that task was not run. Every number outside
     ``"timing"`` depends only on the settings (seed included), so two runs with the same settings
@@ -54,8 +61,11 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 
 from .experiment import MnistHistory
+from .functions import get_function
 from .paths import PathResult
 from .settings import Settings
+from .sweeps import Cloud
+from .theory import theory_record
 
 RUN_JSON = "run.json"
 LOSSES_CSV = "losses.csv"
@@ -191,18 +201,42 @@ def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
 
 
 def run_record(settings: Settings, paths: Mapping[str, PathResult] | None,
-               history: MnistHistory | None) -> dict:
+               history: MnistHistory | None, clouds: Mapping[str, Cloud] | None = None) -> dict:
     """The JSON-ready ``run.json`` content (schema in this module's docstring).
 
     ``paths`` is ``run_paths``' result, ``history`` the MNIST run's history (possibly stopped
     early: ``completed`` < ``iterations``); either may be None when that task was not run.
+    ``clouds`` (``run_clouds``' result) adds ``"cloud"``; on a quadratic, ``"theory"`` holds
+    the closed-form and measured rates of the paths.
     """
-    return {
+    record = {
         "settings": settings.to_dict(),
         "paths": None if paths is None else _paths_record(settings, paths),
         "mnist": None if history is None else _mnist_record(settings, history),
         "timing": {"mnist_training_seconds": None if history is None else history.elapsed},
         "versions": {"python": platform.python_version(), "numpy": np.__version__},
+    }
+    if paths is not None:
+        record["theory"] = theory_record(
+            get_function(settings.paths.function_key()),
+            {name: settings.hyperparameters("paths", name) for name in paths},
+            {name: result.points for name, result in paths.items()})
+    if clouds:
+        record["cloud"] = _cloud_record(settings, clouds)
+    return record
+
+
+def _cloud_record(settings: Settings, clouds: Mapping[str, Cloud]) -> dict:
+    """Per optimizer: the noisy cloud's mean path and per-step covariance [[xx, xy], [xy, yy]]."""
+    p = settings.paths
+    return {
+        "sigma": p.noise, "seeds": [p.noise_seed, p.noise_seed + p.cloud - 1], "count": p.cloud,
+        "optimizers": {
+            name: {"mean": [_finite_or_none(row) for row in cloud.mean],
+                   "covariance": [[_finite_or_none(row) for row in matrix] for matrix in cloud.covariance],
+                   "diverged": int(np.count_nonzero(cloud.diverged_at))}
+            for name, cloud in clouds.items()
+        },
     }
 
 
@@ -242,7 +276,7 @@ def paths_csv(paths: Mapping[str, PathResult]) -> str:
 
 
 def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, PathResult] | None,
-              history: MnistHistory | None) -> list[Path]:
+              history: MnistHistory | None, clouds: Mapping[str, Cloud] | None = None) -> list[Path]:
     """Write the run's files into ``directory`` (created if needed); return their paths.
 
     Writes the CSVs of the tasks that were run (``paths`` / ``history`` not None), removes the
@@ -259,6 +293,6 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
     else:
         written.append(write_text(directory / LOSSES_CSV, losses_csv(history)))
         written.append(write_text(directory / ACCURACY_CSV, accuracy_csv(history)))
-    record = json.dumps(run_record(settings, paths, history), indent=1, allow_nan=False)
+    record = json.dumps(run_record(settings, paths, history, clouds), indent=1, allow_nan=False)
     written.append(write_text(directory / RUN_JSON, record + "\n"))
     return written

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from . import ranges
-from .functions import DEFAULT_FUNCTION, FUNCTIONS
+from .functions import DEFAULT_FUNCTION, DEFAULT_QUADRATIC, FUNCTIONS, QUADRATIC, quadratic_key
 from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
 
@@ -33,6 +33,25 @@ class PathSettings:
     function: str = DEFAULT_FUNCTION
     start: tuple[float, float] = (-7.0, 2.0)
     steps: int = 29
+    # The rotatable quadratic's parameters (used when function is "quadratic"): curvatures
+    # lambda1 (long axis), lambda2 and the long axis' angle in degrees. Default: x^2/20 + y^2.
+    quadratic_lambda1: float = DEFAULT_QUADRATIC[0]
+    quadratic_lambda2: float = DEFAULT_QUADRATIC[1]
+    quadratic_angle: float = DEFAULT_QUADRATIC[2]
+    # Gradient noise: each gradient component gets Gaussian noise of standard deviation
+    # ``noise`` (0: exact gradients), drawn from ``noise_seed``; ``cloud`` paths with seeds
+    # noise_seed, noise_seed + 1, ... are drawn around the path (0: none).
+    noise: float = 0.0
+    noise_seed: int = 0
+    cloud: int = 50
+
+    def function_key(self) -> str:
+        """The key of the function these settings describe, for ``get_function``: the registry
+        key, or for the quadratic the key naming its curvatures and angle."""
+        if self.function == QUADRATIC:
+            return quadratic_key(self.quadratic_lambda1, self.quadratic_lambda2,
+                                 self.quadratic_angle)
+        return self.function
 
 
 @dataclass
@@ -101,6 +120,12 @@ class Settings:
         for value in p.start:
             ranges.START_COORDINATE.check(value)
         ranges.STEPS.check(p.steps)
+        for value in (p.quadratic_lambda1, p.quadratic_lambda2):
+            ranges.QUADRATIC_CURVATURE.check(value)
+        ranges.QUADRATIC_ANGLE.check(p.quadratic_angle)
+        ranges.NOISE.check(p.noise)
+        ranges.NOISE_SEED.check(p.noise_seed)
+        ranges.CLOUD.check(p.cloud)
         m = self.mnist
         ranges.ITERATIONS.check(m.iterations)
         ranges.BATCH_SIZE.check(m.batch_size)

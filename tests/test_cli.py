@@ -18,6 +18,7 @@ EVERY_SETTING = [
     "--hidden", "50,20", "--activation", "sigmoid", "--weight-init", "0.05",
     "--weight-decay", "0.001", "--seed", "7", "--eval-interval", "25", "--no-same-init",
     "--data-dir", "/data/fashion",
+    "--quadratic", "0.5,3,30", "--noise", "0.1", "--noise-seed", "4", "--cloud", "10",
 ]
 """Flags changing every scalar setting from its default (hyperparameters are tested apart)."""
 
