@@ -64,7 +64,7 @@ def test_theory_tab_shows_predicted_and_measured_rates_and_snaps(qtbot, paths_wi
     text = window.theory_panel.readout.text()
     assert "\u03ba = \u03bbmax/\u03bbmin = 20" in text
     assert "0.9050" in text and "0.9047" in text  # SGD at 0.95: predicted and measured
-    assert "settles on the predicted one only over more steps" in text
+    assert "settle on the predicted rate only over more steps" in text
     select(window, "Momentum")
     assert window.theory_panel.snap_button.isEnabled()
     qtbot.mouseClick(window.theory_panel.snap_button, Qt.MouseButton.LeftButton)
