@@ -38,7 +38,8 @@ AUTO_DELAY_MS = 150
 """Pause after the last change before an automatic recomputation."""
 GAP_DECADES = 24
 """The colour scale spans at most this many decades below the worst cell."""
-NO_Y = "none (curve)"
+NO_Y = "none"
+"""The y choice that makes the map a curve over the x hyperparameter."""
 MAP_CSV = "map.csv"
 
 
@@ -107,7 +108,8 @@ class MapPanel(QWidget):
         self.x_combo.setToolTip("Hyperparameter along the x axis (log axis for learning rates)")
         self.y_combo = QComboBox()
         self.y_combo.setObjectName("mapYCombo")
-        self.y_combo.setToolTip("Hyperparameter along the y axis, or none: a curve over x")
+        self.y_combo.setToolTip("Hyperparameter along the y axis, or none: a curve of the final "
+                                "f over the x hyperparameter")
         self.size_spin = QSpinBox()
         self.size_spin.setObjectName("mapSizeSpin")
         self.size_spin.setToolTip(f"Cells per side, {ranges.MAP_SIZE.text()}")
@@ -163,7 +165,7 @@ class MapPanel(QWidget):
         self.plot_item.layout.addItem(self.colour_bar, 2, 5)
         self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor=style.FOREGROUND,
                                                labelTextSize="8pt",
-                                               brush=pg.mkBrush(255, 255, 255, 220),
+                                               brush=pg.mkBrush(255, 255, 255, 170),
                                                pen=pg.mkPen("#bbbbbb"))
         self._legend_key: tuple = ()
         # Stand-ins drawn only in the legend (an InfiniteLine cannot be a legend sample).
@@ -426,6 +428,11 @@ class MapPanel(QWidget):
         if self.result.diverged.any():
             entries.append("diverged" if curve else "diverged cell")
         if tuple(entries) != self._legend_key:
+            # Under a curve's diverged marks (large lr, lower right) nothing is drawn; a map's
+            # upper right usually holds diverged cells.
+            corner = (1, 1) if curve else (1, 0)
+            self.legend.anchor(itemPos=corner, parentPos=corner,
+                               offset=(-10, -10) if curve else (-10, 10))
             self.legend.clear()
             for entry in entries:
                 self.legend.addItem(*self._legend_samples[entry])
