@@ -23,6 +23,9 @@ from . import map_style, style
 from .sweep_panel import SweepPanel
 
 BASINS_CSV = "basins.csv"
+HOVER_STEP_LIMIT = 5000
+"""Hover draws paths of up to this many steps (about 0.1 s each); longer runs would stall the
+mouse."""
 
 
 def outcome_label(outcome: int, minima) -> str:
@@ -155,7 +158,9 @@ class BasinPanel(SweepPanel):
             self.legend.addItem(sample, f"{outcome_label(kind, result.minima)}: {100 * share:.1f} %")
         self.status_label.setText(
             f"{result.outcome.size:,} starts in {self.compute_seconds:.2f} s; a run reaches a "
-            f"minimum when it ends within {result.tolerance:.3g} of it. Hover to see a path.")
+            f"minimum when it ends within {result.tolerance:.3g} of it. "
+            + ("Hover to see a path." if result.steps <= HOVER_STEP_LIMIT else
+               f"Paths are drawn on hover for up to {HOVER_STEP_LIMIT:,} steps."))
 
     def show_path_from(self, x: float, y: float) -> np.ndarray | None:
         """Draw the path from start (x, y) with the map's optimizer; returns its points."""
@@ -173,7 +178,8 @@ class BasinPanel(SweepPanel):
     def _hovered(self, scene_position) -> None:
         result = self.result
         view = self.plot_item.getViewBox()
-        if result is None or not view.sceneBoundingRect().contains(scene_position):
+        if result is None or result.steps > HOVER_STEP_LIMIT \
+                or not view.sceneBoundingRect().contains(scene_position):
             return
         point = view.mapSceneToView(scene_position)
         step_x, step_y = result.xs[1] - result.xs[0], result.ys[1] - result.ys[0]
