@@ -9,27 +9,23 @@ outcome's share of the starts. Hovering a cell draws the path from that start.
 from __future__ import annotations
 
 import time
-from pathlib import Path
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from nncore import ranges
 from nncore.functions import get_function
 from nncore.maps import DEFAULT_BASIN_SIZE, DIVERGED, UNCONVERGED, BasinMap, basin_map, basins_csv
 from nncore.optimizers import OPTIMIZERS, create, path_defaults
 from nncore.paths import trace_path
-from nncore.results import write_text
 
 from . import map_style, style
+from .sweep_panel import SweepPanel
 
-AUTO_BUDGET = 4_000_000
-"""Starts x steps up to which a change of the inputs recomputes the map by itself."""
-AUTO_DELAY_MS = 150
 BASINS_CSV = "basins.csv"
+HOVER_STEP_LIMIT = 5000
+"""Hover draws paths of up to this many steps (about 0.1 s each); longer runs would stall the
+mouse."""
 
 
 def outcome_label(outcome: int, minima) -> str:
@@ -42,18 +38,19 @@ def outcome_label(outcome: int, minima) -> str:
     return f"minimum {outcome} ({x:.3g}, {y:.3g})"
 
 
-class BasinPanel(QWidget):
+class BasinPanel(SweepPanel):
     """The basin image, its legend with shares, the hover path and the controls."""
 
+    CSV_NAME = BASINS_CSV
+    WORK_UNIT = "start-steps"
+
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("basin", "x (start)", "y (start)", parent)
         self.setObjectName("basinPanel")
         self.result: BasinMap | None = None
-        self.compute_seconds = 0.0
         self._function_key = "book"
         self._steps = 29
         self._hyperparameters: dict[str, dict[str, float]] = {}
-        self._computed_key = None
         self.hover_start: tuple[float, float] | None = None
 
         self.optimizer_combo = QComboBox()
@@ -66,12 +63,6 @@ class BasinPanel(QWidget):
         self.size_spin.setRange(int(ranges.MAP_SIZE.minimum), int(ranges.MAP_SIZE.maximum))
         self.size_spin.setValue(DEFAULT_BASIN_SIZE)
         self.size_spin.setKeyboardTracking(False)
-        self.compute_button = QPushButton("Compute")
-        self.compute_button.setObjectName("basinComputeButton")
-        self.compute_button.setToolTip("Run every start now (small maps update by themselves)")
-        self.status_label = QLabel()
-        self.status_label.setObjectName("basinStatusLabel")
-        self.status_label.setWordWrap(True)
         row = QHBoxLayout()
         self.optimizer_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -82,9 +73,6 @@ class BasinPanel(QWidget):
         row.addWidget(self.compute_button)
         row.addStretch(1)
 
-        self.plot_widget = style.make_plot_widget("", "x (start)", "y (start)")
-        self.plot_widget.setObjectName("basinPlotView")
-        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.image = pg.ImageItem()
         self.minima_item = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen(style.FOREGROUND),
                                               brush=pg.mkBrush("#ffffff"))
@@ -95,28 +83,12 @@ class BasinPanel(QWidget):
         for z, item in enumerate((self.image, self.hover_path, self.minima_item)):
             item.setZValue(z)
             self.plot_item.addItem(item)
-        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor=style.FOREGROUND,
-                                               labelTextSize="8pt",
-                                               brush=pg.mkBrush(255, 255, 255, 220),
-                                               pen=pg.mkPen("#bbbbbb"))
         self._legend_samples: list[pg.ScatterPlotItem] = []
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        self.controls_row = QWidget()
-        self.controls_row.setLayout(row)
-        row.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.controls_row)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.plot_widget, 1)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(AUTO_DELAY_MS)
-        self._timer.timeout.connect(self._auto_compute)
+        self._assemble(row)
         self.optimizer_combo.currentTextChanged.connect(self._inputs_changed)
         self.size_spin.valueChanged.connect(self._inputs_changed)
-        self.compute_button.clicked.connect(self.compute)
 
     # -- inputs --------------------------------------------------------------------------------
     @property
@@ -144,24 +116,8 @@ class BasinPanel(QWidget):
         return (self._function_key, self._steps, self.optimizer, self.size_spin.value(),
                 tuple(sorted(self._values().items())))
 
-    def _inputs_changed(self) -> None:
-        if self._computed_key == self._key():
-            return
-        work = self.size_spin.value() ** 2 * self._steps
-        if work <= AUTO_BUDGET:
-            self.status_label.setText("Updating\u2026")
-            if self.isVisible():
-                self._timer.start()
-        else:
-            self.status_label.setText(f"Press Compute: {work:,} start-steps take a while.")
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        self._inputs_changed()
-
-    def _auto_compute(self) -> None:
-        if self._computed_key != self._key():
-            self.compute()
+    def _work(self) -> int:
+        return self.size_spin.value() ** 2 * self._steps
 
     # -- computing and drawing -----------------------------------------------------------------
     def compute(self) -> BasinMap:
@@ -169,8 +125,7 @@ class BasinPanel(QWidget):
         began = time.perf_counter()
         result = basin_map(get_function(self._function_key), self.optimizer, self._values(),
                            self._steps, self.size_spin.value())
-        self.compute_seconds = time.perf_counter() - began
-        self._computed_key = self._key()
+        self._computed(self._key(), time.perf_counter() - began)
         self.show_basins(result)
         return result
 
@@ -203,7 +158,9 @@ class BasinPanel(QWidget):
             self.legend.addItem(sample, f"{outcome_label(kind, result.minima)}: {100 * share:.1f} %")
         self.status_label.setText(
             f"{result.outcome.size:,} starts in {self.compute_seconds:.2f} s; a run reaches a "
-            f"minimum when it ends within {result.tolerance:.3g} of it. Hover to see a path.")
+            f"minimum when it ends within {result.tolerance:.3g} of it. "
+            + ("Hover to see a path." if result.steps <= HOVER_STEP_LIMIT else
+               f"Paths are drawn on hover for up to {HOVER_STEP_LIMIT:,} steps."))
 
     def show_path_from(self, x: float, y: float) -> np.ndarray | None:
         """Draw the path from start (x, y) with the map's optimizer; returns its points."""
@@ -221,7 +178,8 @@ class BasinPanel(QWidget):
     def _hovered(self, scene_position) -> None:
         result = self.result
         view = self.plot_item.getViewBox()
-        if result is None or not view.sceneBoundingRect().contains(scene_position):
+        if result is None or result.steps > HOVER_STEP_LIMIT \
+                or not view.sceneBoundingRect().contains(scene_position):
             return
         point = view.mapSceneToView(scene_position)
         step_x, step_y = result.xs[1] - result.xs[0], result.ys[1] - result.ys[0]
@@ -232,13 +190,5 @@ class BasinPanel(QWidget):
             if start != self.hover_start:
                 self.show_path_from(*start)
 
-    def set_controls_visible(self, visible: bool) -> None:
-        """Show or hide the controls and the status line (hidden: a figure for slides)."""
-        self.controls_row.setVisible(visible)
-        self.status_label.setVisible(visible)
-
-    def write_csv(self, directory: str | Path) -> Path | None:
-        """Write basins.csv into ``directory`` (None when no basin map has been computed)."""
-        if self.result is None:
-            return None
-        return write_text(Path(directory) / BASINS_CSV, basins_csv(self.result))
+    def _csv_text(self) -> str:
+        return basins_csv(self.result)

@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
 
         self.runner = RunThread(self)
         self.runner.pathsReady.connect(self._paths_ready)
+        self.runner.cloudsReady.connect(self._clouds_ready)
         self.runner.mnistUpdated.connect(self._mnist_updated)
         self.runner.failed.connect(self._run_failed)
         self.runner.finished.connect(self._run_finished)
@@ -552,14 +553,21 @@ class MainWindow(QMainWindow):
         self.basin_panel.set_inputs(key, paths.steps, tables)
 
     def _instruments_paths_ready(self, paths: dict[str, PathResult]) -> None:
-        """New paths: the theory tab measures their rates; with noise, the clouds are run."""
-        from nncore.experiment import run_clouds
+        """New paths: the theory tab measures their rates; the last run's clouds go."""
         settings = self.run_settings
         self.theory_panel.set_inputs(settings.paths.function_key(), self.controls.selected_optimizer())
         self.theory_panel.set_paths(paths, {name: settings.hyperparameters("paths", name)
                                             for name in paths})
-        self.clouds = run_clouds(settings)
-        self.cloud_overlay.set_clouds(self.clouds)
+        self.clouds = {}
+        self.cloud_overlay.clear()
+
+    def _clouds_ready(self, run_id: int, clouds: dict[str, Cloud]) -> None:
+        """The noisy clouds of this run (computed on the worker thread after its paths)."""
+        if run_id != self.run_id:
+            return
+        self.clouds = clouds
+        self.cloud_overlay.set_clouds(clouds)
+        self.cloud_overlay.show_step(self.path_panel.steps_shown)
 
     def _write_instrument_csvs(self, directory: str | Path) -> list[Path]:
         """theory.csv, map.csv and basins.csv of the panels that have a result."""

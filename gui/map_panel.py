@@ -8,37 +8,32 @@ and optimum are drawn on top. A click on a cell emits :attr:`MapPanel.valuesPick
 cell's values.
 
 The map recomputes itself (after a short pause, when the tab is visible) when its inputs change
-and the work is small (``AUTO_BUDGET``); otherwise Compute runs it. The axes keep their range
+and the work is small (:mod:`gui.sweep_panel`); otherwise Compute runs it. The axes keep their range
 while the current values stay inside it, so a click on a cell does not move the map under it.
 """
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QLabel, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSpinBox, QWidget
 
 from nncore import ranges
 from nncore.functions import get_function
 from nncore.maps import (DEFAULT_MAP_SIZE, Axis, HyperparameterMap, declared, default_axis,
                          default_y, hyperparameter_map, map_csv)
 from nncore.optimizers import OPTIMIZERS, path_defaults
-from nncore.results import write_text
 from nncore.theory import curvatures, gd_lr_max, gd_lr_opt, heavy_ball_lr_max, heavy_ball_optimum
 
 from . import map_style, style
+from .sweep_panel import SweepPanel
 
-AUTO_BUDGET = 3_000_000
-"""Cells x steps up to which a change of the inputs recomputes the map by itself (about 0.3 s)."""
-AUTO_DELAY_MS = 150
-"""Pause after the last change before an automatic recomputation."""
 GAP_DECADES = 24
 """The colour scale spans at most this many decades below the worst cell."""
-NO_Y = "none (curve)"
+NO_Y = "none"
+"""The y choice that makes the map a curve over the x hyperparameter."""
 MAP_CSV = "map.csv"
 
 
@@ -73,28 +68,24 @@ def _colour_scale(gap: np.ndarray) -> tuple[float, float]:
     return (low, high) if high > low else (low - 1.0, high + 1.0)
 
 
-class MapPanel(QWidget):
+class MapPanel(SweepPanel):
     """The map, its controls (optimizer, axes, cells per side, Compute) and a status line."""
 
     valuesPicked = Signal(str, object)
     """(optimizer, {hyperparameter: value}) when the user clicks a cell."""
+    CSV_NAME = MAP_CSV
+    WORK_UNIT = "cell-steps"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("map", "lr", "", parent)
         self.setObjectName("mapPanel")
         self.result: HyperparameterMap | None = None
-        self.compute_seconds = 0.0
         self._function_key = "book"
         self._start = (-7.0, 2.0)
         self._steps = 29
         self._hyperparameters: dict[str, dict[str, float]] = {}
         self._axes: tuple[Axis, Axis | None] | None = None
-        self._computed_key = None
         self._build()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(AUTO_DELAY_MS)
-        self._timer.timeout.connect(self._auto_compute)
 
     # -- construction ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -107,19 +98,14 @@ class MapPanel(QWidget):
         self.x_combo.setToolTip("Hyperparameter along the x axis (log axis for learning rates)")
         self.y_combo = QComboBox()
         self.y_combo.setObjectName("mapYCombo")
-        self.y_combo.setToolTip("Hyperparameter along the y axis, or none: a curve over x")
+        self.y_combo.setToolTip("Hyperparameter along the y axis, or none: a curve of the final "
+                                "f over the x hyperparameter")
         self.size_spin = QSpinBox()
         self.size_spin.setObjectName("mapSizeSpin")
         self.size_spin.setToolTip(f"Cells per side, {ranges.MAP_SIZE.text()}")
         self.size_spin.setRange(int(ranges.MAP_SIZE.minimum), int(ranges.MAP_SIZE.maximum))
         self.size_spin.setValue(DEFAULT_MAP_SIZE)
         self.size_spin.setKeyboardTracking(False)
-        self.compute_button = QPushButton("Compute")
-        self.compute_button.setObjectName("mapComputeButton")
-        self.compute_button.setToolTip("Run every cell now (small maps update by themselves)")
-        self.status_label = QLabel()
-        self.status_label.setObjectName("mapStatusLabel")
-        self.status_label.setWordWrap(True)
         # Two short rows: the tab is often narrow beside the training curves.
         row = QGridLayout()
         for combo in (self.optimizer_combo, self.x_combo, self.y_combo):
@@ -134,9 +120,6 @@ class MapPanel(QWidget):
             row.addWidget(widget, 1, 2 * column + 1)
         row.setColumnStretch(5, 1)
 
-        self.plot_widget = style.make_plot_widget("", "lr", "")
-        self.plot_widget.setObjectName("mapPlotView")
-        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.image = pg.ImageItem()
         self.image.setZValue(0)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(style.FOREGROUND, width=2), symbol="o",
@@ -161,10 +144,6 @@ class MapPanel(QWidget):
                                           interactive=False, label="log10(final f \u2212 f*)",
                                           pen=style.FOREGROUND, colorMapMenu=False)
         self.plot_item.layout.addItem(self.colour_bar, 2, 5)
-        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor=style.FOREGROUND,
-                                               labelTextSize="8pt",
-                                               brush=pg.mkBrush(255, 255, 255, 220),
-                                               pen=pg.mkPen("#bbbbbb"))
         self._legend_key: tuple = ()
         # Stand-ins drawn only in the legend (an InfiniteLine cannot be a legend sample).
         self._legend_samples = {
@@ -182,20 +161,12 @@ class MapPanel(QWidget):
         }
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        self.controls_row = QWidget()
-        self.controls_row.setLayout(row)
-        row.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.controls_row)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.plot_widget, 1)
+        self._assemble(row)
         self._fill_axes()
         self.optimizer_combo.currentTextChanged.connect(self._optimizer_chosen)
         self.x_combo.currentTextChanged.connect(self._axes_changed)
         self.y_combo.currentTextChanged.connect(self._axes_changed)
         self.size_spin.valueChanged.connect(self._axes_changed)
-        self.compute_button.clicked.connect(self.compute)
 
     def _fill_axes(self) -> None:
         """Fill the axis combos with the optimizer's hyperparameters: x lr, y its default."""
@@ -281,27 +252,12 @@ class MapPanel(QWidget):
         return (self._function_key, self._start, self._steps, self.optimizer,
                 tuple((a.name, a.low, a.high, len(a.values)) for a in axes if a is not None), others)
 
-    def _inputs_changed(self) -> None:
-        if self.result is not None and self._key() == self._computed_key:
-            self._draw_overlays()
-            return
+    def _work(self) -> int:
         x_axis, y_axis = self._axes_for(self._current_values())
-        work = len(x_axis.values) * (1 if y_axis is None else len(y_axis.values)) * self._steps
-        if work <= AUTO_BUDGET:
-            self.status_label.setText("Updating\u2026")
-            if self.isVisible():
-                self._timer.start()
-        else:
-            self.status_label.setText(f"Press Compute: {work:,} cell-steps take a while.")
+        return len(x_axis.values) * (1 if y_axis is None else len(y_axis.values)) * self._steps
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._computed_key != self._key():
-            self._inputs_changed()
-
-    def _auto_compute(self) -> None:
-        if self._computed_key != self._key():
-            self.compute()
+    def _same_inputs(self) -> None:
+        self._draw_overlays()  # the current setting moved inside the map
 
     # -- computing and drawing -----------------------------------------------------------------
     def compute(self) -> HyperparameterMap:
@@ -311,8 +267,7 @@ class MapPanel(QWidget):
         began = time.perf_counter()
         result = hyperparameter_map(get_function(self._function_key), self.optimizer, values,
                                     self._start, self._steps, x_axis, y_axis)
-        self.compute_seconds = time.perf_counter() - began
-        self._computed_key = self._key()
+        self._computed(self._key(), time.perf_counter() - began)
         self.show_map(result)
         return result
 
@@ -426,6 +381,11 @@ class MapPanel(QWidget):
         if self.result.diverged.any():
             entries.append("diverged" if curve else "diverged cell")
         if tuple(entries) != self._legend_key:
+            # Under a curve's diverged marks (large lr, lower right) nothing is drawn; a map's
+            # upper right usually holds diverged cells.
+            corner = (1, 1) if curve else (1, 0)
+            self.legend.anchor(itemPos=corner, parentPos=corner,
+                               offset=(-10, -10) if curve else (-10, 10))
             self.legend.clear()
             for entry in entries:
                 self.legend.addItem(*self._legend_samples[entry])
@@ -459,13 +419,5 @@ class MapPanel(QWidget):
         if picked:
             self.valuesPicked.emit(self.result.optimizer, picked)
 
-    def set_controls_visible(self, visible: bool) -> None:
-        """Show or hide the controls and the status line (hidden: a figure for slides)."""
-        self.controls_row.setVisible(visible)
-        self.status_label.setVisible(visible)
-
-    def write_csv(self, directory: str | Path) -> Path | None:
-        """Write map.csv into ``directory`` (None when no map has been computed)."""
-        if self.result is None:
-            return None
-        return write_text(Path(directory) / MAP_CSV, map_csv(self.result))
+    def _csv_text(self) -> str:
+        return map_csv(self.result)

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from nncore.functions import get_function
 from nncore.paths import PathResult
@@ -27,14 +28,16 @@ from nncore.theory import (MEASURE_WINDOW, QuadraticTheory, curvatures, measured
 from . import style
 
 THEORY_CSV = "theory.csv"
-OSCILLATION_NOTE = (f"Measured: exp of the slope of a least-squares line through log\u2009\u2016x\u2096 \u2212 x*\u2016 "
-                    f"over the last {MEASURE_WINDOW} points. Where the path oscillates (Momentum "
-                    f"with \u03b2 above \u03b2*, SGD near its largest rate) the measured rate "
-                    f"settles on the predicted one only over more steps.")
+OSCILLATION_NOTE = (f"Measured: slope of log\u2009\u2016x\u2096 \u2212 x*\u2016 over the last "
+                    f"{MEASURE_WINDOW} points. Oscillating paths (Momentum with \u03b2 &gt; \u03b2*, "
+                    f"SGD near its largest rate) settle on the predicted rate only over more steps.")
 
 
 def _rate(value: float | None) -> str:
-    return "\u2014" if value is None else f"{value:.4f}"
+    """A rate for the table: four decimals, or four digits for a diverging path's growth."""
+    if value is None:
+        return "\u2014"
+    return f"{value:.4f}" if value < 10 else f"{value:.4g}"
 
 
 class TheoryPanel(QWidget):
@@ -68,11 +71,26 @@ class TheoryPanel(QWidget):
         self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # log10 values, not "x0.001"
         self.legend = style.OptimizerLegend(self.plot_item)
         self._curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        # The readout scrolls rather than clipping in a narrow tab; a splitter shares the height.
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.readout)
+        top_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("theoryReadoutScroll")
+        scroll.setWidget(top)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setObjectName("theorySplitter")
+        splitter.addWidget(scroll)
+        splitter.addWidget(self.plot_widget)
+        splitter.setSizes([300, 320])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.readout)
         layout.addLayout(buttons)
-        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(splitter)
         self.refresh()
 
     # -- inputs --------------------------------------------------------------------------------
@@ -129,10 +147,10 @@ class TheoryPanel(QWidget):
                     f"fastest at lr* = {t.heavy_ball_lr_opt:.4f}, \u03b2* = {t.heavy_ball_beta_opt:.4f}, "
                     f"\u03c1* = {t.heavy_ball_rho_opt:.4f}")
         rows = "".join(self._row_html(name, result, fn, lambdas) for name, result in self.paths.items())
-        table = ("<table cellspacing='0' cellpadding='3'><tr><th align='left'>path</th>"
-                 "<th align='left'>settings</th><th>\u03c1 predicted</th><th>\u03c1 measured</th></tr>"
+        table = ("<table cellspacing='0' cellpadding='2'><tr><th align='left'>path</th>"
+                 "<th>\u03c1<br>predicted</th><th>\u03c1<br>measured</th></tr>"
                  f"{rows}</table>") if rows else "<i>Press Start to measure rates on the paths.</i>"
-        return (f"{head}<br>{table}<span style='color:#555555'>\u03c1 is per update: the distance "
+        return (f"{head}<br>{table}<span style='color:#555555'>\u03c1 per update: the distance "
                 f"to the minimum shrinks like \u03c1<sup>k</sup>. {OSCILLATION_NOTE}</span>")
 
     def _row_html(self, name: str, result: PathResult, fn, lambdas) -> str:
@@ -140,10 +158,12 @@ class TheoryPanel(QWidget):
         predicted = None if lambdas is None else predicted_rate(name, values, lambdas)
         minimum = nearest_minimum(fn, result.points[-1])
         measured = None if minimum is None else measured_rate(result.points, minimum)
-        settings = ", ".join(f"{k} {v:g}" for k, v in values.items())
+        settings = ", ".join(f"{v:g}" for v in values.values())
         colour = style.OPTIMIZER_COLORS.get(name, style.FOREGROUND)
-        return (f"<tr><td><b style='color:{colour}'>{name}</b></td><td>{settings}</td>"
-                f"<td align='center'>{_rate(predicted)}</td><td align='center'>{_rate(measured)}</td></tr>")
+        return (f"<tr><td><b style='color:{colour}'>{name}</b><br>"
+                f"<small style='color:#555555'>{settings}</small></td>"
+                f"<td align='center'>{_rate(predicted)}</td><td align='center'>{_rate(measured)}"
+                f"{'<br><small>diverged</small>' if result.diverged_at is not None else ''}</td></tr>")
 
     def _draw_distances(self, fn, lambdas) -> None:
         entries = []

@@ -19,9 +19,9 @@ Files written by :func:`write_run` into one directory:
                                           "not_learning_reason": null}, ...}},
          "timing": {"mnist_training_seconds": 4.2},
          "versions": {"python": "3.11.9", "numpy": "2.1.0"},
-         "theory": {"kappa": 20.0, "gd": {"lr_max", "lr_opt", "rho_opt"},    # 2D task on a
-                    "heavy_ball": {"lr_opt", "beta_opt", "rho_opt"},         # quadratic only
-                    "optimizers": {"SGD": {"rho_predicted", "rho_measured"}}, ...},
+         "theory": {"kappa": 20.0, "gd": {"lr_max", "lr_opt", "rho_opt"},    # with the 2D task;
+                    "heavy_ball": {"lr_opt", "beta_opt", "rho_opt"},         # null unless its
+                    "optimizers": {"SGD": {"rho_predicted", "rho_measured"}}, ...},  # f is a quadratic
          "cloud": {"sigma": 0.5, "seeds": [0, 49], "count": 50,            # with --noise only
                    "optimizers": {"SGD": {"mean": [[x, y], ...],
                                           "covariance": [[[xx, xy], [xy, yy]], ...],

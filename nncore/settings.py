@@ -16,6 +16,8 @@ from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
 
 TASKS = ("both", "paths", "mnist")
+CLOUD_POINTS_LIMIT = 2_000_000
+"""Most positions a noisy cloud may keep per optimizer (32 MB): 50 paths of 40,000 steps."""
 
 
 def _default_path_hyperparameters() -> dict[str, dict[str, float]]:
@@ -126,6 +128,10 @@ class Settings:
         ranges.NOISE.check(p.noise)
         ranges.NOISE_SEED.check(p.noise_seed)
         ranges.CLOUD.check(p.cloud)
+        if p.noise > 0 and p.cloud * (p.steps + 1) > CLOUD_POINTS_LIMIT:
+            raise ValueError(f"a noisy cloud keeps every position: cloud size x (steps + 1) must "
+                             f"be at most {CLOUD_POINTS_LIMIT:,}, got {p.cloud} x {p.steps + 1}; "
+                             f"use fewer paths or steps")
         m = self.mnist
         ranges.ITERATIONS.check(m.iterations)
         ranges.BATCH_SIZE.check(m.batch_size)

@@ -121,14 +121,25 @@ def run_many(function: TestFunction, optimizer: str, hyperparameters: Mapping[st
             grads["x"][...] = gx
             grads["y"][...] = gy
             rule.update(params, grads)
+            if record:  # checked once at the end, over every recorded position at once
+                points[step, ..., 0], points[step, ..., 1] = params["x"], params["y"]
+                continue
             value = function.f(params["x"], params["y"])
             codes = divergence_codes(params["x"], params["y"], value, function.bounds, f_start)
             diverged_at[(codes != 0) & (diverged_at == 0)] = step
-            if record:
-                points[step, ..., 0], points[step, ..., 1] = params["x"], params["y"]
+        if record:
+            diverged_at = _first_divergence(function, points[1:], f_start)
         final_f = function.f(params["x"], params["y"])
     final = np.stack([params["x"], params["y"]], axis=-1)
     return ManyRuns(final, final_f, diverged_at, points)
+
+
+def _first_divergence(function: TestFunction, points: np.ndarray, f_start: np.ndarray) -> np.ndarray:
+    """For positions ``points`` (steps,) + S + (2,) after updates 1..steps: the first update
+    whose position diverged, per run (shape S; 0 where none did)."""
+    x, y = points[..., 0], points[..., 1]
+    bad = divergence_codes(x, y, function.f(x, y), function.bounds, f_start) != 0
+    return np.where(bad.any(axis=0), np.argmax(bad, axis=0) + 1, 0)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def test_theory_tab_shows_predicted_and_measured_rates_and_snaps(qtbot, paths_wi
     text = window.theory_panel.readout.text()
     assert "\u03ba = \u03bbmax/\u03bbmin = 20" in text
     assert "0.9050" in text and "0.9047" in text  # SGD at 0.95: predicted and measured
-    assert "settles on the predicted one only over more steps" in text
+    assert "settle on the predicted rate only over more steps" in text
     select(window, "Momentum")
     assert window.theory_panel.snap_button.isEnabled()
     qtbot.mouseClick(window.theory_panel.snap_button, Qt.MouseButton.LeftButton)
@@ -161,3 +161,14 @@ def test_new_panels_export_png_svg_and_csv(qtbot, paths_window, tmp_path):
     assert (tmp_path / "data" / "map.csv").read_text().startswith("x,y,final_f,diverged\n")
     assert (tmp_path / "data" / "basins.csv").read_text().startswith("x,y,outcome\n")
     assert "optimizers.SGD.rho_measured," in (tmp_path / "data" / "theory.csv").read_text()
+
+
+def test_cloud_ellipse_is_the_one_sigma_contour():
+    from gui.cloud_overlay import ellipse
+    mean = np.array([1.0, -2.0])
+    covariance = np.array([[0.5, 0.2], [0.2, 0.3]])
+    ring = ellipse(mean, covariance)
+    offsets = ring - mean
+    mahalanobis = np.einsum("ni,ij,nj->n", offsets, np.linalg.inv(covariance), offsets)
+    np.testing.assert_allclose(mahalanobis, 1.0, rtol=1e-12)
+    assert ellipse(mean, np.full((2, 2), np.nan)).shape == (0, 2)

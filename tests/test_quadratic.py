@@ -96,3 +96,7 @@ def test_settings_carry_the_quadratic_and_old_files_still_load():
                                   ("cloud", 5000, r"cloud size .*\[0, 1000\]")):
         with pytest.raises(ValueError, match=message):
             replace(settings, paths=replace(settings.paths, **{field: value})).validate()
+    big = replace(settings, paths=replace(settings.paths, noise=0.1, cloud=100, steps=20_000))
+    with pytest.raises(ValueError, match=r"cloud size x \(steps \+ 1\) must be at most 2,000,000, got 100 x 20001"):
+        big.validate()
+    replace(big, paths=replace(big.paths, noise=0.0)).validate()  # no noise: no cloud is run

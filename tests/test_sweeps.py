@@ -136,3 +136,14 @@ def test_run_many_broadcasts_starts_against_hyperparameters():
     assert runs.final.shape == (2, 2, 2)
     single = trace_path(fn, create("SGD", lr=0.5), (3.0, 1.0), 3)
     np.testing.assert_array_equal(runs.final[1, 1], single.points[-1])
+
+
+def test_recorded_runs_find_the_same_first_divergence_as_step_by_step_checks():
+    fn = get_function("book")
+    starts = np.broadcast_to(np.array(fn.start), (6, 2))
+    lrs = np.array([0.5, 0.9, 1.02, 1.05, 1.1, 2.0])
+    checked = run_many(fn, "SGD", {"lr": lrs}, starts, 400, GradientNoise(0.1, 5, 6))
+    recorded = run_many(fn, "SGD", {"lr": lrs}, starts, 400, GradientNoise(0.1, 5, 6), record=True)
+    np.testing.assert_array_equal(recorded.diverged_at, checked.diverged_at)
+    assert list(checked.diverged) == [False, False, True, True, True, True]
+    assert checked.diverged_at[5] < checked.diverged_at[2]
