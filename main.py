@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
             from gui.headless import run_headless
             return run_headless(invocation.settings, invocation.out, interrupts=interrupts,
                                 instrument=invocation.instrument)
+    from gui.platform_check import xcb_problem
+    problem = xcb_problem()  # before Qt loads its xcb plugin, which would abort the process
+    if problem is not None:
+        return report_error(problem)
     from gui.app import run_app
     return run_app(invocation.settings if invocation.settings_given else None,
                    invocation.autorun, None if invocation.screenshot is None else str(invocation.screenshot))
