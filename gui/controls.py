@@ -28,6 +28,9 @@ from .instrument_controls import NoiseControls, QuadraticControls
 TASK_LABELS = {"both": "2D paths + MNIST", "paths": "2D paths only", "mnist": "MNIST only"}
 WEIGHT_INIT_CHOICES = ("he", "xavier")
 DEFAULT_ANIMATION_SPEED = 10
+VISIBLE_OPTIMIZER_ROWS = 9
+"""Rows of the optimizer list shown without scrolling (17 would push the hyperparameters off a
+640-pixel-high window)."""
 """Path steps revealed per second."""
 LOG_LADDER = (1.0, 2.0, 5.0)
 """Mantissas of the values a log-scaled spin box steps through: ..., 0.1, 0.2, 0.5, 1, 2, ..."""
@@ -173,12 +176,13 @@ class ControlPanel(QWidget):
         self.optimizer_list.setToolTip("Tick the optimizers to compare; select one to edit its "
                                        "hyperparameters")
         for name in OPTIMIZERS:
-            item = QListWidgetItem(style.swatch_icon(name), name)
+            item = QListWidgetItem(style.swatch_icon(name), style.display_name(name))
+            item.setData(Qt.ItemDataRole.UserRole, name)  # the registry name, for settings
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
-            item.setToolTip(OPTIMIZERS[name].__doc__.strip().splitlines()[0])
+            item.setToolTip(style.optimizer_tooltip(name))
             self.optimizer_list.addItem(item)
-        rows = len(OPTIMIZERS)
+        rows = min(len(OPTIMIZERS), VISIBLE_OPTIMIZER_ROWS)  # the rest scroll
         self.optimizer_list.setFixedHeight(self.optimizer_list.sizeHintForRow(0) * rows + 6)
         self.optimizer_list.itemChanged.connect(self._edited)
         layout = QVBoxLayout(box)
@@ -377,13 +381,14 @@ class ControlPanel(QWidget):
     def checked_optimizers(self) -> tuple[str, ...]:
         """The ticked optimizers, in registry order."""
         items = (self.optimizer_list.item(row) for row in range(self.optimizer_list.count()))
-        return tuple(item.text() for item in items if item.checkState() == Qt.CheckState.Checked)
+        return tuple(item.data(Qt.ItemDataRole.UserRole) for item in items
+                     if item.checkState() == Qt.CheckState.Checked)
 
     def set_checked_optimizers(self, names) -> None:
         """Tick exactly ``names``."""
         for row in range(self.optimizer_list.count()):
             item = self.optimizer_list.item(row)
-            item.setCheckState(Qt.CheckState.Checked if item.text() in names
+            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in names
                                else Qt.CheckState.Unchecked)
 
     def hidden_sizes(self) -> tuple[int, ...]:

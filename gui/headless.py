@@ -47,7 +47,7 @@ from nncore.experiment import MnistHistory, run_clouds, run_mnist, run_paths
 from nncore.functions import get_function
 from nncore.paths import PathResult
 from nncore.output_folder import clean_stale, commit, discard, make_staging
-from nncore.results import (ACCURACY_CSV, LOSSES_CSV, PATHS_CSV, RUN_JSON, ExportError,
+from nncore.results import (ACCURACY_CSV, LAYERS_CSV, LOSSES_CSV, PATHS_CSV, RUN_JSON, ExportError,
                             prepare_directory, write_run)
 from nncore.run_requirements import check_batch_fits, check_disk_space, check_memory
 from nncore.settings import Settings
@@ -60,7 +60,7 @@ PATHS_FIGURE_SIZE = (1600, 1000)
 LOSSES_FIGURE_SIZE = (1600, 800)
 """Figure sizes in logical pixels (width, height)."""
 
-RESULT_FILES = (RUN_JSON, LOSSES_CSV, ACCURACY_CSV, PATHS_CSV, LOSSES_PNG, PATHS_PNG)
+RESULT_FILES = (RUN_JSON, LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV, PATHS_CSV, LOSSES_PNG, PATHS_PNG)
 """Every file a run writes; a run removes those of them it does not write."""
 
 UPDATE_INTERVAL = 0.1
@@ -313,7 +313,7 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
         report_error(error, stream)
         return WRITE_FAILED_STATUS
     if not runs_mnist:
-        print("MNIST task not run (--task paths): no losses.csv, accuracy.csv or losses.png",
+        print("MNIST task not run (--task paths): no losses.csv, accuracy.csv, layers.csv or losses.png",
               file=stream)
     if not runs_paths:
         print("2D task not run (--task mnist): no paths.csv or paths.png", file=stream)

@@ -17,6 +17,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .data import NUM_CLASSES, image_side, load_mnist
+from .diagnostics import (EvaluationDiagnostics, LayerHistory, LayerRecorder, LayerRows,
+                          evaluation_diagnostics)
 from .engine import NetworkStack, evaluation_order
 from .functions import get_function
 from .mlp import MultiLayerNet
@@ -82,6 +84,10 @@ class MnistUpdate:
     elapsed: float
     finished: bool = False
     not_learning: dict[str, NotLearning] = field(default_factory=dict)
+    layers: dict[str, LayerRows] = field(default_factory=dict)
+    """New per-layer statistics rows (:mod:`nncore.diagnostics`), by optimizer."""
+    evaluations: dict[str, EvaluationDiagnostics] = field(default_factory=dict)
+    """The latest evaluation's confusion matrix, misclassified digits and first layer, by optimizer."""
 
 
 @dataclass
@@ -101,6 +107,9 @@ class MnistHistory:
     accuracies: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     diverged: dict[str, Divergence] = field(default_factory=dict)
     not_learning: dict[str, NotLearning] = field(default_factory=dict)
+    layers: dict[str, LayerHistory] = field(default_factory=dict)
+    evaluations: dict[str, EvaluationDiagnostics] = field(default_factory=dict)
+    """The latest evaluation diagnostics of each optimizer."""
 
     def __post_init__(self) -> None:
         for name in self.names:
@@ -115,6 +124,9 @@ class MnistHistory:
         self.diverged.update(update.diverged)
         for name, mark in update.not_learning.items():
             self.not_learning.setdefault(name, mark)
+        for name, rows in update.layers.items():
+            self.layers.setdefault(name, LayerHistory()).add(rows)
+        self.evaluations.update(update.evaluations)
         self.completed = update.stop
         self.elapsed = update.elapsed
         self.finished = update.finished
@@ -126,11 +138,14 @@ class _Group:
     ``rows`` are the optimizers' positions in the run's order (rows of the loss table).
     """
 
-    def __init__(self, rows: list[int], stack: NetworkStack) -> None:
+    def __init__(self, rows: list[int], stack: NetworkStack, diagnostics: bool = False) -> None:
         self.rows = rows
         self.stack = stack
         self.watches = [DivergenceWatch() for _ in rows]
         self.divergences: list[Divergence | None] = [None] * len(rows)
+        self.recorder = LayerRecorder(stack.W, stack.dW) if diagnostics else None
+        self.evaluations: dict[int, EvaluationDiagnostics] = {}
+        """Diagnostics of the last :meth:`evaluate`, by row (with ``diagnostics`` only)."""
 
     def train(self, first_iteration: int, batches: list[np.ndarray], images: np.ndarray,
               labels: np.ndarray, losses: np.ndarray) -> None:
@@ -147,12 +162,26 @@ class _Group:
                     losses[row, iteration - 1] = loss
                     self.divergences[i] = self.watches[i].check(iteration, loss, bool(finite[i]))
                     if self.divergences[i] is None:
+                        if self.recorder:
+                            self.recorder.before_update(iteration, i)
                         self.stack.update(i)
+                        if self.recorder:
+                            self.recorder.after_update(iteration, i)
 
-    def evaluate(self, images: np.ndarray, labels: np.ndarray) -> dict[int, float]:
-        """Test accuracy by row, for the networks that have not diverged."""
+    def evaluate(self, images: np.ndarray, labels: np.ndarray, iteration: int = 0) -> dict[int, float]:
+        """Test accuracy by row, for the networks that have not diverged; with diagnostics,
+        also their :class:`EvaluationDiagnostics` (in ``evaluations``) after ``iteration``."""
         with np.errstate(all="ignore"), at_evaluation_points(self.stack):
-            accuracy = self.stack.accuracy(images, labels)
+            if self.recorder is None:
+                accuracy = self.stack.accuracy(images, labels)
+            else:
+                predicted = self.stack.predictions(images)
+                accuracy = np.count_nonzero(predicted == labels, axis=1) / len(images)
+                for i, row in enumerate(self.rows):
+                    if self.divergences[i] is None:
+                        self.evaluations[row] = evaluation_diagnostics(
+                            iteration, images, labels, predicted[i], self.stack.W[0][i],
+                            self.stack.sizes[-1])
         return {row: float(accuracy[i]) for i, row in enumerate(self.rows)
                 if self.divergences[i] is None}
 
@@ -196,7 +225,7 @@ def build_networks(settings: Settings, input_size: int, dtype=np.float32) -> dic
 
 
 def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: int,
-                 dtype) -> list[_Group]:
+                 dtype, diagnostics: bool = False) -> list[_Group]:
     """The selected optimizers dealt onto ``threads`` groups (fewer if there are fewer
     optimizers), each a NetworkStack of their freshly initialised networks.
 
@@ -218,14 +247,14 @@ def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: 
                               for row in rows],
                              batch_size=batch_size, activation=m.activation,
                              weight_decay_lambda=m.weight_decay, dtype=dtype, eval_rows=EVAL_CHUNK)
-        groups.append(_Group(rows, stack))
+        groups.append(_Group(rows, stack, diagnostics))
     return groups
 
 
 def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
               min_interval: float = 0.0, blas_threads: int | None = 1,
               clock: Callable[[], float] = time.perf_counter, compute_threads: int = 1,
-              dtype=np.float32) -> Generator[MnistUpdate, None, MnistHistory]:
+              dtype=np.float32, diagnostics: bool = True) -> Generator[MnistUpdate, None, MnistHistory]:
     """Train one network per selected optimizer on identical minibatches and stream the losses.
 
     ``data`` is ``load_mnist()``'s result (loaded from ``settings.mnist.data_dir`` if None).
@@ -237,7 +266,9 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     ``compute_threads`` splits the optimizers over that many threads (at most one per
     optimizer); 1, the default, trains on the calling thread alone and so leaves the other cores
     free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point type of
-    the networks (float64 only to check that float32 gives the same curves).
+    the networks (float64 only to check that float32 gives the same curves). ``diagnostics``
+    adds the per-layer statistics and evaluation diagnostics of :mod:`nncore.diagnostics` to the
+    updates (False only to measure what they cost).
     Returns the accumulated :class:`MnistHistory`.
     """
     settings.validate()
@@ -253,7 +284,7 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         batch_size = m.batch_size
         check_batch_fits(batch_size, len(x_train), m.data_dir)
         check_memory(settings, x_train.shape[1], len(x_test))
-        groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype)
+        groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype, diagnostics)
         if len(groups) > 1:
             pool = ThreadPoolExecutor(len(groups) - 1, thread_name_prefix="mnist")
         chunk = PARALLEL_CHUNK if pool else 1
@@ -268,24 +299,33 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         diverged: dict[str, Divergence] = {}
         learning = [LearningWatch() for _ in names]
         not_learning: dict[str, NotLearning] = {}
+        layers: dict[str, list[LayerRows]] = {n: [] for n in names}
+        evaluations: dict[str, EvaluationDiagnostics] = {}
 
         def update(done: int, finished: bool) -> MnistUpdate:
             nonlocal reported
             result = MnistUpdate(reported, done, m.iterations,
                                  {n: losses[i, reported:done].copy() for i, n in enumerate(names)},
                                  {n: list(points) for n, points in accuracies.items() if points},
-                                 dict(diverged), clock() - started, finished, dict(not_learning))
+                                 dict(diverged), clock() - started, finished,
+                                 not_learning=dict(not_learning),
+                                 layers={n: LayerRows.concatenate(parts)
+                                         for n, parts in layers.items() if parts},
+                                 evaluations=dict(evaluations))
             reported = done
             not_learning.clear()
             for points in accuracies.values():
                 points.clear()
+            for parts in layers.values():
+                parts.clear()
             diverged.clear()
+            evaluations.clear()
             history.apply(result)
             return result
 
         def work(group: _Group, first: int, batches: list[np.ndarray], evaluate: bool) -> dict[int, float]:
             group.train(first, batches, x_train, t_train, losses)
-            return group.evaluate(x_test, t_test) if evaluate else {}
+            return group.evaluate(x_test, t_test, first - 1 + len(batches)) if evaluate else {}
 
         def run_chunk(first: int, batches: list[np.ndarray], evaluate: bool, iteration: int) -> None:
             """All groups train on ``batches`` (on the pool and this thread), then collect."""
@@ -297,6 +337,13 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
                     mark = learning[row].check(iteration, accuracy)
                     if mark and names[row] not in history.not_learning:
                         not_learning.setdefault(names[row], mark)
+                for row, snapshot in group.evaluations.items():
+                    evaluations[names[row]] = snapshot
+                group.evaluations.clear()
+                for i, row in enumerate(group.rows):
+                    rows = group.recorder.take(i) if group.recorder else None
+                    if rows is not None:
+                        layers[names[row]].append(rows)
                 for row, divergence in zip(group.rows, group.divergences):
                     if divergence and names[row] not in history.diverged:
                         diverged.setdefault(names[row], divergence)

@@ -170,6 +170,8 @@ class Optimizer:
     """The name a window shows, when it differs from the registry name (the class name)."""
     note: ClassVar[str] = ""
     """A remark a window shows with the optimizer (in its tooltip), e.g. how a rule differs."""
+    path_note: ClassVar[str] = ""
+    """A short remark for the legend of the 2D paths, where the rule acts differently there."""
     layerwise: ClassVar[bool] = False
     """True for rules that treat weight matrices unlike other parameters (Muon): ``update`` must
     get the network's parameters by layer ('W1', 'b1', ...), never one flat vector."""

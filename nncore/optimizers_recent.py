@@ -332,6 +332,7 @@ class Muon(_Stateful):
     counters = ("iter",)
     layerwise = True
     elementwise = False
+    path_note = "(x, y) as one 1\u00d72 matrix: normalised momentum"
     note = ("On the 2D functions (x, y) is one 1\u00d72 matrix: Muon's orthogonalisation makes "
             "it normalised momentum (steps of 0.7 to 1.2 lr).")
     ADAM_EPSILON = 1e-10
@@ -420,6 +421,7 @@ class ScheduleFreeAdamW(_Stateful):
                        Hyperparameter("warmup_steps", 0.0, 0.0, 1e6, 1.0, 0, minimum_inclusive=True,
                                       description="steps over which lr rises linearly from lr/warmup to lr"))
     counters = ("iter", "lr_max", "weight_sum")
+    path_note = "draws x, the running average of z"
 
     def reset(self) -> None:
         super().reset()

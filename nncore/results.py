@@ -39,6 +39,13 @@ Files written by :func:`write_run` into one directory:
     before training), accuracy as a fraction in [0, 1].
 ``paths.csv``
     Header ``optimizer,step,x,y``; one row per point of each path, step 0 being the start.
+``layers.csv``
+    Header ``optimizer,iteration,layer,update_ratio,gradient_norm,weight_norm``; one row per
+    weight matrix (layer 1 = W1) at every iteration the statistics were recorded
+    (:mod:`nncore.diagnostics`); the same numbers are in run.json under each optimizer's
+    ``"layers"``: ``{"iterations": [...], "update_ratio": [[per layer], ...], "gradient_norm":
+    ..., "weight_norm": ...}``, with ``"confusion"`` the last evaluation's confusion matrix
+    (rows true class, columns predicted) and ``"confusion_iteration"`` its iteration.
 
 A task that was not run writes no CSV; a CSV of that task left in the directory by an earlier
 export is removed, so the directory never mixes the files of two runs.
@@ -60,6 +67,7 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
+from .diagnostics import STATISTICS
 from .experiment import MnistHistory
 from .functions import get_function
 from .paths import PathResult
@@ -71,6 +79,7 @@ RUN_JSON = "run.json"
 LOSSES_CSV = "losses.csv"
 ACCURACY_CSV = "accuracy.csv"
 PATHS_CSV = "paths.csv"
+LAYERS_CSV = "layers.csv"
 
 
 class ExportError(Exception):
@@ -194,10 +203,24 @@ def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
             "reason": divergence.reason if divergence else None,
             "not_learning_at": stall.iteration if stall else None,
             "not_learning_reason": stall.reason if stall else None,
+            **_diagnostics_record(history, name),
         }
     return {"iterations": history.total, "completed": history.completed,
             "finished": history.finished, "batch_size": settings.mnist.batch_size,
             "optimizers": optimizers}
+
+
+def _diagnostics_record(history: MnistHistory, name: str) -> dict:
+    """``"layers"`` (the per-layer statistics) and the last evaluation's ``"confusion"``."""
+    rows = history.layers[name].rows() if name in history.layers else None
+    layers = None if rows is None else {
+        "iterations": rows.iterations.tolist(),
+        **{statistic: [_finite_or_none(row) for row in getattr(rows, statistic)]
+           for statistic in STATISTICS}}
+    evaluation = history.evaluations.get(name)
+    return {"layers": layers,
+            "confusion": None if evaluation is None else evaluation.confusion.tolist(),
+            "confusion_iteration": None if evaluation is None else evaluation.iteration}
 
 
 def run_record(settings: Settings, paths: Mapping[str, PathResult] | None,
@@ -268,6 +291,19 @@ def accuracy_csv(history: MnistHistory) -> str:
     return _csv_text(["optimizer", "iteration", "accuracy"], rows)
 
 
+def layers_csv(history: MnistHistory) -> str:
+    """``optimizer,iteration,layer,update_ratio,gradient_norm,weight_norm``, one row per layer
+    and recorded iteration."""
+    def rows():
+        for name in history.names:
+            recorded = history.layers[name].rows() if name in history.layers else None
+            for index in range(0 if recorded is None else len(recorded)):
+                for layer in range(recorded.update_ratio.shape[1]):
+                    yield [name, int(recorded.iterations[index]), layer + 1,
+                           *(_number(getattr(recorded, statistic)[index, layer]) for statistic in STATISTICS)]
+    return _csv_text(["optimizer", "iteration", "layer", *STATISTICS], rows())
+
+
 def paths_csv(paths: Mapping[str, PathResult]) -> str:
     """``optimizer,step,x,y`` with one row per point, step 0 the start."""
     rows = ([name, step, _number(x), _number(y)]
@@ -289,10 +325,11 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
     else:
         written.append(write_text(directory / PATHS_CSV, paths_csv(paths)))
     if history is None:
-        remove_files(directory, [LOSSES_CSV, ACCURACY_CSV])
+        remove_files(directory, [LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV])
     else:
         written.append(write_text(directory / LOSSES_CSV, losses_csv(history)))
         written.append(write_text(directory / ACCURACY_CSV, accuracy_csv(history)))
+        written.append(write_text(directory / LAYERS_CSV, layers_csv(history)))
     record = json.dumps(run_record(settings, paths, history, clouds), indent=1, allow_nan=False)
     written.append(write_text(directory / RUN_JSON, record + "\n"))
     return written

@@ -39,6 +39,19 @@ def test_no_arguments_means_book_settings_and_no_explicit_settings():
     assert not invocation.headless and not invocation.autorun and invocation.screenshot is None
 
 
+def _newer_optimizer_flags():
+    """--hp and --path-hp flags changing every hyperparameter of the optimizers beyond the book's
+    seven, each to a valid value one step from its default."""
+    from nncore.optimizers import OPTIMIZERS
+    book = {"SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW"}
+    changes = []
+    for name, cls in OPTIMIZERS.items():
+        for hp in cls.hyperparameters if name not in book else ():
+            value = hp.default + hp.step if hp.contains(hp.default + hp.step) else hp.default - hp.step
+            changes.append(f"{name}.{hp.name}={value!r}")
+    return ["--hp", ",".join(changes), "--path-hp", ",".join(changes)]
+
+
 def test_every_setting_has_a_flag():
     hyperparameter_flags = [
         "--path-lr", "SGD=0.5,Momentum=0.2,Nesterov=0.2,AdaGrad=1,RMSprop=0.2,Adam=0.2,AdamW=0.2",
@@ -48,7 +61,7 @@ def test_every_setting_has_a_flag():
         "--hp", "Momentum.momentum=0.8,Nesterov.momentum=0.8,RMSprop.decay_rate=0.95",
         "--hp", "Adam.beta1=0.8,Adam.beta2=0.99,AdamW.beta1=0.8,AdamW.beta2=0.99,AdamW.weight_decay=0.05",
     ]
-    invocation = parse_command_line(EVERY_SETTING + hyperparameter_flags)
+    invocation = parse_command_line(EVERY_SETTING + hyperparameter_flags + _newer_optimizer_flags())
     defaults = dict(_leaves(Settings().to_dict()))
     changed = dict(_leaves(invocation.settings.to_dict()))
     unchanged = sorted(key for key in defaults if defaults[key] == changed[key])
@@ -128,7 +141,7 @@ def test_help_documents_every_flag(capsys):
 @pytest.mark.parametrize("argv, words", [
     (["--iterations", "-5"], ["iterations", "-5"]),
     (["--iterations", "many"], ["--iterations", "many"]),
-    (["--optimizers", "SGD,Adamax"], ["unknown optimizer", "Adamax"]),
+    (["--optimizers", "SGD,Adamix"], ["unknown optimizer", "Adamix"]),
     (["--start", "1"], ["--start", "X,Y"]),
     (["--start", "a,2"], ["--start", "'a'"]),
     (["--start", "nan,2"], ["start", "[-1000000, 1000000]"]),
