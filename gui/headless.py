@@ -203,11 +203,7 @@ def render_figures(directory: Path, settings: Settings, paths: dict[str, PathRes
 
     Creates an offscreen QApplication if none exists. Raises ExportError if a file cannot be written.
     """
-    if not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
+    app = offscreen_application()
     written = []
     if paths is not None:
         written.append(_render(_paths_figure(settings, paths), directory / PATHS_PNG,
@@ -216,6 +212,15 @@ def render_figures(directory: Path, settings: Settings, paths: dict[str, PathRes
         written.append(_render(_losses_figure(history), directory / LOSSES_PNG,
                                LOSSES_FIGURE_SIZE, app))
     return written
+
+
+def offscreen_application():
+    """The QApplication, created on the offscreen platform (no display needed) if there is none."""
+    if not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
 
 
 def _paths_figure(settings: Settings, paths: dict[str, PathResult]):

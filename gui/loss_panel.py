@@ -35,6 +35,10 @@ costs half the vertices per repaint. "mean" was compared on the book's 2000 iter
 narrows the band into a second smoothed curve hidden under the bold one, which hides the noise
 and misleads with smoothing "None". The smoothed curves are drawn in full."""
 DEFAULT_EMA_STRENGTH = 0.9
+EMPTY_HINT = "Press Start (Ctrl+Return) to train"
+"""Shown in an empty MNIST plot instead of bare 0-1 axes."""
+SINGLE_POINT_SYMBOL_SIZE = 8
+"""A loss curve of one iteration has no line to draw: it is drawn as a dot this many px wide."""
 
 
 def smoothed(values: np.ndarray, mode: str, strength: float = DEFAULT_EMA_STRENGTH) -> np.ndarray:
@@ -65,12 +69,16 @@ class _HistoryPanel(QWidget):
         self.plot_widget.setObjectName(f"{object_name}View")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.legend = style.OptimizerLegend(self.plot_item, legend_offset)
+        self.hint = pg.TextItem(EMPTY_HINT, color=style.HINT_COLOR, anchor=(0.5, 0.5))
+        self.hint.setParentItem(self.plot_item.getViewBox())
+        self.plot_item.getViewBox().sigResized.connect(self._center_hint)
         self.history: MnistHistory | None = None
         self._total = 0
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setSpacing(2)
         self.layout_.addWidget(self.plot_widget, 1)
+        self._show_hint()
 
     def set_history(self, history: MnistHistory | None) -> None:
         """Draw ``history`` now (None clears the plot)."""
@@ -83,10 +91,23 @@ class _HistoryPanel(QWidget):
     def redraw(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _center_hint(self) -> None:
+        """Keep the empty-plot hint in the middle of the data area."""
+        area = self.plot_item.getViewBox().boundingRect()
+        self.hint.setPos(area.center())
+
+    def _show_hint(self) -> None:
+        """The hint to press Start, with no tick values, while there is nothing to draw."""
+        empty = self.history is None
+        self.hint.setVisible(empty)
+        for side in ("bottom", "left"):
+            self.plot_item.getAxis(side).setStyle(showValues=not empty)
+
     def _show_legend(self, samples: dict[str, pg.PlotDataItem]) -> None:
         names = self.history.names if self.history is not None else ()
         self.legend.show([(samples[name], style.legend_label(name, _divergence_reason(self.history, name)))
                           for name in names])
+        self._show_hint()
 
 
 class LossPanel(_HistoryPanel):
@@ -101,7 +122,8 @@ class LossPanel(_HistoryPanel):
             # No antialiasing for the jagged raw curves: it is most of their drawing time.
             raw = pg.PlotDataItem(pen=style.pen(name, width=1, alpha=style.RAW_ALPHA), antialias=False,
                                  autoDownsampleFactor=RAW_SAMPLES_PER_PIXEL)
-            bold = pg.PlotDataItem(pen=style.pen(name))
+            bold = pg.PlotDataItem(pen=style.pen(name), symbolSize=SINGLE_POINT_SYMBOL_SIZE,
+                                   symbolPen=None, symbolBrush=style.color(name))
             for z, item in enumerate((raw, bold)):
                 item.setZValue(z)  # every smoothed curve above every raw one
                 item.setVisible(False)
@@ -111,6 +133,7 @@ class LossPanel(_HistoryPanel):
             raw.setClipToView(True)
             self.raw_items[name] = raw
             self.smooth_items[name] = bold
+            self.legend.set_items(name, (raw, bold))
         self.smoothing = DEFAULT_SMOOTHING
         self.ema_strength = DEFAULT_EMA_STRENGTH
         self._build_options()
@@ -194,8 +217,12 @@ class LossPanel(_HistoryPanel):
             values = history.losses[name][:history.completed]
             x = np.arange(1, len(values) + 1)
             self.raw_items[name].setData(x, values, connect="finite")
-            self.smooth_items[name].setData(x, smoothed(values, self.smoothing, self.ema_strength),
-                                            connect="finite")
+            # One iteration is a point, not a line: without a symbol nothing would be drawn.
+            bold = self.smooth_items[name]
+            single = len(values) == 1
+            if (bold.opts["symbol"] is not None) != single:
+                bold.setSymbol("o" if single else None)
+            bold.setData(x, smoothed(values, self.smoothing, self.ema_strength), connect="finite")
         self._show_legend(self.smooth_items)
 
 
@@ -215,6 +242,7 @@ class AccuracyPanel(_HistoryPanel):
             item.setVisible(False)
             self.plot_item.addItem(item)
             self.items[name] = item
+            self.legend.set_items(name, (item,))
 
     def redraw(self) -> None:
         """Set every curve from the current history."""

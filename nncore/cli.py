@@ -60,6 +60,9 @@ class Invocation:
     save_config: Path | None = None
     instrument: "InstrumentRequest | None" = None
     """For ``--task map`` / ``--task basins``: which map to compute (settings.task is then 'paths')."""
+    animation: Path | None = None
+    animation_width: int = 800
+    animation_fps: int = 10
 
 
 # Flag destination -> (section of Settings.to_dict(), key) for the flags that set one value.
@@ -271,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="open the window and press Start once it is shown")
     mode.add_argument("--screenshot", metavar="FILE.png", type=_file_path,
                       help="with --autorun: when the run ends, save a PNG of the window and exit")
+    mode.add_argument("--animation", metavar="FILE.gif", type=_path,
+                      help="write the 2D paths growing step by step as an animated GIF (.mp4: a "
+                           "video) and exit; with --headless, after the run's files")
+    mode.add_argument("--animation-width", metavar="PX", type=int, default=800,
+                      help="width of the animation in pixels (default: 800)")
+    mode.add_argument("--animation-fps", metavar="N", type=int, default=10,
+                      help="frames (path steps) per second of the animation (default: 10)")
     mode.add_argument("--config", metavar="FILE.json", type=_path,
                       help="read settings from a JSON file (as written by --save-config, the "
                            "window's 'Save settings...', or a run.json); flags override it")
@@ -407,9 +417,24 @@ def _check_modes(args: argparse.Namespace) -> None:
         raise UsageError("--autorun and --screenshot need the window; leave out --headless")
     if args.screenshot is not None and not args.autorun:
         raise UsageError("--screenshot needs --autorun (the screenshot is taken when the run ends)")
+    if args.animation is not None:
+        _check_animation(args)
     if args.save_config is not None and (args.headless or args.autorun):
         raise UsageError("--save-config only writes the settings and exits; run again with "
                          "--config FILE to use them")
+
+
+def _check_animation(args: argparse.Namespace) -> None:
+    """--animation needs a .gif or .mp4 name, sizes in their ranges, and no window."""
+    if args.autorun or args.save_config is not None:
+        raise UsageError("--animation is written without a window; leave out --autorun and --save-config")
+    if args.animation.suffix.lower() not in (".gif", ".mp4") or not args.animation.stem:
+        raise UsageError(f"--animation needs a file name ending in .gif or .mp4, got '{args.animation}'")
+    try:
+        ranges.ANIMATION_WIDTH.check(args.animation_width)
+        ranges.ANIMATION_FPS.check(args.animation_fps)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def parse_command_line(argv: Sequence[str]) -> Invocation:
@@ -422,9 +447,13 @@ def parse_command_line(argv: Sequence[str]) -> Invocation:
     _check_modes(args)
     _check_instrument_flags(args)
     settings, given = resolve_settings(args)
+    if args.animation is not None and settings.task == "mnist":
+        raise UsageError("--animation draws the 2D paths: use --task paths or both")
     return Invocation(settings=settings, settings_given=given, headless=args.headless,
                       out=args.out, autorun=args.autorun, screenshot=args.screenshot,
-                      save_config=args.save_config, instrument=instrument_request(args, settings))
+                      save_config=args.save_config, instrument=instrument_request(args, settings),
+                      animation=args.animation, animation_width=args.animation_width,
+                      animation_fps=args.animation_fps)
 
 
 def settings_json(settings: Settings) -> str:

@@ -277,15 +277,16 @@ def _merge_hyperparameters(base: dict, data: Any, label: str) -> dict[str, dict[
 
 def book_paths_preset(settings: Settings) -> Settings:
     """The book's figure 6-8: its four optimizers and learning rates on x^2/20 + y^2 from (-7, 2),
-    start + 29 updates. MNIST settings are kept."""
-    return replace(settings, optimizers=BOOK_OPTIMIZERS,
+    start + 29 updates, the 2D task only. MNIST settings are kept."""
+    return replace(settings, task="paths", optimizers=BOOK_OPTIMIZERS,
                    path_hyperparameters=_default_path_hyperparameters(), paths=PathSettings())
 
 
 def book_mnist_preset(settings: Settings) -> Settings:
     """The book's figure 6-9: its four optimizers with their default hyperparameters, batch 128,
-    2000 iterations, 4 x 100 ReLU hidden layers, He init, no weight decay. 2D settings are kept."""
-    return replace(settings, optimizers=BOOK_OPTIMIZERS,
+    2000 iterations, 4 x 100 ReLU hidden layers, He init, no weight decay, the MNIST task only.
+    2D settings are kept."""
+    return replace(settings, task="mnist", optimizers=BOOK_OPTIMIZERS,
                    mnist_hyperparameters=_default_mnist_hyperparameters(),
                    mnist=replace(MnistSettings(), data_dir=settings.mnist.data_dir,
                                  seed=settings.mnist.seed))

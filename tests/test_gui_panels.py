@@ -171,16 +171,19 @@ def test_hyperparameter_spin_box_follows_the_declaration(qtbot):
     spin = HyperparameterSpinBox(lr)
     qtbot.addWidget(spin)
     assert spin.value() == pytest.approx(0.001) and spin.text() == "0.001"
-    assert 0 < spin.minimum() < 1e-5 and spin.maximum() == 100
+    assert spin.minimum() == 0 and spin.maximum() == 100 and spin.range_text() == "(0, 100]"
     spin.stepBy(1)
     assert spin.value() == pytest.approx(0.002)
-    spin.setValue(-3)  # cannot go below the valid range
-    assert lr.contains(spin.value())
+    spin.setValue(-3)  # shown as given and refused, never clamped
+    assert spin.text() == "-3" and not spin.is_valid() and spin.value() == pytest.approx(0.002)
+    with pytest.raises(ValueError, match=r"lr must be a number in \(0, 100\], got '-3'"):
+        spin.checked_value()
     beta1 = OPTIMIZERS["Adam"].hyperparameters[1]
     box = HyperparameterSpinBox(beta1)
     qtbot.addWidget(box)
-    box.setValue(1.0)
-    assert beta1.contains(box.value()) and box.value() < 1
+    box.setValue(1.0)  # the bound is excluded
+    assert not box.is_valid() and "[0, 1)" in box.toolTip()
+    box.setValue(0.9999)
     box.stepBy(-1)
     assert math.isclose(box.value(), 0.9999 - 0.01, rel_tol=1e-9)
 
