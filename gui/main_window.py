@@ -26,14 +26,20 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 
 from nncore.experiment import MnistHistory, MnistUpdate
 from nncore.paths import PathResult
+from nncore.optimizers import OPTIMIZERS
 from nncore.ranges import Range
 from nncore.settings import PRESETS, Settings
+from nncore.sweeps import Cloud
 
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
 from .doc_text import plain_text
 from .loss_panel import DEFAULT_SMOOTHING, EMA_STRENGTH, SMOOTHING_MODES, AccuracyPanel, LossPanel
 from .number_box import NumberBox, parse_number
 from .path_panel import PathPanel
+from .basin_panel import BasinPanel
+from .cloud_overlay import CloudOverlay
+from .map_panel import MapPanel
+from .theory_panel import TheoryPanel
 from .worker import RunThread
 
 WINDOW_TITLE = "Optimizer Lab"
@@ -160,6 +166,10 @@ class MainWindow(QMainWindow):
         self.path_panel = PathPanel()
         self.loss_panel = LossPanel()
         self.accuracy_panel = AccuracyPanel()
+        self.theory_panel = TheoryPanel()
+        self.map_panel = MapPanel()
+        self.basin_panel = BasinPanel()
+        self.cloud_overlay = CloudOverlay(self.path_panel.plot_item)
         # A click on an optimizer in either legend hides its loss and accuracy curves alike.
         self.accuracy_panel.legend.use_hidden(self.loss_panel.legend.hidden)
         self._build_layout()
@@ -168,6 +178,7 @@ class MainWindow(QMainWindow):
 
         self.runner = RunThread(self)
         self.runner.pathsReady.connect(self._paths_ready)
+        self.runner.cloudsReady.connect(self._clouds_ready)
         self.runner.mnistUpdated.connect(self._mnist_updated)
         self.runner.failed.connect(self._run_failed)
         self.runner.finished.connect(self._run_finished)
@@ -175,6 +186,7 @@ class MainWindow(QMainWindow):
         self.running = False
         self.run_settings: Settings | None = None
         self.paths: dict[str, PathResult] | None = None
+        self.clouds: dict[str, Cloud] = {}
         self.history: MnistHistory | None = None
         self.failure: str | None = None
         """Why the last run failed (None if it did not)."""
@@ -201,6 +213,7 @@ class MainWindow(QMainWindow):
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.reset_button.clicked.connect(self.reset)
         self.path_panel.startPicked.connect(self._start_picked)
+        self._connect_instruments()
         self._set_running(False)
         try:
             self._restore_view_options()
@@ -239,6 +252,9 @@ class MainWindow(QMainWindow):
         self.path_tabs.setObjectName("pathTabs")
         self.path_tabs.setDocumentMode(True)
         self.path_tabs.addTab(self.path_panel, "Paths")
+        self.path_tabs.addTab(self.theory_panel, "Theory")
+        self.path_tabs.addTab(self.map_panel, "Map")
+        self.path_tabs.addTab(self.basin_panel, "Basins")
         self.curve_tabs = QTabWidget()
         self.curve_tabs.setObjectName("curveTabs")
         self.curve_tabs.setDocumentMode(True)
@@ -395,6 +411,8 @@ class MainWindow(QMainWindow):
         if settings.task == "mnist":
             self.paths = None
             self.path_panel.clear_paths()
+            self.cloud_overlay.clear()
+            self.clouds = {}
         if settings.task == "paths":
             self.history = None
             self._show_history()
@@ -451,6 +469,8 @@ class MainWindow(QMainWindow):
         self.paths = None
         self.history = None
         self.path_panel.clear_paths()
+        self.cloud_overlay.clear()
+        self.clouds = {}
         self._show_history()
         self.frame_timer.stop()
         self._clear_status()
@@ -479,6 +499,7 @@ class MainWindow(QMainWindow):
             return
         self.paths = paths
         self.path_panel.set_paths(paths, steps_shown=0)
+        self._instruments_paths_ready(paths)
         self._animation_started = time.perf_counter()
 
     def _mnist_updated(self, run_id: int, update: MnistUpdate) -> None:
@@ -541,12 +562,14 @@ class MainWindow(QMainWindow):
         due = int((time.perf_counter() - self._animation_started) * self.controls.animation_speed)
         if due > panel.steps_shown:
             panel.show_steps(due)
+            self.cloud_overlay.show_step(panel.steps_shown)
         return panel.steps_shown < panel.total_steps
 
     def finish_animation(self) -> None:
         """Show every path step now (and say so in the status bar)."""
         if self.paths:
             self.path_panel.show_steps(self.path_panel.total_steps)
+            self.cloud_overlay.show_step(self.path_panel.steps_shown)
             self._update_status()
 
     def _update_status(self) -> None:
@@ -589,7 +612,8 @@ class MainWindow(QMainWindow):
 
     # -- controls <-> 2D panel ---------------------------------------------------------------
     def _settings_edited(self) -> None:
-        self.path_panel.set_function(self.controls.function_combo.currentData())
+        self.path_panel.set_function(self.controls.function_key())
+        self._update_instruments()
         self.path_panel.set_start(self.controls.start_x_spin.value(),
                                   self.controls.start_y_spin.value())
 
@@ -597,10 +621,70 @@ class MainWindow(QMainWindow):
         if not self.running:
             self.controls.set_start(x, y)
 
+    # -- instruments of issue 9: theory, map, basins, noisy clouds ------------------------------
+    def _connect_instruments(self) -> None:
+        self.map_panel.valuesPicked.connect(self._hyperparameters_picked)
+        self.theory_panel.snapRequested.connect(self._hyperparameters_picked)
+        self.controls.optimizerSelected.connect(self._optimizer_selected)
+        self._optimizer_selected(self.controls.selected_optimizer())
+
+    def _hyperparameters_picked(self, name: str, values: dict) -> None:
+        """A map cell or Snap to optimal: set ``name``'s 2D hyperparameters in the controls."""
+        if self.running:
+            return
+        try:
+            self.controls.set_path_hyperparameters(name, values)
+        except ValueError as error:
+            self.report_error("Cannot use these values", str(error))
+
+    def _optimizer_selected(self, name: str) -> None:
+        self.map_panel.select_optimizer(name)
+        self.basin_panel.select_optimizer(name)
+        self._update_instruments()
+
+    def _update_instruments(self) -> None:
+        """Hand the controls' 2D settings to the theory, map and basin tabs."""
+        try:
+            settings = self.controls.settings()
+        except ValueError:
+            return  # unparsable text elsewhere in the controls: keep the last inputs
+        paths = settings.paths
+        tables = {name: settings.hyperparameters("paths", name) for name in OPTIMIZERS}
+        key = paths.function_key()
+        self.theory_panel.set_inputs(key, self.controls.selected_optimizer())
+        self.map_panel.set_inputs(key, paths.start, paths.steps, tables)
+        self.basin_panel.set_inputs(key, paths.steps, tables)
+
+    def _instruments_paths_ready(self, paths: dict[str, PathResult]) -> None:
+        """New paths: the theory tab measures their rates; the last run's clouds go."""
+        settings = self.run_settings
+        self.theory_panel.set_inputs(settings.paths.function_key(), self.controls.selected_optimizer())
+        self.theory_panel.set_paths(paths, {name: settings.hyperparameters("paths", name)
+                                            for name in paths})
+        self.clouds = {}
+        self.cloud_overlay.clear()
+
+    def _clouds_ready(self, run_id: int, clouds: dict[str, Cloud]) -> None:
+        """The noisy clouds of this run (computed on the worker thread after its paths)."""
+        if run_id != self.run_id:
+            return
+        self.clouds = clouds
+        self.cloud_overlay.set_clouds(clouds)
+        self.cloud_overlay.show_step(self.path_panel.steps_shown)
+
+    def _write_instrument_csvs(self, directory: str | Path) -> list[Path]:
+        """theory.csv, map.csv and basins.csv of the panels that have a result."""
+        written = (panel.write_csv(directory)
+                   for panel in (self.theory_panel, self.map_panel, self.basin_panel))
+        return [path for path in written if path is not None]
+
     # -- export and settings files -----------------------------------------------------------
     def _panels(self) -> dict[str, tuple[str, object]]:
         return {"paths": ("2D paths", self.path_panel), "loss": ("Training loss", self.loss_panel),
-                "accuracy": ("Test accuracy", self.accuracy_panel)}
+                "accuracy": ("Test accuracy", self.accuracy_panel),
+                "theory": ("Theory: distance to the minimum", self.theory_panel),
+                "map": ("Hyperparameter map", self.map_panel),
+                "basins": ("Basin map", self.basin_panel)}
 
     def _export(self, title: str, write) -> object | None:
         """Run ``write()``; an ExportError (or OSError) becomes a message box. Returns its result."""
@@ -666,7 +750,8 @@ class MainWindow(QMainWindow):
             self.report_error("Nothing to export", "There is no run to export yet: press Start first.")
             return None
         return self._export("Export data failed", lambda: write_run(
-            directory, self.run_settings, self.paths, self.history))
+            directory, self.run_settings, self.paths, self.history, self.clouds)
+            + self._write_instrument_csvs(directory))
 
     def save_settings_file(self, path: str | Path) -> Path | None:
         """Save the controls' settings as JSON at ``path``."""

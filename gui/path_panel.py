@@ -244,7 +244,9 @@ class PathPanel(QWidget):
         for name, result in self.paths.items():
             diverged = result.diverged_at is not None and self.steps_shown >= len(result.points) - 1
             reason = f"step {result.diverged_at}, {result.reason}" if diverged else None
-            entries.append((self.path_items[name], style.legend_label(name, reason)))
+            label = style.legend_label(name, reason)
+            note = OPTIMIZERS[name].path_note
+            entries.append((self.path_items[name], f"{label} \u2014 {note}" if note else label))
         self.legend.show(entries)
 
     # -- mouse -------------------------------------------------------------------------------

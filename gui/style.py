@@ -15,6 +15,8 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 
 from nncore.optimizers import OPTIMIZERS
 
+from .doc_text import plain_text
+
 OPTIMIZER_COLORS: dict[str, str] = {
     "SGD": "#1f77b4",       # blue
     "Momentum": "#ff7f0e",  # orange
@@ -23,8 +25,19 @@ OPTIMIZER_COLORS: dict[str, str] = {
     "RMSprop": "#8c564b",   # brown
     "Adam": "#d62728",      # red
     "AdamW": "#e377c2",     # pink
+    "Nesterov2016": "#5e3c99",  # dark purple (beside Nesterov's)
+    "NAdam": "#17becf",     # cyan
+    "RAdam": "#bcbd22",     # olive
+    "Adamax": "#7f7f7f",    # grey
+    "Adadelta": "#393b79",  # indigo
+    "AdaBelief": "#ad494a",  # maroon
+    "Lion": "#e7ba52",      # gold
+    "Muon": "#6b6ecf",      # periwinkle
+    "ScheduleFreeAdamW": "#8c6d31",  # bronze
+    "Prodigy": "#111111",   # black
 }
-"""Optimizer name -> hex colour (matplotlib's 'tab10' hues: distinct and readable on white)."""
+"""Optimizer name -> hex colour (matplotlib's 'tab10' hues for the first seven, darker 'tab20b/c'
+hues for the rest: distinct and readable on white)."""
 
 assert set(OPTIMIZER_COLORS) == set(OPTIMIZERS), "every registered optimizer needs a colour"
 
@@ -81,6 +94,18 @@ def make_plot_widget(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
         # offscreen), time the GUI thread holds the GIL the training thread needs.
         item.getAxis(side).setStyle(maxTickLevel=0)
     return widget
+
+
+def display_name(name: str) -> str:
+    """The text a window shows for registered optimizer ``name`` (e.g. "Nesterov (book 2016)")."""
+    return OPTIMIZERS[name].display_name or name
+
+
+def optimizer_tooltip(name: str) -> str:
+    """The optimizer's docstring as plain text, and its note (how it differs) when it has one."""
+    cls = OPTIMIZERS[name]
+    text = plain_text(cls.__doc__)
+    return f"{text}\n\n{cls.note}" if cls.note else text
 
 
 DIVERGED_MARK = "\u2715"
@@ -225,9 +250,10 @@ class OptimizerLegend:
             self._names = []
             for item, label in entries:
                 name, reason = _split_label(label)
-                self.item.addItem(item, f"{name} {DIVERGED_MARK}" if reason else name)
+                shown = display_name(name) if name in OPTIMIZERS else name
+                self.item.addItem(item, f"{shown} {DIVERGED_MARK}" if reason else shown)
                 sample, text = self.item.items[-1]
-                tip = f"{name} diverged: {reason}" if reason else f"{name}: click to hide or show"
+                tip = f"{shown} diverged: {reason}" if reason else f"{shown}: click to hide or show"
                 sample.setToolTip(tip)
                 text.setToolTip(tip)
                 self._names.append(name)

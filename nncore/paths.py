@@ -88,7 +88,9 @@ def iter_path(function: TestFunction, optimizer: Optimizer, start: Sequence[floa
             grads["x"][...] = gx
             grads["y"][...] = gy
             optimizer.update(params, grads)
-            position = (float(params["x"]), float(params["y"]))
+            # the point the optimizer reports (Schedule-Free's x), not always where it takes gradients
+            position = (float(optimizer.evaluation_point("x", params["x"])),
+                        float(optimizer.evaluation_point("y", params["y"])))
             problem = _divergence(position, (float(gx), float(gy)))
             if problem:
                 return PathResult(points[:i].copy(), i, problem)
