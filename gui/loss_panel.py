@@ -62,6 +62,11 @@ def _divergence_reason(history: MnistHistory, name: str) -> str | None:
     return None if divergence is None else f"iteration {divergence.iteration}, {divergence.reason}"
 
 
+def _not_learning_reason(history: MnistHistory, name: str) -> str | None:
+    stall = history.not_learning.get(name)
+    return None if stall is None else f"iteration {stall.iteration}, {stall.reason}"
+
+
 class _HistoryPanel(QWidget):
     """A plot of one quantity of an MnistHistory, one item per optimizer, with a legend."""
 
@@ -111,7 +116,8 @@ class _HistoryPanel(QWidget):
 
     def _show_legend(self, samples: dict[str, pg.PlotDataItem]) -> None:
         names = self.history.names if self.history is not None else ()
-        self.legend.show([(samples[name], style.legend_label(name, _divergence_reason(self.history, name)))
+        self.legend.show([(samples[name], style.legend_label(name, _divergence_reason(self.history, name),
+                                                             _not_learning_reason(self.history, name)))
                           for name in names])
         self._show_hint()
 

@@ -595,12 +595,18 @@ class MainWindow(QMainWindow):
         self.diverged_label.setToolTip(reasons or "Optimizers that diverged in this run")
 
     def _diverged_text(self) -> tuple[str, str]:
-        """(status text naming the diverged optimizers, their reasons one per line)."""
-        parts, reasons = [], []
+        """(status text naming the diverged optimizers and those not learning, their reasons one
+        per line)."""
+        parts, reasons, stalled = [], [], []
         if self.history is not None:
             for name, d in self.history.diverged.items():
                 parts.append(f"{name} (iteration {d.iteration})")
                 reasons.append(f"{name}, MNIST iteration {d.iteration}: {d.reason}")
+            for name, stall in self.history.not_learning.items():
+                if name not in self.history.diverged:
+                    stalled.append(f"{name} (iteration {stall.iteration})")
+                    reasons.append(f"{name} is not learning, MNIST iteration {stall.iteration}: "
+                                   f"{stall.reason}")
         if self.paths:
             panel = self.path_panel
             for name, p in self.paths.items():
@@ -608,7 +614,9 @@ class MainWindow(QMainWindow):
                 if p.diverged_at is not None and panel.steps_shown >= len(p.points) - 1:
                     parts.append(f"{name} (2D step {p.diverged_at})")
                     reasons.append(f"{name}, 2D step {p.diverged_at}: {p.reason}")
-        return (f"Diverged: {', '.join(parts)}" if parts else ""), "\n".join(reasons)
+        texts = ([f"Diverged: {', '.join(parts)}"] if parts else []) + \
+                ([f"Not learning: {', '.join(stalled)}"] if stalled else [])
+        return "; ".join(texts), "\n".join(reasons)
 
     # -- controls <-> 2D panel ---------------------------------------------------------------
     def _settings_edited(self) -> None:

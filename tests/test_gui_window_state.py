@@ -168,3 +168,15 @@ def test_view_options_come_back_from_a_session_file_exactly(qtbot, small_setting
     qtbot.addWidget(again)
     assert again.loss_panel.ema_strength == 0.9
     again.close()
+
+
+def test_the_status_bar_names_optimizers_that_are_not_learning(window):
+    from nncore.experiment import MnistHistory
+    from nncore.training_rules import NotLearning
+    history = MnistHistory(("SGD", "Adam"), 500)
+    history.completed = 500
+    history.not_learning["Adam"] = NotLearning(300, "test accuracy at chance twice in a row")
+    window.history = history
+    window._update_status()
+    assert window.diverged_label.text() == "Not learning: Adam (iteration 300)"
+    assert "Adam is not learning, MNIST iteration 300: test accuracy at chance" in window.diverged_label.toolTip()
