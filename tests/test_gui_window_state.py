@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
+from gui.doc_text import plain_text
 from gui.main_window import SESSION_SETTINGS, load_session
 from nncore.optimizers import OPTIMIZERS
 from nncore.settings import PRESETS, Settings
@@ -134,10 +135,16 @@ def test_a_failed_run_says_failed_with_the_reason(qtbot, window, small_settings,
 def test_tooltips_are_whole_and_plain(window):
     items = [window.controls.optimizer_list.item(row) for row in range(len(OPTIMIZERS))]
     tips = {item.text(): item.toolTip() for item in items}
-    tips.update({action.text(): action.toolTip() for action in window.preset_actions})
+    presets = {action.text(): action.toolTip() for action in window.preset_actions}
+    for (name, cls), item in zip(OPTIMIZERS.items(), items):
+        # the whole docstring, to its last line, without markup: nothing cut off
+        whole = plain_text(cls.__doc__)
+        assert whole.splitlines()[-1] in item.toolTip() and whole in item.toolTip(), name
+    for name, tip in presets.items():
+        assert tip.rstrip().endswith((".", ")", "settings")), (name, tip)  # no sentence cut off
+    tips.update(presets)
     for name, tip in tips.items():
         assert "``" not in tip and ":class:" not in tip and ":func:" not in tip, name
-        assert tip.rstrip().endswith((".", ")", "settings")), (name, tip)  # no sentence cut off
     assert "W <- W + momentum^2 * v" in tips["Nesterov"]
     assert "preceded by a weight decay" in tips["AdamW"]
     assert "start + 29 updates, the 2D task only" in tips["Book figure 6-8 (2D paths)"]
