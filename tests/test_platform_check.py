@@ -48,6 +48,8 @@ def test_a_missing_library_gives_one_line_naming_its_package(monkeypatch, capsys
     monkeypatch.setitem(XCB_LIBRARIES, "libxcb-optimizer-lab-test.so.9", "libxcb-optimizer-lab-test9")
     assert missing_xcb_packages() == ["libxcb-optimizer-lab-test9"]
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    import gui.app
+    monkeypatch.setattr(gui.app, "run_app", lambda *args: pytest.fail("the window was opened"))
     assert main.main(["--task", "paths"]) == 2  # before any QApplication is created
     line, = capsys.readouterr().err.splitlines()
     assert line == ("optimizer-lab: error: the window needs X libraries that are not installed; "
