@@ -34,6 +34,7 @@ chunk's activations in the CPU cache (evaluations were ~18 % faster than with 20
 PARALLEL_CHUNK = 10
 """Iterations every thread trains between two synchronisations when compute_threads > 1."""
 
+
 def run_paths(settings: Settings) -> dict[str, PathResult]:
     """The 2D trajectory of every selected optimizer, by name, from the settings' start."""
     function = get_function(settings.paths.function)
@@ -202,7 +203,10 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     optimizer); 1, the default, trains on the calling thread alone and so leaves the other cores
     free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point type of
     the networks (float64 only to check that float32 gives the same curves).
-    Returns the accumulated :class:`MnistHistory`.
+    Returns the accumulated :class:`MnistHistory`. Raises ValueError (at the first ``next``)
+    when the batch is larger than the training set or the run needs more memory than is
+    available (:mod:`nncore.run_requirements`); the rules that mark an optimizer diverged or
+    not learning are in :mod:`nncore.training_rules`.
     """
     settings.validate()
     if isinstance(compute_threads, bool) or not isinstance(compute_threads, int) or compute_threads < 1:

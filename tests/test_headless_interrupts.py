@@ -202,3 +202,9 @@ def test_the_output_estimate_covers_the_files_written(tmp_path, qapp):
     assert gui.headless.run_headless(settings, out) == 0
     written = sum(path.stat().st_size for path in out.iterdir())
     assert written <= run_requirements.output_size(settings)
+
+
+def test_an_in_process_run_gives_the_callers_signal_handlers_back(tmp_path, qapp):
+    before = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    assert main.main(["--headless", "--out", str(tmp_path / "out"), "--task", "paths"]) == 0
+    assert {number: signal.getsignal(number) for number in before} == before
