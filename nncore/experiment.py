@@ -4,6 +4,11 @@
 yields a :class:`MnistUpdate` with what changed since the previous one, and checks ``stop``
 before every iteration, so a caller on another thread can end it within one iteration.
 :class:`MnistHistory` accumulates the updates into whole curves.
+
+Before it allocates, :func:`run_mnist` raises ValueError (at the first ``next``) when the batch
+is larger than the training set or the run needs more memory than is available
+(:mod:`nncore.run_requirements`); the rules that mark an optimizer diverged or not learning are
+in :mod:`nncore.training_rules`.
 """
 from __future__ import annotations
 
@@ -203,10 +208,7 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     optimizer); 1, the default, trains on the calling thread alone and so leaves the other cores
     free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point type of
     the networks (float64 only to check that float32 gives the same curves).
-    Returns the accumulated :class:`MnistHistory`. Raises ValueError (at the first ``next``)
-    when the batch is larger than the training set or the run needs more memory than is
-    available (:mod:`nncore.run_requirements`); the rules that mark an optimizer diverged or
-    not learning are in :mod:`nncore.training_rules`.
+    Returns the accumulated :class:`MnistHistory`.
     """
     settings.validate()
     if isinstance(compute_threads, bool) or not isinstance(compute_threads, int) or compute_threads < 1:
