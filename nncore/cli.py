@@ -165,10 +165,13 @@ def _optimizer_list(text: str) -> tuple[str, ...]:
     """``SGD,Adam`` (any case) or ``all``."""
     if text.strip().lower() == "all":
         return tuple(OPTIMIZERS)
-    names = [part for part in text.split(",") if part.strip()]
+    names = [_optimizer_name(part) for part in text.split(",") if part.strip()]
     if not names:
         raise argparse.ArgumentTypeError("give at least one optimizer, e.g. SGD,Adam")
-    return tuple(dict.fromkeys(_optimizer_name(part) for part in names))
+    twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
+    if twice is not None:
+        raise argparse.ArgumentTypeError(f"{twice} is listed twice: name each optimizer once")
+    return tuple(names)
 
 
 def _start(text: str) -> tuple[float, float]:

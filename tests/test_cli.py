@@ -161,7 +161,9 @@ def test_help_documents_every_flag(capsys):
     (["--screenshot", "a.png"], ["--screenshot", "--autorun"]),
     (["--headless", "--out", "d", "--autorun"], ["--autorun", "--headless"]),
 ])
-def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, words, capsys):
+def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, words, capsys, monkeypatch):
+    import gui.app  # were the arguments accepted, fail at once instead of opening a window
+    monkeypatch.setattr(gui.app, "run_app", lambda *args: pytest.fail("the window was opened"))
     assert main.main(argv) == 2
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
@@ -181,7 +183,7 @@ def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, words, caps
 def test_invalid_config_file_exits_2_naming_the_file(tmp_path, capsys, content, words):
     config = tmp_path / "bad.json"
     config.write_text(content)
-    assert main.main(["--config", str(config)]) == 2
+    assert main.main(["--config", str(config), "--save-config", str(tmp_path / "s.json")]) == 2
     line, = capsys.readouterr().err.splitlines()
     assert str(config) in line
     for word in words:
