@@ -22,7 +22,7 @@ from typing import Mapping
 import numpy as np
 
 from .functions import TestFunction
-from .optimizers import create
+from .optimizers import Optimizer, create
 from .paths import divergence_codes
 
 
@@ -59,6 +59,7 @@ class GradientNoise:
 
     def __init__(self, sigma: float, seed: int, count: int = 1) -> None:
         self.sigma = float(sigma)
+        self.seed = seed
         self.generators = [np.random.default_rng(seed + k) for k in range(count)]
         self._buffer = np.empty((0, 2, count))
         self._next = 0
@@ -98,14 +99,31 @@ def run_many(function: TestFunction, optimizer: str, hyperparameters: Mapping[st
     ``hyperparameters``: name -> number or array; ``starts``: array (..., 2). The runs' shape S
     is the broadcast of the hyperparameter arrays' shapes and ``starts.shape[:-1]``; every run
     starts at its start with its own hyperparameters. ``noise`` (count = the number of runs,
-    S flattened) adds gradient noise. ``record`` keeps every position (memory: 16 bytes per run
-    per step). Returns a :class:`ManyRuns`.
+    S flattened; not drawn from before) adds gradient noise. ``record`` keeps every position
+    (memory: 16 bytes per run per step). Returns a :class:`ManyRuns`.
+
+    A run's positions are the points the optimizer reports (``evaluation_point``: Schedule-Free's
+    x), as :func:`nncore.paths.iter_path` draws them. Element-wise rules run all cells as one
+    array; rules that mix coordinates (``elementwise`` False: Muon's norm, Prodigy's sums over
+    all parameters) would mix the cells of one array, so they run one cell at a time
+    (:func:`_run_one_at_a_time`), each cell exactly its single path.
     """
     starts = np.asarray(starts, dtype=float)
     shape = np.broadcast_shapes(starts.shape[:-1], *(np.shape(v) for v in hyperparameters.values()))
-    rule = create(optimizer, **hyperparameters)
-    params = {"x": np.array(np.broadcast_to(starts[..., 0], shape)),
-              "y": np.array(np.broadcast_to(starts[..., 1], shape))}
+    rule = create(optimizer, **hyperparameters)  # validates every cell's values
+    x0 = np.array(np.broadcast_to(starts[..., 0], shape))
+    y0 = np.array(np.broadcast_to(starts[..., 1], shape))
+    if not rule.elementwise and shape != ():
+        return _run_one_at_a_time(function, optimizer, hyperparameters, x0, y0, steps, noise, record)
+    return _run(function, rule, x0, y0, steps, noise, record)
+
+
+def _run(function: TestFunction, rule: Optimizer, x0: np.ndarray, y0: np.ndarray, steps: int,
+         noise: GradientNoise | None, record: bool) -> ManyRuns:
+    """:func:`run_many` of the fresh optimizer ``rule`` as one array computation from the starts
+    (``x0``, ``y0``), both of the runs' shape S (the element-wise case, or one run of S = ())."""
+    shape = x0.shape
+    params = {"x": x0, "y": y0}
     grads = {"x": np.empty(shape), "y": np.empty(shape)}
     f_start = function.f(params["x"], params["y"])
     diverged_at = np.zeros(shape, dtype=int)
@@ -121,16 +139,42 @@ def run_many(function: TestFunction, optimizer: str, hyperparameters: Mapping[st
             grads["x"][...] = gx
             grads["y"][...] = gy
             rule.update(params, grads)
+            x, y = rule.evaluation_point("x", params["x"]), rule.evaluation_point("y", params["y"])
             if record:  # checked once at the end, over every recorded position at once
-                points[step, ..., 0], points[step, ..., 1] = params["x"], params["y"]
+                points[step, ..., 0], points[step, ..., 1] = x, y
                 continue
-            value = function.f(params["x"], params["y"])
-            codes = divergence_codes(params["x"], params["y"], value, function.bounds, f_start)
+            value = function.f(x, y)
+            codes = divergence_codes(x, y, value, function.bounds, f_start)
             diverged_at[(codes != 0) & (diverged_at == 0)] = step
         if record:
             diverged_at = _first_divergence(function, points[1:], f_start)
-        final_f = function.f(params["x"], params["y"])
-    final = np.stack([params["x"], params["y"]], axis=-1)
+        x, y = rule.evaluation_point("x", params["x"]), rule.evaluation_point("y", params["y"])
+        final_f = function.f(x, y)
+    final = np.stack([x, y], axis=-1)
+    return ManyRuns(final, final_f, diverged_at, points)
+
+
+def _run_one_at_a_time(function: TestFunction, optimizer: str, hyperparameters: Mapping[str, object],
+                       x0: np.ndarray, y0: np.ndarray, steps: int, noise: GradientNoise | None,
+                       record: bool) -> ManyRuns:
+    """:func:`run_many` for a rule that mixes coordinates: each run of the shape S of ``x0``
+    alone (:func:`_run` with S = (), run k's noise from seed ``noise.seed + k``), gathered into
+    one :class:`ManyRuns`. Each run records its positions (its divergence is then checked once,
+    over all its steps, rather than step by step: the same result, far fewer calls)."""
+    shape = x0.shape
+    values = {name: np.broadcast_to(value, shape) for name, value in hyperparameters.items()}
+    final = np.empty((*shape, 2))
+    final_f = np.empty(shape)
+    diverged_at = np.zeros(shape, dtype=int)
+    points = np.empty((steps + 1, *shape, 2)) if record else None
+    for k, index in enumerate(np.ndindex(shape)):
+        rule = create(optimizer, **{name: float(value[index]) for name, value in values.items()})
+        run_noise = None if noise is None else GradientNoise(noise.sigma, noise.seed + k)
+        run = _run(function, rule, np.array(x0[index]), np.array(y0[index]), steps, run_noise,
+                   record=True)
+        final[index], final_f[index], diverged_at[index] = run.final, run.final_f, run.diverged_at
+        if record:
+            points[(slice(None), *index)] = run.points
     return ManyRuns(final, final_f, diverged_at, points)
 
 
