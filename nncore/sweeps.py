@@ -3,7 +3,8 @@ of a noisy-gradient cloud, each computed as one array computation instead of one
 
 The optimizers' update rules are element-wise and accept array-valued hyperparameters, so one
 optimizer object moves a whole array of positions: position ``x[i]`` is updated with
-hyperparameters ``lr[i]``, ``momentum[i]``, ... The arithmetic of each element is exactly that of
+hyperparameters ``lr[i]``, ``momentum[i]``, ... The rules that mix coordinates (Muon, Prodigy)
+mix only each run's own ``x[i]`` and ``y[i]`` (the optimizer's ``cells`` mode). The arithmetic of each element is exactly that of
 :func:`nncore.paths.trace_path` on the same settings (same operations, same order).
 
 Divergence is the one 2D rule of :func:`nncore.paths.divergence_codes`, checked after every
@@ -22,7 +23,7 @@ from typing import Mapping
 import numpy as np
 
 from .functions import TestFunction
-from .optimizers import Optimizer, create
+from .optimizers import create
 from .paths import divergence_codes
 
 
@@ -59,7 +60,6 @@ class GradientNoise:
 
     def __init__(self, sigma: float, seed: int, count: int = 1) -> None:
         self.sigma = float(sigma)
-        self.seed = seed
         self.generators = [np.random.default_rng(seed + k) for k in range(count)]
         self._buffer = np.empty((0, 2, count))
         self._next = 0
@@ -99,31 +99,20 @@ def run_many(function: TestFunction, optimizer: str, hyperparameters: Mapping[st
     ``hyperparameters``: name -> number or array; ``starts``: array (..., 2). The runs' shape S
     is the broadcast of the hyperparameter arrays' shapes and ``starts.shape[:-1]``; every run
     starts at its start with its own hyperparameters. ``noise`` (count = the number of runs,
-    S flattened; not drawn from before) adds gradient noise. ``record`` keeps every position
-    (memory: 16 bytes per run per step). Returns a :class:`ManyRuns`.
+    S flattened) adds gradient noise. ``record`` keeps every position (memory: 16 bytes per run
+    per step). Returns a :class:`ManyRuns`.
 
     A run's positions are the points the optimizer reports (``evaluation_point``: Schedule-Free's
-    x), as :func:`nncore.paths.iter_path` draws them. Element-wise rules run all cells as one
-    array; rules that mix coordinates (``elementwise`` False: Muon's norm, Prodigy's sums over
-    all parameters) would mix the cells of one array, so they run one cell at a time
-    (:func:`_run_one_at_a_time`), each cell exactly its single path.
+    x), as :func:`nncore.paths.iter_path` draws them. The optimizer runs with ``cells`` set, so
+    rules that mix coordinates (Muon's norm, Prodigy's sums over all parameters) mix only each
+    run's own x and y.
     """
     starts = np.asarray(starts, dtype=float)
     shape = np.broadcast_shapes(starts.shape[:-1], *(np.shape(v) for v in hyperparameters.values()))
-    rule = create(optimizer, **hyperparameters)  # validates every cell's values
-    x0 = np.array(np.broadcast_to(starts[..., 0], shape))
-    y0 = np.array(np.broadcast_to(starts[..., 1], shape))
-    if not rule.elementwise and shape != ():
-        return _run_one_at_a_time(function, optimizer, hyperparameters, x0, y0, steps, noise, record)
-    return _run(function, rule, x0, y0, steps, noise, record)
-
-
-def _run(function: TestFunction, rule: Optimizer, x0: np.ndarray, y0: np.ndarray, steps: int,
-         noise: GradientNoise | None, record: bool) -> ManyRuns:
-    """:func:`run_many` of the fresh optimizer ``rule`` as one array computation from the starts
-    (``x0``, ``y0``), both of the runs' shape S (the element-wise case, or one run of S = ())."""
-    shape = x0.shape
-    params = {"x": x0, "y": y0}
+    rule = create(optimizer, **hyperparameters)
+    rule.cells = True
+    params = {"x": np.array(np.broadcast_to(starts[..., 0], shape)),
+              "y": np.array(np.broadcast_to(starts[..., 1], shape))}
     grads = {"x": np.empty(shape), "y": np.empty(shape)}
     f_start = function.f(params["x"], params["y"])
     diverged_at = np.zeros(shape, dtype=int)
@@ -151,30 +140,6 @@ def _run(function: TestFunction, rule: Optimizer, x0: np.ndarray, y0: np.ndarray
         x, y = rule.evaluation_point("x", params["x"]), rule.evaluation_point("y", params["y"])
         final_f = function.f(x, y)
     final = np.stack([x, y], axis=-1)
-    return ManyRuns(final, final_f, diverged_at, points)
-
-
-def _run_one_at_a_time(function: TestFunction, optimizer: str, hyperparameters: Mapping[str, object],
-                       x0: np.ndarray, y0: np.ndarray, steps: int, noise: GradientNoise | None,
-                       record: bool) -> ManyRuns:
-    """:func:`run_many` for a rule that mixes coordinates: each run of the shape S of ``x0``
-    alone (:func:`_run` with S = (), run k's noise from seed ``noise.seed + k``), gathered into
-    one :class:`ManyRuns`. Each run records its positions (its divergence is then checked once,
-    over all its steps, rather than step by step: the same result, far fewer calls)."""
-    shape = x0.shape
-    values = {name: np.broadcast_to(value, shape) for name, value in hyperparameters.items()}
-    final = np.empty((*shape, 2))
-    final_f = np.empty(shape)
-    diverged_at = np.zeros(shape, dtype=int)
-    points = np.empty((steps + 1, *shape, 2)) if record else None
-    for k, index in enumerate(np.ndindex(shape)):
-        rule = create(optimizer, **{name: float(value[index]) for name, value in values.items()})
-        run_noise = None if noise is None else GradientNoise(noise.sigma, noise.seed + k)
-        run = _run(function, rule, np.array(x0[index]), np.array(y0[index]), steps, run_noise,
-                   record=True)
-        final[index], final_f[index], diverged_at[index] = run.final, run.final_f, run.diverged_at
-        if record:
-            points[(slice(None), *index)] = run.points
     return ManyRuns(final, final_f, diverged_at, points)
 
 

@@ -196,3 +196,17 @@ def test_recorded_runs_find_the_same_first_divergence_as_step_by_step_checks():
     np.testing.assert_array_equal(recorded.diverged_at, checked.diverged_at)
     assert list(checked.diverged) == [False, False, True, True, True, True]
     assert checked.diverged_at[5] < checked.diverged_at[2]
+
+
+def test_a_prodigy_cell_with_zero_gradients_stays_put_while_its_neighbours_step():
+    """Prodigy takes no step while all of a run's gradients are 0; in a grid only that cell waits
+    (its weight decay too), each cell equal to its single path."""
+    fn = get_function("himmelblau")
+    starts = np.array([[3.0, 2.0], [-1.0, 1.0]])  # a minimum (gradient exactly 0) and a slope
+    values = {"lr": 1.0, "weight_decay": 0.5}
+    runs = run_many(fn, "Prodigy", values, starts, 15)
+    for k, start in enumerate(starts):
+        single = trace_path(fn, create("Prodigy", **values), start, 15)
+        np.testing.assert_array_equal(runs.final[k], single.points[-1])
+    np.testing.assert_array_equal(runs.final[0], [3.0, 2.0])
+    assert not np.array_equal(runs.final[1], starts[1])
