@@ -23,6 +23,7 @@ from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter
 from nncore.settings import TASKS, MnistSettings, PathSettings, Settings
 
 from . import style
+from .hyperparameter_editor import HyperparameterEditor
 
 TASK_LABELS = {"both": "2D paths + MNIST", "paths": "2D paths only", "mnist": "MNIST only"}
 WEIGHT_INIT_CHOICES = ("he", "xavier")
@@ -203,7 +204,11 @@ class ControlPanel(QWidget):
                     spin.setToolTip(f"{name} {hp.name} for {task_label}: {hp.description}; "
                                     f"valid {hp.range_text()}")
                     spin.valueChanged.connect(self._edited)
-                    grid.addWidget(spin, row, column)
+                    if task == "paths":  # live 2D paths: react while typing, and a slider
+                        spin.setKeyboardTracking(True)
+                        grid.addWidget(HyperparameterEditor(spin), row, column)
+                    else:
+                        grid.addWidget(spin, row, column)
                     self.hp_spins[(task, name, hp.name)] = spin
             self.hyperparameter_pages.addWidget(page)
         self.book_defaults_button = QPushButton("Reset to book defaults")
@@ -240,6 +245,7 @@ class ControlPanel(QWidget):
         form.addRow("Animation", self.animation_spin)
         self.function_combo.currentIndexChanged.connect(self._function_chosen)
         for spin in (self.start_x_spin, self.start_y_spin, self.steps_spin):
+            spin.setKeyboardTracking(True)  # the 2D paths follow every keystroke
             spin.valueChanged.connect(self._edited)
         return self.paths_box
 
@@ -331,6 +337,20 @@ class ControlPanel(QWidget):
             raise ValueError(f"hidden sizes must be whole numbers separated by commas, "
                              f"got {self.hidden_edit.text()!r}")
         return tuple(int(part) for part in parts)
+
+    def path_hyperparameters(self) -> dict[str, dict[str, float]]:
+        """The 2D hyperparameters shown, optimizer name -> {name: value}."""
+        table: dict[str, dict[str, float]] = {}
+        for (task, name, hp_name), spin in self.hp_spins.items():
+            if task == "paths":
+                table.setdefault(name, {})[hp_name] = spin.value()
+        return table
+
+    def path_settings(self) -> PathSettings:
+        """The 2D task's settings shown (reads no MNIST control, so it never fails to parse)."""
+        return PathSettings(function=self.function_combo.currentData(),
+                            start=(self.start_x_spin.value(), self.start_y_spin.value()),
+                            steps=self.steps_spin.value())
 
     def settings(self) -> Settings:
         """The Settings these controls describe (not validated; ValueError for unparsable text)."""

@@ -20,16 +20,20 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
-                               QSpinBox, QSplitter, QTabWidget, QWidget)
+                               QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
+                               QScrollArea, QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from nncore.experiment import MnistHistory, MnistUpdate
 from nncore.paths import PathResult
 from nncore.settings import PRESETS, Settings
 
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
+from .inspector import StepInspector, explain_step
 from .loss_panel import DEFAULT_SMOOTHING, SMOOTHING_MODES, AccuracyPanel, LossPanel
 from .path_panel import PathPanel
+from .paths_model import PathsModel
+from .timeline import TimelineBar
+from .value_panel import ValuePanel
 from .worker import RunThread
 
 WINDOW_TITLE = "Optimizer Lab"
@@ -134,7 +138,12 @@ class MainWindow(QMainWindow):
         self.remember_session = True
         """False: closing does not overwrite the saved session (scripted --autorun runs)."""
         self.controls = ControlPanel()
+        self.paths_model = PathsModel(self)
+        self.timeline = self.paths_model.timeline
         self.path_panel = PathPanel()
+        self.timeline_bar = TimelineBar()
+        self.value_panel = ValuePanel()
+        self.inspector = StepInspector()
         self.loss_panel = LossPanel()
         self.accuracy_panel = AccuracyPanel()
         self._build_layout()
@@ -152,7 +161,6 @@ class MainWindow(QMainWindow):
         self.paths: dict[str, PathResult] | None = None
         self.history: MnistHistory | None = None
         self._history_dirty = False
-        self._animation_started = 0.0
         self._curves_drawn = 0.0
         self._status_drawn = 0.0
 
@@ -163,6 +171,7 @@ class MainWindow(QMainWindow):
         self.frames_drawn = 0
 
         self.controls.settingsChanged.connect(self._settings_edited)
+        self._bind_paths()
         self.controls.start_button.clicked.connect(self.start)
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.reset_button.clicked.connect(self.reset)
@@ -200,7 +209,7 @@ class MainWindow(QMainWindow):
         self.path_tabs = QTabWidget()
         self.path_tabs.setObjectName("pathTabs")
         self.path_tabs.setDocumentMode(True)
-        self.path_tabs.addTab(self.path_panel, "Paths")
+        self.path_tabs.addTab(self._build_paths_tab(), "Paths")
         self.curve_tabs = QTabWidget()
         self.curve_tabs.setObjectName("curveTabs")
         self.curve_tabs.setDocumentMode(True)
@@ -218,6 +227,31 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(1, 1)
         main.setCollapsible(1, False)
         self.setCentralWidget(main)
+
+    def _build_paths_tab(self) -> QWidget:
+        """The 2D plot with its timeline under it; the value plot and the step inspector below."""
+        top = QWidget()
+        column = QVBoxLayout(top)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.path_panel, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.timeline_bar, 1)
+        row.addWidget(self.path_panel.equal_aspect_check)
+        column.addLayout(row)
+        details = QSplitter(Qt.Orientation.Horizontal)
+        details.setObjectName("pathDetailsSplitter")
+        details.addWidget(self.value_panel)
+        details.addWidget(self.inspector)
+        details.setSizes([300, 300])
+        tab = QSplitter(Qt.Orientation.Vertical)
+        tab.setObjectName("pathsTabSplitter")
+        tab.addWidget(top)
+        tab.addWidget(details)
+        tab.setStretchFactor(0, 3)
+        tab.setStretchFactor(1, 1)
+        tab.setSizes([450, 170])
+        return tab
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -346,6 +380,9 @@ class MainWindow(QMainWindow):
         if settings.task == "paths":
             self.history = None
             self._show_history()
+        if settings.task in ("both", "paths"):
+            self.paths_model.solve()  # any edit still waiting for its solve
+            self.timeline.play_from_start()
         self.run_id = self.runner.start_run(settings)
         self._set_running(True)
         self.state_label.setText("Running\u2026")
@@ -361,22 +398,28 @@ class MainWindow(QMainWindow):
         self.controls.set_running(running)
         for action in (*self.preset_actions, self.load_settings_action, self.start_action):
             action.setEnabled(not running)
-        self.stop_action.setEnabled(running)
+        self._enable_stop()
+
+    def _enable_stop(self, *_args) -> None:
+        """Stop (and Esc) work during a run and while the 2D animation plays."""
+        self.stop_action.setEnabled(self.running or self.timeline.playing)
 
     def stop(self) -> None:
-        """Ask the run to stop; it ends with what it computed so far."""
+        """Pause the 2D animation; ask a run to stop (it ends with what it computed so far)."""
+        self.timeline.pause()
         if self.running:
             self.runner.stop()
             self.state_label.setText("Stopping\u2026")
 
     def reset(self) -> None:
-        """Stop any run and forget it: clear the paths, curves and status."""
+        """Stop any run and forget it: clear the curves and status; the live 2D paths stay (they
+        follow the settings) and show every step."""
         self.runner.stop()
         self.run_id = None
         self._set_running(False)
         self.paths = None
         self.history = None
-        self.path_panel.clear_paths()
+        self.timeline.finish()
         self._show_history()
         self.frame_timer.stop()
         for label in (self.iteration_label, self.speed_label, self.time_label, self.diverged_label):
@@ -393,11 +436,10 @@ class MainWindow(QMainWindow):
 
     # -- worker signals ----------------------------------------------------------------------
     def _paths_ready(self, run_id: int, paths: dict[str, PathResult]) -> None:
+        """The run's paths (kept for Export data); the live ones are already drawn and playing."""
         if run_id != self.run_id:
             return
         self.paths = paths
-        self.path_panel.set_paths(paths, steps_shown=0)
-        self._animation_started = time.perf_counter()
 
     def _mnist_updated(self, run_id: int, update: MnistUpdate) -> None:
         if run_id != self.run_id:
@@ -432,35 +474,21 @@ class MainWindow(QMainWindow):
         if self._history_dirty and (not self.running or now - self._curves_drawn >= CURVE_FRAME_S):
             self._curves_drawn = now
             self._show_history()
-        animating = self._advance_animation()
         if not self.running or now - self._status_drawn >= STATUS_INTERVAL_S:
             self._status_drawn = now
             self._update_status()
         self.frames_drawn += 1
-        if not self.running and not animating:
+        if not self.running:
             self.frame_timer.stop()
-
-    def _advance_animation(self) -> bool:
-        """Reveal the path steps due by now; True while steps remain hidden."""
-        panel = self.path_panel
-        if not self.paths or panel.steps_shown >= panel.total_steps:
-            return False
-        due = int((time.perf_counter() - self._animation_started) * self.controls.animation_speed)
-        if due > panel.steps_shown:
-            panel.show_steps(due)
-        return panel.steps_shown < panel.total_steps
 
     def finish_animation(self) -> None:
         """Show every path step now."""
-        if self.paths:
-            self.path_panel.show_steps(self.path_panel.total_steps)
+        self.timeline.finish()
 
     def _update_status(self) -> None:
         history = self.history
         if history is None:
-            if self.paths:
-                panel = self.path_panel
-                self.iteration_label.setText(f"Step {panel.steps_shown} / {panel.total_steps}")
+            self.diverged_label.setText(self._diverged_text())
             return
         done, total = history.completed, history.total
         self.iteration_label.setText(f"Iteration {done} / {total}")
@@ -479,16 +507,82 @@ class MainWindow(QMainWindow):
         parts = []
         if self.history is not None:
             parts += [f"{name} (iteration {d.iteration})" for name, d in self.history.diverged.items()]
-        if self.paths:
-            parts += [f"{name} (2D step {p.diverged_at})" for name, p in self.paths.items()
-                      if p.diverged_at is not None]
+        for name, record in self.paths_model.records.items():
+            if record.diverged_at is not None:
+                why = self.paths_model.explanation(name)
+                parts.append(f"{name} (2D step {record.diverged_at}: {why})")
         return f"Diverged: {', '.join(parts)}" if parts else ""
 
     # -- controls <-> 2D panel ---------------------------------------------------------------
     def _settings_edited(self) -> None:
-        self.path_panel.set_function(self.controls.function_combo.currentData())
-        self.path_panel.set_start(self.controls.start_x_spin.value(),
-                                  self.controls.start_y_spin.value())
+        """Any edit: the 2D settings go to the paths model (which re-solves what changed)."""
+        paths = self.controls.path_settings()
+        self.path_panel.set_function(paths.function)
+        self.path_panel.set_start(*paths.start)
+        self.paths_model.update(function=paths.function, start=paths.start, steps=paths.steps,
+                                optimizers=self.controls.checked_optimizers(),
+                                hyperparameters=self.controls.path_hyperparameters())
+        task = self.controls.task_combo.currentData()
+        self.curve_tabs.setVisible(task != "paths")  # "2D paths only": the 2D side gets the room
+
+    def _bind_paths(self) -> None:
+        """Connect the paths model and its timeline to the 2D views."""
+        model, timeline = self.paths_model, self.timeline
+        self.timeline_bar.bind(timeline)
+        model.recordsChanged.connect(self._records_changed)
+        timeline.stepChanged.connect(self._step_changed)
+        timeline.playingChanged.connect(self._enable_stop)
+        self.value_panel.stepPicked.connect(lambda step: (timeline.pause(), timeline.set_step(step)))
+        self.path_panel.keyPressed.connect(self._timeline_key)
+        self.controls.animation_spin.valueChanged.connect(timeline.set_speed)
+        timeline.set_speed(self.controls.animation_speed)
+        self.controls.optimizer_list.currentRowChanged.connect(self._optimizer_selected)
+
+    def _optimizer_selected(self, row: int) -> None:
+        item = self.controls.optimizer_list.item(row)
+        self.paths_model.select(item.text() if item is not None else None)
+        self._show_step_details()
+
+    def _timeline_key(self, key: int) -> None:
+        if key == Qt.Key.Key_Space:
+            self.timeline.toggle()
+        else:
+            self.timeline.step_by(-1 if key == Qt.Key.Key_Left else 1)
+
+    def _records_changed(self, _names: list) -> None:
+        model = self.paths_model
+        explanations = {name: model.explanation(name) for name, record in model.records.items()
+                        if record.diverged_at is not None}
+        self.path_panel.set_paths(model.records, steps_shown=self.timeline.step,
+                                  explanations=explanations)
+        self.value_panel.set_records(model.function, model.records)
+        self.value_panel.set_cursor(self.timeline.step)
+        self._show_step_details()
+        self._update_status()
+        diverged = self._diverged_text()
+        if diverged:
+            self.statusBar().showMessage(diverged, 8000)
+
+    def _step_changed(self, step: int) -> None:
+        self.path_panel.show_steps(step)
+        self.value_panel.set_cursor(step)
+        self._show_step_details()
+        self.iteration_label.setText(f"Step {step} / {self.timeline.total}"
+                                     if self.history is None else self.iteration_label.text())
+
+    def _show_step_details(self) -> None:
+        """The selected optimizer's current step in the inspector and as arrows on the plot."""
+        model = self.paths_model
+        record = model.records.get(model.selected or "")
+        if record is None:
+            self.inspector.show_explanation(None)
+            self.path_panel.set_arrows([])
+            return
+        explanation = explain_step(model.selected, model.hyperparameters.get(model.selected, {}),
+                                   record, min(self.timeline.step, record.steps))
+        self.inspector.show_explanation(explanation)
+        self.path_panel.set_arrows([(x, y, dx, dy, colour)
+                                    for _label, dx, dy, colour, x, y in explanation.arrows])
 
     def _start_picked(self, x: float, y: float) -> None:
         if not self.running:
