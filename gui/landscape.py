@@ -24,8 +24,9 @@ LINEAR_QUANTILE = 0.55
 LOG_QUANTILE = 0.95
 """Highest contour level as a quantile of f over the view: linear levels crowd the interesting
 low region of bowl-shaped functions less when the steep corners are left out."""
-BAND_COLORS = ("#9cc3e4", "#eef3f8", "#f6d9b8")
-"""Colour map of the filled bands, lowest to highest: light enough for the paths to stay clear."""
+BAND_COLORS = ("#7fadd6", "#c4dbef", "#ffffff")
+"""Colour map of the filled bands, lowest to highest (above the top level: white, the plot's
+background): blue shades light enough for the paths to stay clear."""
 MINIMUM_BRUSH, SADDLE_COLOR, MAXIMUM_BRUSH = "#ffd700", "#222222", "#e0e0e0"
 
 Line = tuple[np.ndarray, np.ndarray]

@@ -537,6 +537,7 @@ class MainWindow(QMainWindow):
         self.controls.animation_spin.valueChanged.connect(timeline.set_speed)
         timeline.set_speed(self.controls.animation_speed)
         self.controls.optimizer_list.currentRowChanged.connect(self._optimizer_selected)
+        self._optimizer_selected(self.controls.optimizer_list.currentRow())
 
     def _optimizer_selected(self, row: int) -> None:
         item = self.controls.optimizer_list.item(row)

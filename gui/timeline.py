@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
 
 TICK_MS = 33
 """Period of the playback clock (about 30 frames per second)."""
@@ -116,10 +116,12 @@ class TimelineBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timelineBar")
-        self.back_button = self._button("timelineBackButton", "\u23ee", "Step back (Left)")
-        self.play_button = self._button("timelinePlayButton", "\u25b6",
+        icons = QStyle.StandardPixmap
+        self.back_button = self._button("timelineBackButton", icons.SP_MediaSeekBackward,
+                                        "Step back (Left)")
+        self.play_button = self._button("timelinePlayButton", icons.SP_MediaPlay,
                                         "Play / pause the paths (Space)")
-        self.forward_button = self._button("timelineForwardButton", "\u23ed",
+        self.forward_button = self._button("timelineForwardButton", icons.SP_MediaSeekForward,
                                            "Step forward (Right)")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("timelineSlider")
@@ -137,11 +139,10 @@ class TimelineBar(QWidget):
         layout.addWidget(self.label)
         self.timeline: Timeline | None = None
 
-    @staticmethod
-    def _button(name: str, text: str, tip: str) -> QToolButton:
+    def _button(self, name: str, icon: QStyle.StandardPixmap, tip: str) -> QToolButton:
         button = QToolButton()
         button.setObjectName(name)
-        button.setText(text)
+        button.setIcon(self.style().standardIcon(icon))
         button.setToolTip(tip)
         button.setAutoRaise(True)
         return button
@@ -160,7 +161,9 @@ class TimelineBar(QWidget):
         self._show_label()
 
     def set_playing(self, playing: bool) -> None:
-        self.play_button.setText("\u23f8" if playing else "\u25b6")
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.play_button.setProperty("playing", playing)
 
     def _show_label(self) -> None:
         self.label.setText(f"step {self.slider.value()} / {self.slider.maximum()}")

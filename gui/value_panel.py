@@ -65,6 +65,7 @@ class ValuePanel(QWidget):
         self.plot_item.addItem(self.cursor)
         self._placing_cursor = False
         self.legend = style.OptimizerLegend(self.plot_item)
+        self.legend.item.setColumnCount(4)  # one row along the top: the curves stay visible
         self.function: TestFunction | None = None
         self.records: dict[str, PathResult] = {}
         self.summaries: dict[str, str] = {}
