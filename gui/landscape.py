@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem
 
 from nncore.functions import get_function
 
@@ -134,6 +135,7 @@ class Landscape:
         self.plot_item = plot_item
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
+        self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot_item.addItem(self.image)
         colormap = pg.ColorMap(np.linspace(0, 1, len(BAND_COLORS)), list(BAND_COLORS))
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=colormap, interactive=False,
@@ -165,12 +167,15 @@ class Landscape:
             self.plot_item.removeItem(item)
         lines = contour_lines(key)
         self.contour_items = []
-        for index, (_, level_lines) in enumerate(lines):
-            xs, ys = _joined(level_lines)
-            fraction = index / max(len(lines) - 1, 1)
+        # Two items (lower and upper half of the levels, darker and lighter) instead of one per
+        # level: each item costs a paint call, and they are cached as pixmaps between repaints.
+        half = (len(lines) + 1) // 2
+        for index, part in enumerate((lines[:half], lines[half:])):
+            xs, ys = _joined(tuple(line for _, level_lines in part for line in level_lines))
             item = pg.PlotCurveItem(xs, ys, connect="finite",
-                                    pen=pg.mkPen(_contour_color(fraction), width=1))
+                                    pen=pg.mkPen(_contour_color(index), width=1))
             item.setZValue(0)
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.plot_item.addItem(item)
             self.contour_items.append(item)
         for item, points in ((self.minima_item, fn.minima), (self.saddle_item, fn.saddles),

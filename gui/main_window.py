@@ -550,13 +550,13 @@ class MainWindow(QMainWindow):
         else:
             self.timeline.step_by(-1 if key == Qt.Key.Key_Left else 1)
 
-    def _records_changed(self, _names: list) -> None:
+    def _records_changed(self, names: list) -> None:
         model = self.paths_model
         explanations = {name: model.explanation(name) for name, record in model.records.items()
                         if record.diverged_at is not None}
         self.path_panel.set_paths(model.records, steps_shown=self.timeline.step,
                                   explanations=explanations)
-        self.value_panel.set_records(model.function, model.records)
+        self.value_panel.set_records(model.function, model.records, names)
         self.value_panel.set_cursor(self.timeline.step)
         self._show_step_details()
         self._update_status()

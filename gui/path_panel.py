@@ -16,7 +16,7 @@ from typing import Mapping
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QToolTip, QVBoxLayout, QWidget
 
 from nncore.functions import get_function
 from nncore.optimizers import OPTIMIZERS
@@ -29,6 +29,8 @@ CLIP_SPANS = 100.0
 """Path segments are clipped to the view widened by this many view widths (heights) on each side."""
 HOVER_RADIUS_PX = 8.0
 """A path point within this many pixels of the cursor shows its tooltip."""
+SYMBOL_LIMIT = 201
+"""Paths with more points than this are drawn without a marker on every point."""
 GHOST_ALPHA = 70
 """Opacity (0-255) of the whole path drawn under its revealed part."""
 DIVERGED_MARK = "\u2715"
@@ -178,6 +180,9 @@ class PathPanel(QWidget):
                 graphic.setZValue(10 + offset + z / 100)
                 graphic.setVisible(False)
                 self.plot_item.addItem(graphic)
+            # Cached as pixmaps: a repaint after one path changed redraws that path only.
+            for graphic in (ghost, item.curve, item.scatter):
+                graphic.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.path_items[name] = item
             self.ghost_items[name] = ghost
         self.current_item = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2))
@@ -229,6 +234,8 @@ class PathPanel(QWidget):
 
     def set_start(self, x: float, y: float) -> None:
         """Mark the start point (x, y)."""
+        if self.start == (x, y):
+            return
         self._placing_start = True
         try:
             self.start_item.setPos(x, y)
@@ -287,7 +294,9 @@ class PathPanel(QWidget):
                 whole = drawable_points(result.points, bounds)
                 self.ghost_items[name].setData(whole[:, 0], whole[:, 1], connect="finite")
             shown = drawable_points(result.points[:self.steps_shown + 1], bounds)
-            self.path_items[name].setData(shown[:, 0], shown[:, 1], connect="finite")
+            # A marker per point helps to count steps; past SYMBOL_LIMIT they only cost paint time.
+            symbol = "o" if len(result.points) <= SYMBOL_LIMIT else None
+            self.path_items[name].setData(shown[:, 0], shown[:, 1], connect="finite", symbol=symbol)
             self._drawn[name] = key
         self.set_current_step(self.steps_shown)
         self._update_legend()

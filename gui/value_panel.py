@@ -71,28 +71,38 @@ class ValuePanel(QWidget):
         self.summaries: dict[str, str] = {}
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
 
-    def set_records(self, function: TestFunction, records: Mapping[str, PathResult]) -> None:
-        """Draw f per step of ``records`` (name -> PathResult) on ``function``."""
-        self.function = function
+    def set_records(self, function: TestFunction, records: Mapping[str, PathResult],
+                    changed=None) -> None:
+        """Draw f per step of ``records`` (name -> PathResult) on ``function``; only the curves
+        of ``changed`` (names; None = all) are recomputed when the function stays the same."""
+        if function is not self.function:
+            self._set_function(function)
+            changed = None
         self.records = dict(records)
+        for name, item in self.items.items():
+            result = self.records.get(name)
+            if result is None:
+                if item.isVisible():
+                    item.setVisible(False)
+                    item.setData([], [])
+                continue
+            if changed is None or name in changed or not item.isVisible():
+                values = plotted_values(function, result)
+                item.setData(np.arange(len(values)), values)
+                item.setVisible(True)
+        self.summaries = {name: summarize(function, result).text()
+                          for name, result in self.records.items()}
+        self.legend.show([(self.items[name], name) for name in self.records])
+        self.legend.item.setToolTip("\n".join(f"{name}: {text}" for name, text in self.summaries.items()))
+
+    def _set_function(self, function: TestFunction) -> None:
+        """Axis and title for ``function``: log f − f* with a minimum, linear f without."""
+        self.function = function
         log = function.f_star is not None
         self.plot_item.setLogMode(False, log)
         self.plot_item.setLabel("left", "f \u2212 f*" if log else "f")
         self.plot_item.setTitle("f \u2212 f* per step (log scale)" if log else "f per step",
                                 color=style.FOREGROUND, size="10pt")
-        for name, item in self.items.items():
-            result = self.records.get(name)
-            item.setVisible(result is not None)
-            if result is None:
-                item.setData([], [])
-                continue
-            values = plotted_values(function, result)
-            item.setData(np.arange(len(values)), values)
-        self.summaries = {name: summarize(function, result).text()
-                          for name, result in self.records.items()}
-        entries = [(self.items[name], name) for name in self.records]
-        self.legend.show(entries)
-        self.legend.item.setToolTip("\n".join(f"{name}: {text}" for name, text in self.summaries.items()))
         self.plot_item.enableAutoRange()
 
     def set_cursor(self, step: int) -> None:

@@ -49,6 +49,9 @@ class PathResult:
 
 LIMIT = 1e150
 """Positions beyond this magnitude count as diverged: squaring them in f would overflow."""
+CHECK_EVERY = 16
+"""The walk checks the position against LIMIT every this many steps (the divergence rule then
+finds the exact step); a non-finite position stays non-finite, so nothing is lost."""
 
 BOX_FACTOR = 1000.0
 """A path diverges when it leaves the box of this many times the view's width and height,
@@ -113,14 +116,15 @@ def trace_path(function: TestFunction, optimizer: Optimizer, start: Sequence[flo
     states: list[dict] = []
     points[0] = position
     walked = steps
+    gradient_at, update, state_for = function.gradient, optimizer.update, optimizer.state_for
     with np.errstate(all="ignore"):
         for i in range(1, steps + 1):
-            gradient[:] = function.gradient(position[0], position[1])
-            optimizer.update(params, grads)
+            gradients[i - 1] = gradient_at(position[0], position[1])
+            gradient[...] = gradients[i - 1]
+            update(params, grads)
             points[i] = position
-            gradients[i - 1] = gradient
-            states.append(optimizer.state_for(KEY))
-            if not (abs(position[0]) <= LIMIT and abs(position[1]) <= LIMIT):  # False for NaN
+            states.append(state_for(KEY))
+            if i % CHECK_EVERY == 0 and not np.all(np.abs(position) <= LIMIT):  # False for NaN
                 walked = i
                 break
         points = points[:walked + 1]
