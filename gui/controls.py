@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 from nncore.functions import FUNCTIONS, get_function
 from nncore.mlp import ACTIVATIONS
 from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter
+from nncore.path_defaults import function_path_defaults
 from nncore.settings import TASKS, MnistSettings, PathSettings, Settings
 
 from . import style
@@ -131,6 +132,9 @@ class ControlPanel(QWidget):
         self.setObjectName("controlPanel")
         self._data_dir: str | None = None
         self._updating = False
+        self._function_key: str | None = None
+        self._per_function: dict[str, tuple] = {}
+        """Function key -> (start, steps, 2D hyperparameters) the user left it with."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._build_run_box())
@@ -301,10 +305,32 @@ class ControlPanel(QWidget):
             self.settingsChanged.emit()
 
     def _function_chosen(self) -> None:
-        """A new function from the user: start from its recommended point."""
+        """A new function from the user: load its start, steps and 2D hyperparameters (its
+        defaults, or what the user last set for it in this session)."""
         if self._updating:
+            self._function_key = self.function_combo.currentData()
             return
-        self.set_start(*get_function(self.function_combo.currentData()).start)
+        if self._function_key is not None:
+            self._per_function[self._function_key] = self._function_values()
+        key = self._function_key = self.function_combo.currentData()
+        function = get_function(key)
+        start, steps, table = self._per_function.get(key, (
+            function.start, function.steps,
+            {name: function_path_defaults(key, name) for name in OPTIMIZERS}))
+        self._updating = True
+        try:
+            self.set_start(*start)
+            self.steps_spin.setValue(steps)
+            for (task, name, hp_name), spin in self.hp_spins.items():
+                if task == "paths":
+                    spin.setValue(table[name][hp_name])
+        finally:
+            self._updating = False
+        self.settingsChanged.emit()
+
+    def _function_values(self) -> tuple[tuple[float, float], int, dict[str, dict[str, float]]]:
+        """(start, steps, 2D hyperparameters) shown now: what a function keeps for the session."""
+        return (self.path_settings().start, self.steps_spin.value(), self.path_hyperparameters())
 
     def _show_hyperparameters(self, row: int) -> None:
         if row < 0:
@@ -386,6 +412,7 @@ class ControlPanel(QWidget):
                 spin.setValue(settings.hyperparameters(task, name)[hp_name])
             p = settings.paths
             _select(self.function_combo, p.function)
+            self._function_key = p.function
             self.set_start(*p.start)
             self.steps_spin.setValue(p.steps)
             m = settings.mnist

@@ -231,3 +231,48 @@ def test_paths_only_gives_the_mnist_panels_no_room(qtbot, window):
     assert not window.curve_tabs.isVisible()
     controls.task_combo.setCurrentIndex(controls.task_combo.findData("both"))
     assert window.curve_tabs.isVisible()
+
+
+def test_choosing_a_function_loads_its_defaults_and_keeps_the_users_edits(qtbot, window):
+    from nncore.path_defaults import FUNCTION_PATH_HYPERPARAMETERS, function_path_defaults
+
+    controls = window.controls
+    combo = controls.function_combo
+    sgd_lr = window.findChild(object, "hp_paths_SGD_lr")
+    assert sgd_lr.value() == 0.95  # the book's value on the book's function
+    sgd_lr.setValue(0.5)  # the user's edit on the book's function
+    combo.setCurrentIndex(combo.findData("rosenbrock"))
+    rosenbrock = FUNCTIONS["rosenbrock"]
+    assert controls.steps_spin.value() == rosenbrock.steps
+    assert controls.path_settings().start == rosenbrock.start
+    assert sgd_lr.value() == FUNCTION_PATH_HYPERPARAMETERS["rosenbrock"]["SGD"]["lr"]
+    assert window.findChild(object, "hp_paths_Adam_beta1").value() == function_path_defaults("rosenbrock", "Adam")["beta1"]
+    controls.steps_spin.setValue(123)  # an edit on Rosenbrock
+    combo.setCurrentIndex(combo.findData("book"))
+    assert sgd_lr.value() == 0.5 and controls.steps_spin.value() == 29
+    combo.setCurrentIndex(combo.findData("rosenbrock"))
+    assert controls.steps_spin.value() == 123
+    settle(qtbot, window)
+    assert window.paths_model.steps == 123
+
+
+def test_per_function_defaults_fall_back_to_the_optimizers_own(monkeypatch):
+    from nncore import optimizers as O
+    from nncore.path_defaults import FUNCTION_PATH_HYPERPARAMETERS, function_path_defaults
+
+    assert function_path_defaults("book", "SGD") == O.path_defaults("SGD")
+    monkeypatch.delitem(FUNCTION_PATH_HYPERPARAMETERS["beale"], "Adam")
+    assert function_path_defaults("beale", "Adam") == O.path_defaults("Adam")
+
+
+@pytest.mark.parametrize("key", [k for k, fn in FUNCTIONS.items() if fn.f_star is not None and k != "book"])
+def test_swept_defaults_get_closer_to_the_minimum_than_the_start(key):
+    """What the sweep promises: each listed rate ends its path lower than it started."""
+    from nncore.optimizers import create
+    from nncore.path_defaults import FUNCTION_PATH_HYPERPARAMETERS, function_path_defaults
+    from nncore.paths import trace_path
+
+    fn = FUNCTIONS[key]
+    for name in FUNCTION_PATH_HYPERPARAMETERS[key]:
+        result = trace_path(fn, create(name, **function_path_defaults(key, name)), fn.start, fn.steps)
+        assert result.diverged_at is None and result.f[-1] < result.f[0], name
