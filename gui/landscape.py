@@ -106,8 +106,9 @@ def band_image(key: str) -> np.ndarray:
 
 
 def pretty_formula(formula: str) -> str:
-    """A formula as a title: powers as superscripts, pi as π."""
-    for plain, pretty in (("^2", "\u00b2"), ("^3", "\u00b3"), (" pi", " \u03c0")):
+    """A formula as a title: powers as superscripts, pi as π, minus signs as −."""
+    for plain, pretty in (("^2", "\u00b2"), ("^3", "\u00b3"), (" pi", " \u03c0"),
+                          (" - ", " \u2212 "), ("(1 -", "(1 \u2212")):
         formula = formula.replace(plain, pretty)
     return formula
 

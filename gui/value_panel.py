@@ -21,8 +21,9 @@ from nncore.paths import PathResult
 
 from . import style
 
-FLOOR = 1e-300
-"""f − f* at or below 0 (the minimum reached to the last bit) is drawn at this value on the log axis."""
+FLOOR = 1e-20
+"""f − f* below this (down to 0: the minimum reached to the last bit) is drawn at this value, so
+the log axis spans the decades that matter."""
 
 
 def plotted_values(function: TestFunction, result: PathResult) -> np.ndarray:
@@ -47,6 +48,7 @@ class ValuePanel(QWidget):
         self.plot_widget.setObjectName("valuePlot")
         self.plot_widget.setToolTip("f at each step of each path; drag the line to move the step")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # no "(x1e+27)" on log axes
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget)
@@ -64,8 +66,9 @@ class ValuePanel(QWidget):
         self.cursor.sigPositionChanged.connect(self._cursor_moved)
         self.plot_item.addItem(self.cursor)
         self._placing_cursor = False
-        self.legend = style.OptimizerLegend(self.plot_item)
-        self.legend.item.setColumnCount(4)  # one row along the top: the curves stay visible
+        # One row at the bottom left, where the falling curves of f − f* rarely pass.
+        self.legend = style.OptimizerLegend(self.plot_item, offset=(10, -10))
+        self.legend.item.setColumnCount(4)
         self.function: TestFunction | None = None
         self.records: dict[str, PathResult] = {}
         self.summaries: dict[str, str] = {}
