@@ -185,9 +185,17 @@ class PathPanel(QWidget):
                 graphic.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.path_items[name] = item
             self.ghost_items[name] = ghost
-        self.current_item = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2))
-        self.current_item.setZValue(35)
-        self.plot_item.addItem(self.current_item)
+        self.current_items: dict[str, pg.ScatterPlotItem] = {}
+        """Per optimizer, the marker of the current step (one item each: moving it re-renders
+        no symbol)."""
+        for name in OPTIMIZERS:
+            marker = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2),
+                                        brush=pg.mkBrush(style.color(name)))
+            marker.setZValue(35)
+            self.plot_item.addItem(marker)
+            self.current_items[name] = marker
+        for side in ("left", "bottom"):  # repainted only when their ticks change
+            self.plot_item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.arrows: list[_Arrow] = []
         self._arrow_specs: list[tuple] = []
         self.legend = style.OptimizerLegend(self.plot_item)
@@ -304,9 +312,14 @@ class PathPanel(QWidget):
     def set_current_step(self, step: int) -> None:
         """Mark step ``step`` (or the last point, for a shorter path) on every path."""
         self.current_step = step
-        spots = [{"pos": tuple(result.points[min(step, len(result.points) - 1)]),
-                  "brush": style.color(name)} for name, result in self.paths.items()]
-        self.current_item.setData(spots)
+        for name, marker in self.current_items.items():
+            result = self.paths.get(name)
+            marker.setVisible(result is not None)
+            if result is None:
+                marker.setData([], [])
+                continue
+            x, y = result.points[min(step, len(result.points) - 1)]
+            marker.setData([x], [y])
 
     def clear_paths(self) -> None:
         """Remove every path (the landscape and the start point stay)."""

@@ -12,7 +12,7 @@ from typing import Mapping
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from nncore.functions import TestFunction
 from nncore.optimizers import OPTIMIZERS
@@ -49,6 +49,8 @@ class ValuePanel(QWidget):
         self.plot_widget.setToolTip("f at each step of each path; drag the line to move the step")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # no "(x1e+27)" on log axes
+        for side in ("left", "bottom"):  # repainted only when their ticks change
+            self.plot_item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget)
