@@ -155,7 +155,8 @@ class Landscape:
         self.key: str | None = None
 
     def set_function(self, key: str) -> None:
-        """Draw function ``key``'s landscape (bands, colour bar, lines, points, title)."""
+        """Draw function ``key``'s landscape (bands, colour bar, lines, points) and title it
+        with the function's short name and formula, e.g. 'Book: f(x, y) = x²/20 + y²'."""
         fn = get_function(key)
         x0, x1, y0, y1 = fn.bounds
         label, levels = band_scale(key)
@@ -183,7 +184,8 @@ class Landscape:
                              (self.maxima_item, fn.maxima)):
             array = np.array(points, dtype=float).reshape(-1, 2)
             item.setData(array[:, 0], array[:, 1])
-        self.plot_item.setTitle(pretty_formula(fn.formula), color=style.FOREGROUND, size="11pt")
+        self.plot_item.setTitle(f"{fn.name.split(':')[0]}: {pretty_formula(fn.formula)}",
+                                color=style.FOREGROUND, size="11pt")
         self.key = key
 
     def critical_points(self) -> list[tuple[str, float, float]]:

@@ -23,7 +23,7 @@ from nncore.optimizers import OPTIMIZERS
 from nncore.paths import PathResult
 
 from . import style
-from .landscape import Landscape, contour_levels, contour_lines  # noqa: F401 (public names)
+from .landscape import Landscape
 
 CLIP_SPANS = 100.0
 """Path segments are clipped to the view widened by this many view widths (heights) on each side."""
@@ -216,11 +216,7 @@ class PathPanel(QWidget):
         """Draw the landscape of function ``key`` and fit the view to its bounds."""
         if key == self.function_key:
             return
-        fn = get_function(key)
         self.landscape.set_function(key)
-        self.plot_item.setTitle(f"{fn.name.split(':')[0]}: "
-                                f"{self.plot_item.titleLabel.text}", color=style.FOREGROUND,
-                                size="11pt")
         self.function_key = key
         self._fit_view()
         self._drawn.clear()

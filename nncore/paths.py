@@ -101,8 +101,8 @@ def trace_path(function: TestFunction, optimizer: Optimizer, start: Sequence[flo
     The position is one float64 parameter ``"xy"`` of shape (2,), as the engine keeps a network's
     parameters in one flat vector: every update rule is elementwise, so this is the book's
     arithmetic on x and y (``optimizer_compare_naive.py`` keeps two 0-d arrays) with half the
-    NumPy calls. The walk stops early once a position is non-finite or beyond ``LIMIT``;
-    afterwards f is evaluated on all points at once and the path is cut before its first point
+    NumPy calls. The walk stops early once a position is non-finite or beyond ``LIMIT``
+    (checked every ``CHECK_EVERY`` steps); afterwards f is evaluated on all points at once and the path is cut before its first point
     that :func:`divergence_codes` flags. ``optimizer`` is reset first, so it can be reused.
     """
     if steps < 0:

@@ -8,7 +8,8 @@ from PySide6.QtGui import QColor
 from gui import style
 from gui.controls import HyperparameterSpinBox, log_step
 from gui.loss_panel import AccuracyPanel, LossPanel
-from gui.path_panel import PathPanel, contour_levels, contour_lines
+from gui.landscape import contour_levels, contour_lines
+from gui.path_panel import PathPanel
 from nncore.experiment import Divergence, MnistHistory, MnistUpdate
 from nncore.functions import FUNCTIONS
 from nncore.optimizers import OPTIMIZERS
