@@ -151,6 +151,7 @@ class Landscape:
                                               brush=pg.mkBrush(MAXIMUM_BRUSH))
         for item in (self.minima_item, self.saddle_item, self.maxima_item):
             item.setZValue(30)  # above the paths, which often end on them
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot_item.addItem(item)
         self.key: str | None = None
 

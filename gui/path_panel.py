@@ -192,6 +192,7 @@ class PathPanel(QWidget):
             marker = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2),
                                         brush=pg.mkBrush(style.color(name)))
             marker.setZValue(35)
+            marker.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.plot_item.addItem(marker)
             self.current_items[name] = marker
         for side in ("left", "bottom"):  # repainted only when their ticks change
@@ -199,11 +200,13 @@ class PathPanel(QWidget):
         self.arrows: list[_Arrow] = []
         self._arrow_specs: list[tuple] = []
         self.legend = style.OptimizerLegend(self.plot_item)
+        self.legend.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.paths: dict[str, PathResult] = {}
         self.explanations: dict[str, str] = {}
         self.steps_shown = 0
         self.current_step = 0
         self._drawn: dict[str, tuple[int, int]] = {}
+        self._marked: dict[str, list[float]] = {}
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
         self.plot_widget.installEventFilter(self)
@@ -311,11 +314,10 @@ class PathPanel(QWidget):
         for name, marker in self.current_items.items():
             result = self.paths.get(name)
             marker.setVisible(result is not None)
-            if result is None:
-                marker.setData([], [])
-                continue
-            x, y = result.points[min(step, len(result.points) - 1)]
-            marker.setData([x], [y])
+            position = [] if result is None else list(result.points[min(step, len(result.points) - 1)])
+            if self._marked.get(name) != position:  # setData costs ~0.3 ms: only for a move
+                marker.setData(position[:1], position[1:])
+                self._marked[name] = position
 
     def clear_paths(self) -> None:
         """Remove every path (the landscape and the start point stay)."""
