@@ -20,20 +20,17 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QScrollArea, QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+                               QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
+                               QSpinBox, QSplitter, QTabWidget, QWidget)
 
 from nncore.experiment import MnistHistory, MnistUpdate
 from nncore.paths import PathResult
 from nncore.settings import PRESETS, Settings
 
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
-from .inspector import StepInspector, explain_step
 from .loss_panel import DEFAULT_SMOOTHING, SMOOTHING_MODES, AccuracyPanel, LossPanel
-from .path_panel import PathPanel
 from .paths_model import PathsModel
-from .timeline import TimelineBar
-from .value_panel import ValuePanel
+from .paths_tab import PathsTab
 from .worker import RunThread
 
 WINDOW_TITLE = "Optimizer Lab"
@@ -140,10 +137,10 @@ class MainWindow(QMainWindow):
         self.controls = ControlPanel()
         self.paths_model = PathsModel(self)
         self.timeline = self.paths_model.timeline
-        self.path_panel = PathPanel()
-        self.timeline_bar = TimelineBar()
-        self.value_panel = ValuePanel()
-        self.inspector = StepInspector()
+        self.paths_tab = PathsTab(self.paths_model)
+        self.path_panel = self.paths_tab.path_panel
+        self.value_panel = self.paths_tab.value_panel
+        self.inspector = self.paths_tab.inspector
         self.loss_panel = LossPanel()
         self.accuracy_panel = AccuracyPanel()
         self._build_layout()
@@ -209,7 +206,7 @@ class MainWindow(QMainWindow):
         self.path_tabs = QTabWidget()
         self.path_tabs.setObjectName("pathTabs")
         self.path_tabs.setDocumentMode(True)
-        self.path_tabs.addTab(self._build_paths_tab(), "Paths")
+        self.path_tabs.addTab(self.paths_tab, "Paths")
         self.curve_tabs = QTabWidget()
         self.curve_tabs.setObjectName("curveTabs")
         self.curve_tabs.setDocumentMode(True)
@@ -227,31 +224,6 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(1, 1)
         main.setCollapsible(1, False)
         self.setCentralWidget(main)
-
-    def _build_paths_tab(self) -> QWidget:
-        """The 2D plot with its timeline under it; the value plot and the step inspector below."""
-        top = QWidget()
-        column = QVBoxLayout(top)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(self.path_panel, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.timeline_bar, 1)
-        row.addWidget(self.path_panel.equal_aspect_check)
-        column.addLayout(row)
-        details = QSplitter(Qt.Orientation.Horizontal)
-        details.setObjectName("pathDetailsSplitter")
-        details.addWidget(self.value_panel)
-        details.addWidget(self.inspector)
-        details.setSizes([300, 300])
-        tab = QSplitter(Qt.Orientation.Vertical)
-        tab.setObjectName("pathsTabSplitter")
-        tab.addWidget(top)
-        tab.addWidget(details)
-        tab.setStretchFactor(0, 3)
-        tab.setStretchFactor(1, 1)
-        tab.setSizes([450, 170])
-        return tab
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -526,14 +498,11 @@ class MainWindow(QMainWindow):
         self.curve_tabs.setVisible(task != "paths")  # "2D paths only": the 2D side gets the room
 
     def _bind_paths(self) -> None:
-        """Connect the paths model and its timeline to the 2D views."""
-        model, timeline = self.paths_model, self.timeline
-        self.timeline_bar.bind(timeline)
-        model.recordsChanged.connect(self._records_changed)
+        """The controls drive the paths model; its changes reach the status bar."""
+        timeline = self.timeline
+        self.paths_model.recordsChanged.connect(self._records_changed)
         timeline.stepChanged.connect(self._step_changed)
         timeline.playingChanged.connect(self._enable_stop)
-        self.value_panel.stepPicked.connect(lambda step: (timeline.pause(), timeline.set_step(step)))
-        self.path_panel.keyPressed.connect(self._timeline_key)
         self.controls.animation_spin.valueChanged.connect(timeline.set_speed)
         timeline.set_speed(self.controls.animation_speed)
         self.controls.optimizer_list.currentRowChanged.connect(self._optimizer_selected)
@@ -542,52 +511,16 @@ class MainWindow(QMainWindow):
     def _optimizer_selected(self, row: int) -> None:
         item = self.controls.optimizer_list.item(row)
         self.paths_model.select(item.text() if item is not None else None)
-        self._show_step_details()
 
-    def _timeline_key(self, key: int) -> None:
-        if key == Qt.Key.Key_Space:
-            self.timeline.toggle()
-        else:
-            self.timeline.step_by(-1 if key == Qt.Key.Key_Left else 1)
-
-    def _records_changed(self, names: list) -> None:
-        model = self.paths_model
-        explanations = {name: model.explanation(name) for name, record in model.records.items()
-                        if record.diverged_at is not None}
-        self.path_panel.set_paths(model.records, steps_shown=self.timeline.step,
-                                  explanations=explanations)
-        self.value_panel.set_records(model.function, model.records, names)
-        self.value_panel.set_cursor(self.timeline.step)
-        self._show_step_details()
+    def _records_changed(self, _names: list) -> None:
         self._update_status()
         diverged = self._diverged_text()
         if diverged:
             self.statusBar().showMessage(diverged, 8000)
 
     def _step_changed(self, step: int) -> None:
-        self.path_panel.show_steps(step)
-        self.value_panel.set_cursor(step)
-        self._show_step_details()
-        self.iteration_label.setText(f"Step {step} / {self.timeline.total}"
-                                     if self.history is None else self.iteration_label.text())
-
-    def _show_step_details(self) -> None:
-        """The selected optimizer's current step in the inspector and as arrows on the plot."""
-        model = self.paths_model
-        record = model.records.get(model.selected or "")
-        if record is None:
-            self.inspector.show_explanation(None)
-            self.path_panel.set_arrows([])
-            return
-        explanation = explain_step(model.selected, model.hyperparameters.get(model.selected, {}),
-                                   record, min(self.timeline.step, record.steps))
-        self.inspector.show_explanation(explanation)
-        self.path_panel.set_arrows([(x, y, dx, dy, colour)
-                                    for _label, dx, dy, colour, x, y in explanation.arrows])
-
-    def _start_picked(self, x: float, y: float) -> None:
-        if not self.running:
-            self.controls.set_start(x, y)
+        if self.history is None:
+            self.iteration_label.setText(f"Step {step} / {self.timeline.total}")
 
     # -- export and settings files -----------------------------------------------------------
     def _panels(self) -> dict[str, tuple[str, object]]:
