@@ -522,6 +522,10 @@ class MainWindow(QMainWindow):
         if self.history is None:
             self.iteration_label.setText(f"Step {step} / {self.timeline.total}")
 
+    def _start_picked(self, x: float, y: float) -> None:
+        if not self.running:
+            self.controls.set_start(x, y)
+
     # -- export and settings files -----------------------------------------------------------
     def _panels(self) -> dict[str, tuple[str, object]]:
         return {"paths": ("2D paths", self.path_panel), "loss": ("Training loss", self.loss_panel),
