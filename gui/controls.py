@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QListWidgetItem, QPushButton, QSizePolicy, QSpinBox, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from nncore.functions import FUNCTIONS, get_function
+from nncore.functions import FUNCTIONS, QUADRATIC, get_function, quadratic_key
 from nncore.mlp import ACTIVATIONS
 from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter
 from nncore.path_defaults import function_path_defaults
@@ -25,10 +25,14 @@ from nncore.settings import TASKS, MnistSettings, PathSettings, Settings
 
 from . import style
 from .hyperparameter_editor import HyperparameterEditor
+from .instrument_controls import NoiseControls, QuadraticControls
 
 TASK_LABELS = {"both": "2D paths + MNIST", "paths": "2D paths only", "mnist": "MNIST only"}
 WEIGHT_INIT_CHOICES = ("he", "xavier")
 DEFAULT_ANIMATION_SPEED = 10
+VISIBLE_OPTIMIZER_ROWS = 9
+"""Rows of the optimizer list shown without scrolling (17 would push the hyperparameters off a
+640-pixel-high window)."""
 """Path steps revealed per second."""
 LOG_LADDER = (1.0, 2.0, 5.0)
 """Mantissas of the values a log-scaled spin box steps through: ..., 0.1, 0.2, 0.5, 1, 2, ..."""
@@ -126,6 +130,8 @@ class ControlPanel(QWidget):
     """
 
     settingsChanged = Signal()
+    optimizerSelected = Signal(str)
+    """The optimizer selected in the list (whose hyperparameters are shown) changed."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -175,12 +181,13 @@ class ControlPanel(QWidget):
         self.optimizer_list.setToolTip("Tick the optimizers to compare; select one to edit its "
                                        "hyperparameters")
         for name in OPTIMIZERS:
-            item = QListWidgetItem(style.swatch_icon(name), name)
+            item = QListWidgetItem(style.swatch_icon(name), style.display_name(name))
+            item.setData(Qt.ItemDataRole.UserRole, name)  # the registry name, for settings
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
-            item.setToolTip(OPTIMIZERS[name].__doc__.strip().splitlines()[0])
+            item.setToolTip(style.optimizer_tooltip(name))
             self.optimizer_list.addItem(item)
-        rows = len(OPTIMIZERS)
+        rows = min(len(OPTIMIZERS), VISIBLE_OPTIMIZER_ROWS)  # the rest scroll
         self.optimizer_list.setFixedHeight(self.optimizer_list.sizeHintForRow(0) * rows + 6)
         self.optimizer_list.itemChanged.connect(self._edited)
         layout = QVBoxLayout(box)
@@ -250,11 +257,69 @@ class ControlPanel(QWidget):
         form.addRow("Start x, y", start)
         form.addRow("Steps", self.steps_spin)
         form.addRow("Animation", self.animation_spin)
+        self._add_instrument_rows(form)
         self.function_combo.currentIndexChanged.connect(self._function_chosen)
         for spin in (self.start_x_spin, self.start_y_spin, self.steps_spin):
             spin.setKeyboardTracking(True)  # the 2D paths follow every keystroke
             spin.valueChanged.connect(self._edited)
         return self.paths_box
+
+    def _add_instrument_rows(self, form: QFormLayout) -> None:
+        """Issue 9's rows: the quadratic's parameters (shown for the quadratic) and gradient noise."""
+        self.paths_form = form
+        self.quadratic_controls = QuadraticControls()
+        self.noise_controls = NoiseControls()
+        form.addRow("λ₁, λ₂, θ", self.quadratic_controls)
+        form.addRow("Noise", self.noise_controls)
+        self.quadratic_controls.changed.connect(self._quadratic_edited)
+        self.noise_controls.changed.connect(self._edited)
+        self.function_combo.currentIndexChanged.connect(self._show_quadratic_row)
+        self._show_quadratic_row()
+
+    def _show_quadratic_row(self) -> None:
+        self.paths_form.setRowVisible(self.quadratic_controls,
+                                      self.function_combo.currentData() == QUADRATIC)
+
+    def _quadratic_edited(self) -> None:
+        """New curvatures or angle from the user: start from the rotated book start."""
+        if self._updating:
+            return
+        if self.function_combo.currentData() == QUADRATIC:
+            self._updating = True
+            try:
+                self.set_start(*get_function(self.function_key()).start)
+            finally:
+                self._updating = False
+        self._edited()
+
+    def function_key(self) -> str:
+        """The key of the chosen function (the quadratic's names its parameters)."""
+        key = self.function_combo.currentData()
+        if key != QUADRATIC:
+            return key
+        values = self.quadratic_controls.values()
+        return quadratic_key(values["quadratic_lambda1"], values["quadratic_lambda2"],
+                             values["quadratic_angle"])
+
+    def selected_optimizer(self) -> str:
+        """The optimizer selected (highlighted) in the list, whose hyperparameters are shown."""
+        item = self.optimizer_list.currentItem()
+        return item.text() if item is not None else next(iter(OPTIMIZERS))
+
+    def set_path_hyperparameters(self, name: str, values: dict[str, float]) -> None:
+        """Set optimizer ``name``'s 2D hyperparameters (a map click, Snap to optimal); ValueError
+        naming the hyperparameter and its range for a value a spin box cannot hold."""
+        for key, value in values.items():
+            spin = self.hp_spins[("paths", name, key)]
+            if not spin.minimum() <= value <= spin.maximum():
+                raise ValueError(f"{name} {key} = {value:g} is outside {spin.hp.range_text()}")
+        self._updating = True
+        try:
+            for key, value in values.items():
+                self.hp_spins[("paths", name, key)].setValue(value)
+        finally:
+            self._updating = False
+        self.settingsChanged.emit()
 
     def _build_mnist_box(self) -> QGroupBox:
         self.mnist_box = QGroupBox("MNIST")
@@ -316,7 +381,7 @@ class ControlPanel(QWidget):
         if self._function_key is not None:
             self._per_function[self._function_key] = self._function_values()
         key = self._function_key = self.function_combo.currentData()
-        function = get_function(key)
+        function = get_function(self.function_key())  # a quadratic's start turns with it
         start, steps, table = self._per_function.get(key, (
             function.start, function.steps,
             {name: function_path_defaults(key, name) for name in OPTIMIZERS}))
@@ -345,18 +410,20 @@ class ControlPanel(QWidget):
         self.hyperparameter_pages.setCurrentIndex(row)
         self.hyperparameter_pages.adjustSize()
         self.hyperparameter_box.setTitle(f"Hyperparameters: {self.optimizer_list.item(row).text()}")
+        self.optimizerSelected.emit(self.optimizer_list.item(row).text())
 
     # -- settings ----------------------------------------------------------------------------
     def checked_optimizers(self) -> tuple[str, ...]:
         """The ticked optimizers, in registry order."""
         items = (self.optimizer_list.item(row) for row in range(self.optimizer_list.count()))
-        return tuple(item.text() for item in items if item.checkState() == Qt.CheckState.Checked)
+        return tuple(item.data(Qt.ItemDataRole.UserRole) for item in items
+                     if item.checkState() == Qt.CheckState.Checked)
 
     def set_checked_optimizers(self, names) -> None:
         """Tick exactly ``names``."""
         for row in range(self.optimizer_list.count()):
             item = self.optimizer_list.item(row)
-            item.setCheckState(Qt.CheckState.Checked if item.text() in names
+            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in names
                                else Qt.CheckState.Unchecked)
 
     def hidden_sizes(self) -> tuple[int, ...]:
@@ -379,7 +446,8 @@ class ControlPanel(QWidget):
         """The 2D task's settings shown (reads no MNIST control, so it never fails to parse)."""
         return PathSettings(function=self.function_combo.currentData(),
                             start=(self.start_x_spin.value(), self.start_y_spin.value()),
-                            steps=self.steps_spin.value())
+                            steps=self.steps_spin.value(),
+                            **self.quadratic_controls.values(), **self.noise_controls.values())
 
     def settings(self) -> Settings:
         """The Settings these controls describe (not validated; ValueError for unparsable text)."""
@@ -391,9 +459,7 @@ class ControlPanel(QWidget):
             optimizers=self.checked_optimizers(),
             path_hyperparameters=tables["paths"],
             mnist_hyperparameters=tables["mnist"],
-            paths=PathSettings(function=self.function_combo.currentData(),
-                               start=(self.start_x_spin.value(), self.start_y_spin.value()),
-                               steps=self.steps_spin.value()),
+            paths=self.path_settings(),
             mnist=MnistSettings(iterations=self.iterations_spin.value(),
                                 batch_size=self.batch_size_spin.value(),
                                 hidden_sizes=self.hidden_sizes(),
@@ -418,6 +484,8 @@ class ControlPanel(QWidget):
             self._function_key = p.function
             self.set_start(*p.start)
             self.steps_spin.setValue(p.steps)
+            self.quadratic_controls.set_values(p)
+            self.noise_controls.set_values(p)
             m = settings.mnist
             self.iterations_spin.setValue(m.iterations)
             self.batch_size_spin.setValue(m.batch_size)
@@ -454,7 +522,8 @@ class ControlPanel(QWidget):
         """Lock the controls that define a run while one is going; Stop only works during one."""
         for widget in (self.task_combo, self.optimizer_list, self.hyperparameter_pages,
                        self.book_defaults_button, self.function_combo, self.start_x_spin,
-                       self.start_y_spin, self.steps_spin, self.mnist_box):
+                       self.start_y_spin, self.steps_spin, self.mnist_box,
+                       self.quadratic_controls, self.noise_controls):
             widget.setEnabled(not running)
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)

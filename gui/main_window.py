@@ -25,12 +25,18 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 
 from nncore.experiment import MnistHistory, MnistUpdate
 from nncore.paths import PathResult
+from nncore.optimizers import OPTIMIZERS
 from nncore.settings import PRESETS, Settings
+from nncore.sweeps import Cloud
 
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
 from .loss_panel import DEFAULT_SMOOTHING, SMOOTHING_MODES, AccuracyPanel, LossPanel
 from .paths_model import PathsModel
 from .paths_tab import PathsTab
+from .basin_panel import BasinPanel
+from .cloud_overlay import CloudOverlay
+from .map_panel import MapPanel
+from .theory_panel import TheoryPanel
 from .worker import RunThread
 
 WINDOW_TITLE = "Optimizer Lab"
@@ -143,12 +149,17 @@ class MainWindow(QMainWindow):
         self.inspector = self.paths_tab.inspector
         self.loss_panel = LossPanel()
         self.accuracy_panel = AccuracyPanel()
+        self.theory_panel = TheoryPanel()
+        self.map_panel = MapPanel()
+        self.basin_panel = BasinPanel()
+        self.cloud_overlay = CloudOverlay(self.path_panel.plot_item)
         self._build_layout()
         self._build_status_bar()
         self._build_menus()
 
         self.runner = RunThread(self)
         self.runner.pathsReady.connect(self._paths_ready)
+        self.runner.cloudsReady.connect(self._clouds_ready)
         self.runner.mnistUpdated.connect(self._mnist_updated)
         self.runner.failed.connect(self._run_failed)
         self.runner.finished.connect(self._run_finished)
@@ -156,6 +167,7 @@ class MainWindow(QMainWindow):
         self.running = False
         self.run_settings: Settings | None = None
         self.paths: dict[str, PathResult] | None = None
+        self.clouds: dict[str, Cloud] = {}
         self.history: MnistHistory | None = None
         self._history_dirty = False
         self._curves_drawn = 0.0
@@ -173,6 +185,7 @@ class MainWindow(QMainWindow):
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.reset_button.clicked.connect(self.reset)
         self.path_panel.startPicked.connect(self._start_picked)
+        self._connect_instruments()
         self._set_running(False)
         self._restore_view_options()
         initial = settings if settings is not None else load_session(self.store)
@@ -207,6 +220,9 @@ class MainWindow(QMainWindow):
         self.path_tabs.setObjectName("pathTabs")
         self.path_tabs.setDocumentMode(True)
         self.path_tabs.addTab(self.paths_tab, "Paths")
+        self.path_tabs.addTab(self.theory_panel, "Theory")
+        self.path_tabs.addTab(self.map_panel, "Map")
+        self.path_tabs.addTab(self.basin_panel, "Basins")
         self.curve_tabs = QTabWidget()
         self.curve_tabs.setObjectName("curveTabs")
         self.curve_tabs.setDocumentMode(True)
@@ -349,6 +365,8 @@ class MainWindow(QMainWindow):
         if settings.task == "mnist":
             self.paths = None
             self.path_panel.clear_paths()
+            self.cloud_overlay.clear()
+            self.clouds = {}
         if settings.task == "paths":
             self.history = None
             self._show_history()
@@ -392,6 +410,8 @@ class MainWindow(QMainWindow):
         self.paths = None
         self.history = None
         self.timeline.finish()
+        self.cloud_overlay.clear()
+        self.clouds = {}
         self._show_history()
         self.frame_timer.stop()
         for label in (self.iteration_label, self.speed_label, self.time_label, self.diverged_label):
@@ -412,6 +432,7 @@ class MainWindow(QMainWindow):
         if run_id != self.run_id:
             return
         self.paths = paths
+        self._instruments_paths_ready(paths)
 
     def _mnist_updated(self, run_id: int, update: MnistUpdate) -> None:
         if run_id != self.run_id:
@@ -489,11 +510,13 @@ class MainWindow(QMainWindow):
     def _settings_edited(self) -> None:
         """Any edit: the 2D settings go to the paths model (which re-solves what changed)."""
         paths = self.controls.path_settings()
-        self.path_panel.set_function(paths.function)
+        self.path_panel.set_function(paths.function_key())
+        self._update_instruments()
         self.path_panel.set_start(*paths.start)
-        self.paths_model.update(function=paths.function, start=paths.start, steps=paths.steps,
+        self.paths_model.update(function=paths.function_key(), start=paths.start, steps=paths.steps,
                                 optimizers=self.controls.checked_optimizers(),
-                                hyperparameters=self.controls.path_hyperparameters())
+                                hyperparameters=self.controls.path_hyperparameters(),
+                                noise=(paths.noise, paths.noise_seed))
         task = self.controls.task_combo.currentData()
         self.curve_tabs.setVisible(task != "paths")  # "2D paths only": the 2D side gets the room
 
@@ -502,15 +525,10 @@ class MainWindow(QMainWindow):
         timeline = self.timeline
         self.paths_model.recordsChanged.connect(self._records_changed)
         timeline.stepChanged.connect(self._step_changed)
+        timeline.stepChanged.connect(self.cloud_overlay.show_step)
         timeline.playingChanged.connect(self._enable_stop)
         self.controls.animation_spin.valueChanged.connect(timeline.set_speed)
         timeline.set_speed(self.controls.animation_speed)
-        self.controls.optimizer_list.currentRowChanged.connect(self._optimizer_selected)
-        self._optimizer_selected(self.controls.optimizer_list.currentRow())
-
-    def _optimizer_selected(self, row: int) -> None:
-        item = self.controls.optimizer_list.item(row)
-        self.paths_model.select(item.text() if item is not None else None)
 
     def _records_changed(self, _names: list) -> None:
         self._update_status()
@@ -526,10 +544,71 @@ class MainWindow(QMainWindow):
         if not self.running:
             self.controls.set_start(x, y)
 
+    # -- instruments of issue 9: theory, map, basins, noisy clouds ------------------------------
+    def _connect_instruments(self) -> None:
+        self.map_panel.valuesPicked.connect(self._hyperparameters_picked)
+        self.theory_panel.snapRequested.connect(self._hyperparameters_picked)
+        self.controls.optimizerSelected.connect(self._optimizer_selected)
+        self._optimizer_selected(self.controls.selected_optimizer())
+
+    def _hyperparameters_picked(self, name: str, values: dict) -> None:
+        """A map cell or Snap to optimal: set ``name``'s 2D hyperparameters in the controls."""
+        if self.running:
+            return
+        try:
+            self.controls.set_path_hyperparameters(name, values)
+        except ValueError as error:
+            self.report_error("Cannot use these values", str(error))
+
+    def _optimizer_selected(self, name: str) -> None:
+        self.paths_model.select(name)
+        self.map_panel.select_optimizer(name)
+        self.basin_panel.select_optimizer(name)
+        self._update_instruments()
+
+    def _update_instruments(self) -> None:
+        """Hand the controls' 2D settings to the theory, map and basin tabs."""
+        try:
+            settings = self.controls.settings()
+        except ValueError:
+            return  # unparsable text elsewhere in the controls: keep the last inputs
+        paths = settings.paths
+        tables = {name: settings.hyperparameters("paths", name) for name in OPTIMIZERS}
+        key = paths.function_key()
+        self.theory_panel.set_inputs(key, self.controls.selected_optimizer())
+        self.map_panel.set_inputs(key, paths.start, paths.steps, tables)
+        self.basin_panel.set_inputs(key, paths.steps, tables)
+
+    def _instruments_paths_ready(self, paths: dict[str, PathResult]) -> None:
+        """New paths: the theory tab measures their rates; the last run's clouds go."""
+        settings = self.run_settings
+        self.theory_panel.set_inputs(settings.paths.function_key(), self.controls.selected_optimizer())
+        self.theory_panel.set_paths(paths, {name: settings.hyperparameters("paths", name)
+                                            for name in paths})
+        self.clouds = {}
+        self.cloud_overlay.clear()
+
+    def _clouds_ready(self, run_id: int, clouds: dict[str, Cloud]) -> None:
+        """The noisy clouds of this run (computed on the worker thread after its paths)."""
+        if run_id != self.run_id:
+            return
+        self.clouds = clouds
+        self.cloud_overlay.set_clouds(clouds)
+        self.cloud_overlay.show_step(self.path_panel.steps_shown)
+
+    def _write_instrument_csvs(self, directory: str | Path) -> list[Path]:
+        """theory.csv, map.csv and basins.csv of the panels that have a result."""
+        written = (panel.write_csv(directory)
+                   for panel in (self.theory_panel, self.map_panel, self.basin_panel))
+        return [path for path in written if path is not None]
+
     # -- export and settings files -----------------------------------------------------------
     def _panels(self) -> dict[str, tuple[str, object]]:
         return {"paths": ("2D paths", self.path_panel), "loss": ("Training loss", self.loss_panel),
-                "accuracy": ("Test accuracy", self.accuracy_panel)}
+                "accuracy": ("Test accuracy", self.accuracy_panel),
+                "theory": ("Theory: distance to the minimum", self.theory_panel),
+                "map": ("Hyperparameter map", self.map_panel),
+                "basins": ("Basin map", self.basin_panel)}
 
     def _export(self, title: str, write) -> object | None:
         """Run ``write()``; an ExportError (or OSError) becomes a message box. Returns its result."""
@@ -561,7 +640,8 @@ class MainWindow(QMainWindow):
             self.report_error("Nothing to export", "There is no run to export yet: press Start first.")
             return None
         return self._export("Export data failed", lambda: write_run(
-            directory, self.run_settings, self.paths, self.history))
+            directory, self.run_settings, self.paths, self.history, self.clouds)
+            + self._write_instrument_csvs(directory))
 
     def save_settings_file(self, path: str | Path) -> Path | None:
         """Save the controls' settings as JSON at ``path``."""

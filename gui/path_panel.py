@@ -328,8 +328,9 @@ class PathPanel(QWidget):
         entries, tips = [], []
         for name, result in self.paths.items():
             diverged = result.diverged_at is not None and self.steps_shown >= len(result.points) - 1
-            label = f"{name} {DIVERGED_MARK}" if diverged else name
-            entries.append((self.path_items[name], label))
+            label = f"{style.display_name(name)} {DIVERGED_MARK}" if diverged else style.display_name(name)
+            note = OPTIMIZERS[name].path_note
+            entries.append((self.path_items[name], f"{label} \u2014 {note}" if note else label))
             if diverged:
                 why = self.explanations.get(name) or f"at step {result.diverged_at} {result.reason}"
                 tips.append(f"{name} diverged at step {result.diverged_at}: {why}")

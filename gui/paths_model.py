@@ -18,6 +18,7 @@ from nncore.functions import DEFAULT_FUNCTION, TestFunction, get_function
 from nncore.optimizers import create
 from nncore.path_analysis import explain_divergence
 from nncore.paths import PathResult, trace_path
+from nncore.sweeps import noisy_function
 
 from .timeline import Timeline
 
@@ -30,6 +31,7 @@ class PathInputs:
     start: tuple[float, float]
     steps: int
     hyperparameters: tuple[tuple[str, float], ...]
+    noise: tuple[float, int] = (0.0, 0)
 
 
 class PathsModel(QObject):
@@ -50,6 +52,8 @@ class PathsModel(QObject):
         self.optimizers: tuple[str, ...] = ()
         self.hyperparameters: dict[str, dict[str, float]] = {}
         self.selected: str | None = None
+        self.noise: tuple[float, int] = (0.0, 0)
+        """(sigma, seed) of the gradient noise, as run_paths uses it (sigma 0: exact)."""
         self.records: dict[str, PathResult] = {}
         self._inputs: dict[str, PathInputs] = {}
         self.solves = 0
@@ -66,7 +70,8 @@ class PathsModel(QObject):
 
     def update(self, function: str | None = None, start: tuple[float, float] | None = None,
                steps: int | None = None, optimizers=None,
-               hyperparameters: Mapping[str, Mapping[str, float]] | None = None) -> None:
+               hyperparameters: Mapping[str, Mapping[str, float]] | None = None,
+               noise: tuple[float, int] | None = None) -> None:
         """Change any of the 2D settings; the paths are re-solved on the next pass of the event
         loop (call :meth:`solve` to do it now)."""
         if function is not None and function != self.function_key:
@@ -80,6 +85,8 @@ class PathsModel(QObject):
             self.steps = int(steps)
         if optimizers is not None:
             self.optimizers = tuple(optimizers)
+        if noise is not None:
+            self.noise = (float(noise[0]), int(noise[1]))
         if hyperparameters is not None:
             self.hyperparameters = {name: dict(values) for name, values in hyperparameters.items()}
         self._pending.start()
@@ -92,7 +99,7 @@ class PathsModel(QObject):
 
     def _inputs_of(self, name: str) -> PathInputs:
         return PathInputs(self.function_key, self.start, self.steps,
-                          tuple(sorted(self.hyperparameters.get(name, {}).items())))
+                          tuple(sorted(self.hyperparameters.get(name, {}).items())), self.noise)
 
     def solve(self) -> None:
         """Re-solve the paths whose inputs changed; drop the unticked ones; emit recordsChanged.
@@ -113,7 +120,10 @@ class PathsModel(QObject):
                 optimizer = create(name, **dict(inputs.hyperparameters))
             except ValueError:
                 continue
-            self.records[name] = trace_path(function, optimizer, inputs.start, inputs.steps)
+            sigma, seed = inputs.noise
+            # The same noise sequence for every optimizer, as in run_paths: a new one per path.
+            walked = noisy_function(function, sigma, seed) if sigma > 0 else function
+            self.records[name] = trace_path(walked, optimizer, inputs.start, inputs.steps)
             self._inputs[name] = inputs
             self.solves += 1
             changed.append(name)

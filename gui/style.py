@@ -19,8 +19,19 @@ OPTIMIZER_COLORS: dict[str, str] = {
     "RMSprop": "#8c564b",   # brown
     "Adam": "#d62728",      # red
     "AdamW": "#e377c2",     # pink
+    "Nesterov2016": "#5e3c99",  # dark purple (beside Nesterov's)
+    "NAdam": "#17becf",     # cyan
+    "RAdam": "#bcbd22",     # olive
+    "Adamax": "#7f7f7f",    # grey
+    "Adadelta": "#393b79",  # indigo
+    "AdaBelief": "#ad494a",  # maroon
+    "Lion": "#e7ba52",      # gold
+    "Muon": "#6b6ecf",      # periwinkle
+    "ScheduleFreeAdamW": "#8c6d31",  # bronze
+    "Prodigy": "#111111",   # black
 }
-"""Optimizer name -> hex colour (matplotlib's 'tab10' hues: distinct and readable on white)."""
+"""Optimizer name -> hex colour (matplotlib's 'tab10' hues for the first seven, darker 'tab20b/c'
+hues for the rest: distinct and readable on white)."""
 
 assert set(OPTIMIZER_COLORS) == set(OPTIMIZERS), "every registered optimizer needs a colour"
 
@@ -77,11 +88,23 @@ def make_plot_widget(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
     return widget
 
 
+def display_name(name: str) -> str:
+    """The text a window shows for registered optimizer ``name`` (e.g. "Nesterov (book 2016)")."""
+    return OPTIMIZERS[name].display_name or name
+
+
+def optimizer_tooltip(name: str) -> str:
+    """The first line of the optimizer's docstring, and its note (how it differs) when it has one."""
+    cls = OPTIMIZERS[name]
+    summary = cls.__doc__.strip().splitlines()[0]
+    return f"{summary}\n{cls.note}" if cls.note else summary
+
+
 def legend_label(name: str, diverged_reason: str | None) -> str:
     """Legend text of optimizer ``name``; a diverged one is marked with the reason."""
     if diverged_reason is None:
-        return name
-    return f"{name} \u2014 diverged: {diverged_reason}"
+        return display_name(name)
+    return f"{display_name(name)} \u2014 diverged: {diverged_reason}"
 
 
 class OptimizerLegend:

@@ -24,7 +24,7 @@ import threading
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from nncore.experiment import run_paths
+from nncore.experiment import run_clouds, run_paths
 from nncore.settings import Settings
 from nncore.training_process import TrainingFailed, TrainingProcess
 
@@ -40,6 +40,8 @@ class RunWorker(QObject):
 
     pathsReady = Signal(int, object)
     """(run id, dict[str, PathResult]) once the 2D paths are solved."""
+    cloudsReady = Signal(int, object)
+    """(run id, dict[str, Cloud]) after pathsReady, when the 2D paths have gradient noise."""
     mnistUpdated = Signal(int, object)
     """(run id, MnistUpdate) at most every FRAME_INTERVAL seconds during training."""
     failed = Signal(int, str)
@@ -59,6 +61,9 @@ class RunWorker(QObject):
         try:
             if settings.task in ("both", "paths") and not stop.is_set():
                 self.pathsReady.emit(run_id, run_paths(settings))
+                clouds = run_clouds(settings)  # empty without gradient noise
+                if clouds and not stop.is_set():
+                    self.cloudsReady.emit(run_id, clouds)
             if settings.task in ("both", "mnist") and not stop.is_set():
                 completed = self._train(run_id, settings, stop)
             else:
@@ -100,6 +105,10 @@ class RunThread(QObject):
     @property
     def pathsReady(self):
         return self.worker.pathsReady
+
+    @property
+    def cloudsReady(self):
+        return self.worker.cloudsReady
 
     @property
     def mnistUpdated(self):

@@ -151,7 +151,11 @@ class NetworkStack:
                                      f"expected {view.shape}")
                 view[...] = source[key]
         self._ones = np.ones(width, dtype=self.dtype)
-        self._flat = [({"all": self.params[i]}, {"all": self.grads[i]}) for i in range(self.count)]
+        self._flat = [(self.network_params(i), self.network_grads(i)) if optimizer.layerwise
+                      else ({"all": self.params[i]}, {"all": self.grads[i]})
+                      for i, optimizer in enumerate(self.optimizers)]
+        """What each optimizer's update gets: the flat vector, or per-layer views for layerwise
+        rules (Muon treats hidden weight matrices unlike the rest)."""
         self._train = _Workspace(self, batch_size, activation)
         self._eval = _Workspace(self, eval_rows, activation)
 
@@ -292,6 +296,11 @@ class NetworkStack:
                 finite[i] = np.isfinite(self.grads[i]).all()
         return finite
 
+    def optimizer_params(self, index: int) -> dict[str, np.ndarray]:
+        """The parameter dict network ``index``'s optimizer updates (its keys are the ones the
+        optimizer's state and :meth:`~nncore.optimizers.Optimizer.evaluation_point` use)."""
+        return self._flat[index][0]
+
     def update(self, index: int) -> None:
         """Network ``index``'s optimizer takes one step with the gradient of :meth:`gradients`."""
         params, grads = self._flat[index]
@@ -305,13 +314,17 @@ class NetworkStack:
         Evaluated in chunks of ``eval_rows`` images; ordering the images with
         :func:`evaluation_order` first makes it faster (fewer lit pixels per chunk).
         """
-        correct = np.zeros(self.count, dtype=np.int64)
+        return np.count_nonzero(self.predictions(images) == labels, axis=1) / len(images)
+
+    def predictions(self, images: np.ndarray) -> np.ndarray:
+        """The class each network predicts for each uint8 image (N, in): (G, N) indices,
+        computed in chunks of ``eval_rows`` images."""
+        predicted = np.empty((self.count, len(images)), dtype=np.intp)
         rows = self._eval.rows
         for begin in range(0, len(images), rows):
             scores, _ = self._forward(self._eval, images[begin:begin + rows])
-            predicted = np.argmax(scores, axis=1)
-            correct += np.count_nonzero(predicted == labels[begin:begin + rows], axis=1)
-        return correct / len(images)
+            np.argmax(scores, axis=1, out=predicted[:, begin:begin + rows])
+        return predicted
 
 
 def evaluation_order(images: np.ndarray, side: int = 28) -> np.ndarray:

@@ -7,22 +7,27 @@ before every iteration, so a caller on another thread can end it within one iter
 """
 from __future__ import annotations
 
-import math
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Generator
+from typing import Callable, Generator, Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .data import NUM_CLASSES, load_mnist
+from .data import NUM_CLASSES, image_side, load_mnist
+from .diagnostics import (EvaluationDiagnostics, LayerHistory, LayerRecorder, LayerRows,
+                          evaluation_diagnostics)
 from .engine import NetworkStack, evaluation_order
 from .functions import get_function
 from .mlp import MultiLayerNet
 from .optimizers import create
 from .paths import PathResult, trace_path
+from .run_requirements import check_batch_fits, check_memory
 from .settings import Settings
+from .training_rules import Divergence, DivergenceWatch, LearningWatch, NotLearning
+from .sweeps import Cloud, noisy_cloud, noisy_function
 
 StopFlag = Callable[[], bool]
 
@@ -33,29 +38,30 @@ chunk's activations in the CPU cache (evaluations were ~18 % faster than with 20
 PARALLEL_CHUNK = 10
 """Iterations every thread trains between two synchronisations when compute_threads > 1."""
 
-EXPLODE_FACTOR = 4.0
-EXPLODE_PATIENCE = 20
-"""A loss above EXPLODE_FACTOR x its first value for EXPLODE_PATIENCE iterations in a row is
-divergence. (The book's cross-entropy saturates at -log(1e-7) = 16.1, 7x the initial ln 10, so
-an exploding network shows up as a loss stuck near that ceiling rather than as infinity.)"""
-
-
 def run_paths(settings: Settings) -> dict[str, PathResult]:
-    """The 2D trajectory of every selected optimizer, by name, from the settings' start."""
-    function = get_function(settings.paths.function)
+    """The 2D trajectory of every selected optimizer, by name, from the settings' start.
+
+    With gradient noise (``settings.paths.noise`` > 0) every optimizer sees the same noise
+    sequence, from ``settings.paths.noise_seed``."""
+    p = settings.paths
+    function = get_function(p.function_key())
     return {
-        name: trace_path(function, create(name, **settings.hyperparameters("paths", name)),
-                         settings.paths.start, settings.paths.steps)
+        name: trace_path(noisy_function(function, p.noise, p.noise_seed) if p.noise > 0 else function,
+                         create(name, **settings.hyperparameters("paths", name)), p.start, p.steps)
         for name in settings.optimizers
     }
 
 
-@dataclass(frozen=True)
-class Divergence:
-    """Training of one optimizer stopped at ``iteration`` (1-based) because of ``reason``."""
-
-    iteration: int
-    reason: str
+def run_clouds(settings: Settings) -> dict[str, Cloud]:
+    """With gradient noise and a cloud size K > 0: each selected optimizer's :class:`Cloud` of K
+    noisy paths (seeds noise_seed .. noise_seed + K - 1; run 0 is its path); else empty."""
+    p = settings.paths
+    if p.noise <= 0 or p.cloud <= 0:
+        return {}
+    function = get_function(p.function_key())
+    return {name: noisy_cloud(function, name, settings.hyperparameters("paths", name), p.start,
+                              p.steps, p.noise, p.noise_seed, p.cloud)
+            for name in settings.optimizers}
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,8 @@ class MnistUpdate:
     ``losses[name]`` holds the training losses of iterations ``start + 1 .. stop`` (1-based; an
     array of length stop - start, NaN for an optimizer that has diverged). ``accuracies[name]``
     lists new (iteration, test accuracy) points, ``diverged`` the optimizers that diverged in
-    this span. ``elapsed`` is seconds of training so far.
+    this span. ``elapsed`` is seconds of training so far. ``not_learning`` names the optimizers
+    found not learning in this span (see :mod:`nncore.training_rules`; they keep training).
     """
 
     start: int
@@ -76,6 +83,11 @@ class MnistUpdate:
     diverged: dict[str, Divergence]
     elapsed: float
     finished: bool = False
+    not_learning: dict[str, NotLearning] = field(default_factory=dict)
+    layers: dict[str, LayerRows] = field(default_factory=dict)
+    """New per-layer statistics rows (:mod:`nncore.diagnostics`), by optimizer."""
+    evaluations: dict[str, EvaluationDiagnostics] = field(default_factory=dict)
+    """The latest evaluation's confusion matrix, misclassified digits and first layer, by optimizer."""
 
 
 @dataclass
@@ -83,6 +95,7 @@ class MnistHistory:
     """Whole curves of a run, built by :meth:`apply` from its updates.
 
     ``losses[name]`` has length ``total``; entries after ``completed`` are NaN.
+    ``not_learning[name]`` is the first time the optimizer was found not learning.
     """
 
     names: tuple[str, ...]
@@ -93,6 +106,10 @@ class MnistHistory:
     losses: dict[str, np.ndarray] = field(default_factory=dict)
     accuracies: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     diverged: dict[str, Divergence] = field(default_factory=dict)
+    not_learning: dict[str, NotLearning] = field(default_factory=dict)
+    layers: dict[str, LayerHistory] = field(default_factory=dict)
+    evaluations: dict[str, EvaluationDiagnostics] = field(default_factory=dict)
+    """The latest evaluation diagnostics of each optimizer."""
 
     def __post_init__(self) -> None:
         for name in self.names:
@@ -105,35 +122,14 @@ class MnistHistory:
         for name, points in update.accuracies.items():
             self.accuracies[name].extend(points)
         self.diverged.update(update.diverged)
+        for name, mark in update.not_learning.items():
+            self.not_learning.setdefault(name, mark)
+        for name, rows in update.layers.items():
+            self.layers.setdefault(name, LayerHistory()).add(rows)
+        self.evaluations.update(update.evaluations)
         self.completed = update.stop
         self.elapsed = update.elapsed
         self.finished = update.finished
-
-
-class _DivergenceWatch:
-    """Decides, iteration by iteration, whether one optimizer's training has diverged."""
-
-    def __init__(self) -> None:
-        self.first_loss: float | None = None
-        self.high_streak = 0
-
-    def check(self, iteration: int, loss: float, grads_finite: bool) -> Divergence | None:
-        """The divergence shown by this iteration's loss and gradient, or None."""
-        if not math.isfinite(loss):
-            return Divergence(iteration, "the loss became infinite or NaN")
-        if not grads_finite:
-            return Divergence(iteration, "the gradient became infinite or NaN")
-        if self.first_loss is None:
-            self.first_loss = loss
-        if loss > EXPLODE_FACTOR * self.first_loss:
-            self.high_streak += 1
-            if self.high_streak >= EXPLODE_PATIENCE:
-                return Divergence(iteration, f"the loss exploded: above {EXPLODE_FACTOR:g}x its "
-                                             f"initial {self.first_loss:.2f} for "
-                                             f"{EXPLODE_PATIENCE} iterations")
-        else:
-            self.high_streak = 0
-        return None
 
 
 class _Group:
@@ -142,11 +138,14 @@ class _Group:
     ``rows`` are the optimizers' positions in the run's order (rows of the loss table).
     """
 
-    def __init__(self, rows: list[int], stack: NetworkStack) -> None:
+    def __init__(self, rows: list[int], stack: NetworkStack, diagnostics: bool = False) -> None:
         self.rows = rows
         self.stack = stack
-        self.watches = [_DivergenceWatch() for _ in rows]
+        self.watches = [DivergenceWatch() for _ in rows]
         self.divergences: list[Divergence | None] = [None] * len(rows)
+        self.recorder = LayerRecorder(stack.W, stack.dW) if diagnostics else None
+        self.evaluations: dict[int, EvaluationDiagnostics] = {}
+        """Diagnostics of the last :meth:`evaluate`, by row (with ``diagnostics`` only)."""
 
     def train(self, first_iteration: int, batches: list[np.ndarray], images: np.ndarray,
               labels: np.ndarray, losses: np.ndarray) -> None:
@@ -163,14 +162,46 @@ class _Group:
                     losses[row, iteration - 1] = loss
                     self.divergences[i] = self.watches[i].check(iteration, loss, bool(finite[i]))
                     if self.divergences[i] is None:
+                        if self.recorder:
+                            self.recorder.before_update(iteration, i)
                         self.stack.update(i)
+                        if self.recorder:
+                            self.recorder.after_update(iteration, i)
 
-    def evaluate(self, images: np.ndarray, labels: np.ndarray) -> dict[int, float]:
-        """Test accuracy by row, for the networks that have not diverged."""
-        with np.errstate(all="ignore"):
-            accuracy = self.stack.accuracy(images, labels)
+    def evaluate(self, images: np.ndarray, labels: np.ndarray, iteration: int = 0) -> dict[int, float]:
+        """Test accuracy by row, for the networks that have not diverged; with diagnostics,
+        also their :class:`EvaluationDiagnostics` (in ``evaluations``) after ``iteration``."""
+        with np.errstate(all="ignore"), at_evaluation_points(self.stack):
+            if self.recorder is None:
+                accuracy = self.stack.accuracy(images, labels)
+            else:
+                predicted = self.stack.predictions(images)
+                accuracy = np.count_nonzero(predicted == labels, axis=1) / len(images)
+                for i, row in enumerate(self.rows):
+                    if self.divergences[i] is None:
+                        self.evaluations[row] = evaluation_diagnostics(
+                            iteration, images, labels, predicted[i], self.stack.W[0][i],
+                            self.stack.sizes[-1])
         return {row: float(accuracy[i]) for i, row in enumerate(self.rows)
                 if self.divergences[i] is None}
+
+
+@contextmanager
+def at_evaluation_points(stack: NetworkStack) -> Iterator[None]:
+    """Within the block, every network's parameters are where its optimizer evaluates the model
+    (Schedule-Free's x instead of the y it takes gradients at); restored exactly afterwards."""
+    saved = []
+    for index, optimizer in enumerate(stack.optimizers):
+        for key, param in stack.optimizer_params(index).items():
+            point = optimizer.evaluation_point(key, param)
+            if point is not param:
+                saved.append((param, param.copy()))
+                param[...] = point
+    try:
+        yield
+    finally:
+        for param, training_value in saved:
+            param[...] = training_value
 
 
 def build_networks(settings: Settings, input_size: int, dtype=np.float32) -> dict[str, MultiLayerNet]:
@@ -194,7 +225,7 @@ def build_networks(settings: Settings, input_size: int, dtype=np.float32) -> dic
 
 
 def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: int,
-                 dtype) -> list[_Group]:
+                 dtype, diagnostics: bool = False) -> list[_Group]:
     """The selected optimizers dealt onto ``threads`` groups (fewer if there are fewer
     optimizers), each a NetworkStack of their freshly initialised networks.
 
@@ -216,14 +247,14 @@ def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: 
                               for row in rows],
                              batch_size=batch_size, activation=m.activation,
                              weight_decay_lambda=m.weight_decay, dtype=dtype, eval_rows=EVAL_CHUNK)
-        groups.append(_Group(rows, stack))
+        groups.append(_Group(rows, stack, diagnostics))
     return groups
 
 
 def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
               min_interval: float = 0.0, blas_threads: int | None = 1,
               clock: Callable[[], float] = time.perf_counter, compute_threads: int = 1,
-              dtype=np.float32) -> Generator[MnistUpdate, None, MnistHistory]:
+              dtype=np.float32, diagnostics: bool = True) -> Generator[MnistUpdate, None, MnistHistory]:
     """Train one network per selected optimizer on identical minibatches and stream the losses.
 
     ``data`` is ``load_mnist()``'s result (loaded from ``settings.mnist.data_dir`` if None).
@@ -235,7 +266,9 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     ``compute_threads`` splits the optimizers over that many threads (at most one per
     optimizer); 1, the default, trains on the calling thread alone and so leaves the other cores
     free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point type of
-    the networks (float64 only to check that float32 gives the same curves).
+    the networks (float64 only to check that float32 gives the same curves). ``diagnostics``
+    adds the per-layer statistics and evaluation diagnostics of :mod:`nncore.diagnostics` to the
+    updates (False only to measure what they cost).
     Returns the accumulated :class:`MnistHistory`.
     """
     settings.validate()
@@ -248,12 +281,14 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     limits = threadpool_limits(limits=blas_threads) if blas_threads else None
     pool: ThreadPoolExecutor | None = None
     try:
-        batch_size = min(m.batch_size, len(x_train))
-        groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype)
+        batch_size = m.batch_size
+        check_batch_fits(batch_size, len(x_train), m.data_dir)
+        check_memory(settings, x_train.shape[1], len(x_test))
+        groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype, diagnostics)
         if len(groups) > 1:
             pool = ThreadPoolExecutor(len(groups) - 1, thread_name_prefix="mnist")
         chunk = PARALLEL_CHUNK if pool else 1
-        order = evaluation_order(x_test)
+        order = evaluation_order(x_test, side=image_side(x_test))
         x_test, t_test = x_test[order], t_test[order]
         batch_rng = np.random.default_rng([m.seed, 1 << 16])
         losses = np.full((len(names), m.iterations), np.nan)
@@ -262,23 +297,35 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         reported = 0
         accuracies: dict[str, list[tuple[int, float]]] = {n: [] for n in names}
         diverged: dict[str, Divergence] = {}
+        learning = [LearningWatch() for _ in names]
+        not_learning: dict[str, NotLearning] = {}
+        layers: dict[str, list[LayerRows]] = {n: [] for n in names}
+        evaluations: dict[str, EvaluationDiagnostics] = {}
 
         def update(done: int, finished: bool) -> MnistUpdate:
             nonlocal reported
             result = MnistUpdate(reported, done, m.iterations,
                                  {n: losses[i, reported:done].copy() for i, n in enumerate(names)},
                                  {n: list(points) for n, points in accuracies.items() if points},
-                                 dict(diverged), clock() - started, finished)
+                                 dict(diverged), clock() - started, finished,
+                                 not_learning=dict(not_learning),
+                                 layers={n: LayerRows.concatenate(parts)
+                                         for n, parts in layers.items() if parts},
+                                 evaluations=dict(evaluations))
             reported = done
+            not_learning.clear()
             for points in accuracies.values():
                 points.clear()
+            for parts in layers.values():
+                parts.clear()
             diverged.clear()
+            evaluations.clear()
             history.apply(result)
             return result
 
         def work(group: _Group, first: int, batches: list[np.ndarray], evaluate: bool) -> dict[int, float]:
             group.train(first, batches, x_train, t_train, losses)
-            return group.evaluate(x_test, t_test) if evaluate else {}
+            return group.evaluate(x_test, t_test, first - 1 + len(batches)) if evaluate else {}
 
         def run_chunk(first: int, batches: list[np.ndarray], evaluate: bool, iteration: int) -> None:
             """All groups train on ``batches`` (on the pool and this thread), then collect."""
@@ -287,6 +334,16 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
             for group, scores in zip(groups, results):
                 for row, accuracy in scores.items():
                     accuracies[names[row]].append((iteration, accuracy))
+                    mark = learning[row].check(iteration, accuracy)
+                    if mark and names[row] not in history.not_learning:
+                        not_learning.setdefault(names[row], mark)
+                for row, snapshot in group.evaluations.items():
+                    evaluations[names[row]] = snapshot
+                group.evaluations.clear()
+                for i, row in enumerate(group.rows):
+                    rows = group.recorder.take(i) if group.recorder else None
+                    if rows is not None:
+                        layers[names[row]].append(rows)
                 for row, divergence in zip(group.rows, group.divergences):
                     if divergence and names[row] not in history.diverged:
                         diverged.setdefault(names[row], divergence)

@@ -10,7 +10,8 @@ the same code evaluates a single point or a whole contour grid.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -38,6 +39,10 @@ class TestFunction:
     start: tuple[float, float]
     minima: tuple[tuple[float, float], ...]
     contour_scale: str = "linear"
+    quadratic_form: tuple[float, float, float] | None = None
+    """(lambda1, lambda2, theta in degrees) when f is exactly the quadratic
+    1/2 (lambda1 u^2 + lambda2 v^2), (u, v) = R^T(theta) (x, y), whose closed-form rates
+    :mod:`nncore.theory` knows; None for every other function."""
     hessian: Callable[[np.ndarray, np.ndarray], tuple[tuple, tuple]] | None = None
     """(x, y) -> ((f_xx, f_xy), (f_xy, f_yy)), analytic, element-wise like ``gradient``."""
     saddles: tuple[tuple[float, float], ...] = ()
@@ -165,7 +170,7 @@ FUNCTIONS: dict[str, TestFunction] = {
     fn.key: fn for fn in (
         TestFunction("book", "Book: x\u00b2/20 + y\u00b2", "f(x, y) = x^2/20 + y^2",
                      _book, _book_grad, (-10.0, 10.0, -10.0, 10.0), (-7.0, 2.0), ((0.0, 0.0),),
-                     hessian=_book_hessian),
+                     quadratic_form=(0.1, 2.0, 0.0), hessian=_book_hessian),
         TestFunction("rosenbrock", "Rosenbrock", "f(x, y) = (1 - x)^2 + 100 (y - x^2)^2",
                      _rosenbrock, _rosenbrock_grad, (-2.0, 2.0, -1.0, 3.0), (-1.5, 2.5),
                      ((1.0, 1.0),), contour_scale="log", hessian=_rosenbrock_hessian, steps=200),
@@ -193,8 +198,105 @@ DEFAULT_FUNCTION = "book"
 
 
 def get_function(key: str) -> TestFunction:
-    """The test function registered as ``key``; ValueError lists the known keys otherwise."""
+    """The test function registered as ``key``, or the quadratic a ``quadratic:L1,L2,THETA`` key
+    describes (see :func:`quadratic_key`); ValueError lists the known keys otherwise."""
+    if key.startswith(QUADRATIC + ":"):
+        return quadratic(*_quadratic_parameters(key))
     try:
         return FUNCTIONS[key]
     except KeyError:
         raise ValueError(f"unknown function {key!r}; choose from {', '.join(FUNCTIONS)}") from None
+
+
+# ---- the rotatable quadratic ------------------------------------------------------------------
+
+QUADRATIC = "quadratic"
+"""Registry key of the rotatable quadratic; its parameters live in the 2D settings."""
+DEFAULT_QUADRATIC = (0.1, 2.0, 0.0)
+"""(lambda1, lambda2, theta in degrees): the book's x^2/20 + y^2."""
+QUADRATIC_START = (-7.0, 2.0)
+"""The book's start, turned with the bowl to give the quadratic's recommended start."""
+
+
+def _number_text(value: float) -> str:
+    """The shortest text that reads back as ``value`` (2.0 -> '2', 0.1 -> '0.1')."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def quadratic_key(lambda1: float, lambda2: float, theta: float) -> str:
+    """The key naming one quadratic: ``"quadratic"`` for the default parameters, otherwise
+    ``"quadratic:L1,L2,THETA"`` (exact float texts), which :func:`get_function` reads back."""
+    values = (float(lambda1), float(lambda2), float(theta))
+    if values == DEFAULT_QUADRATIC:
+        return QUADRATIC
+    return f"{QUADRATIC}:{','.join(_number_text(v) for v in values)}"
+
+
+def _quadratic_parameters(key: str) -> tuple[float, float, float]:
+    """(lambda1, lambda2, theta) from a ``quadratic:L1,L2,THETA`` key; ValueError if malformed."""
+    parts = key.partition(":")[2].split(",")
+    try:
+        values = tuple(float(part) for part in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 3:
+        raise ValueError(f"unknown function {key!r}: a quadratic key is quadratic:L1,L2,THETA")
+    return values  # type: ignore[return-value]
+
+
+def rotation(theta: float) -> np.ndarray:
+    """R(theta), the counterclockwise rotation by ``theta`` degrees, shape (2, 2)."""
+    radians = np.deg2rad(float(theta))
+    c, s = np.cos(radians), np.sin(radians)
+    return np.array([[c, -s], [s, c]])
+
+
+@lru_cache(maxsize=64)
+def quadratic(lambda1: float, lambda2: float, theta: float) -> TestFunction:
+    """The quadratic f = 1/2 (lambda1 u^2 + lambda2 v^2) with (u, v) = R^T(theta) (x, y): a bowl
+    with curvatures lambda1 > 0 along its long axis and lambda2 > 0 across, the long axis turned
+    ``theta`` degrees counterclockwise from the x axis. Gradient R diag(lambda) (u, v); minimum 0
+    at the origin; recommended start R(theta) (-7, 2). (0.1, 2, 0) is the book's x^2/20 + y^2
+    (gradients equal to the book's to rounding). Cached: equal parameters give the same object.
+    Raises ValueError unless both curvatures are finite and positive and theta is finite.
+    """
+    lambda1, lambda2, theta = float(lambda1), float(lambda2), float(theta)
+    if not (np.isfinite(lambda1) and np.isfinite(lambda2) and lambda1 > 0 and lambda2 > 0):
+        raise ValueError(f"the quadratic's curvatures must be positive numbers, got "
+                         f"{lambda1:g} and {lambda2:g}")
+    if not np.isfinite(theta):
+        raise ValueError(f"the quadratic's angle must be a finite number, got {theta:g}")
+    radians = np.deg2rad(theta)
+    c, s = float(np.cos(radians)), float(np.sin(radians))
+
+    def coordinates(x, y):
+        return c * x + s * y, -s * x + c * y  # (u, v) = R^T (x, y)
+
+    def f(x, y):
+        u, v = coordinates(x, y)
+        return 0.5 * (lambda1 * u ** 2 + lambda2 * v ** 2)
+
+    def gradient(x, y):
+        u, v = coordinates(x, y)
+        gu, gv = lambda1 * u, lambda2 * v
+        return c * gu - s * gv, s * gu + c * gv  # R (lambda1 u, lambda2 v)
+
+    (hxx, hxy), (_, hyy) = rotation(theta) @ np.diag([lambda1, lambda2]) @ rotation(theta).T
+
+    def hessian(x, y):
+        ones = np.ones_like(np.asarray(x, dtype=float))
+        return (hxx * ones, hxy * ones), (hxy * ones, hyy * ones)  # R diag(lambda) R^T
+
+    start = tuple(float(v) for v in rotation(theta) @ np.array(QUADRATIC_START))
+    return TestFunction(
+        quadratic_key(lambda1, lambda2, theta),
+        f"Quadratic \u03bb=({lambda1:g}, {lambda2:g}), \u03b8={theta:g}\u00b0",
+        f"f = 1/2 ({lambda1:g} u^2 + {lambda2:g} v^2), (u, v) = R^T({theta:g} deg) (x, y)",
+        f, gradient, (-10.0, 10.0, -10.0, 10.0), start, ((0.0, 0.0),),
+        quadratic_form=(lambda1, lambda2, theta), hessian=hessian)
+
+
+FUNCTIONS[QUADRATIC] = replace(quadratic(*DEFAULT_QUADRATIC),
+                               name="Quadratic \u00bd(\u03bb\u2081u\u00b2 + \u03bb\u2082v\u00b2), rotatable")
+"""Listed under a name without parameters: the 2D settings hold the curvatures and the angle."""

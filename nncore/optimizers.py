@@ -18,6 +18,8 @@ from typing import ClassVar, Mapping
 
 import numpy as np
 
+from .ranges import Range
+
 EPSILON = 1e-7
 """Added to the denominator of the adaptive rules, as in the book."""
 
@@ -45,29 +47,46 @@ class Hyperparameter:
     maximum_inclusive: bool = True
     description: str = ""
 
+    @property
+    def range(self) -> Range:
+        """The valid values as a :class:`nncore.ranges.Range` (the one range logic of the app)."""
+        return Range(self.name, self.minimum, self.maximum,
+                     minimum_inclusive=self.minimum_inclusive,
+                     maximum_inclusive=self.maximum_inclusive, log_scale=self.log_scale)
+
     def range_text(self) -> str:
         """The valid range in interval notation, e.g. ``(0, 10]``."""
-        left = "[" if self.minimum_inclusive else "("
-        right = "]" if self.maximum_inclusive else ")"
-        return f"{left}{self.minimum:g}, {self.maximum:g}{right}"
+        return self.range.text()
 
     def contains(self, value: float) -> bool:
         """True when ``value`` is a finite number inside the valid range."""
-        if not math.isfinite(value):
-            return False
-        above = value >= self.minimum if self.minimum_inclusive else value > self.minimum
-        below = value <= self.maximum if self.maximum_inclusive else value < self.maximum
-        return above and below
+        return self.range.contains(value)
 
     def validate(self, value: float) -> float:
-        """Return ``value`` as a float, or raise ValueError naming this hyperparameter and its range."""
+        """Return ``value`` as a float, or raise ValueError naming this hyperparameter and its
+        range. Only numbers count: a string, a bool or None is refused, never converted.
+
+        An array (any shape, for many runs at once: one value per run) is checked element by
+        element and returned as a float64 array; the message names the first bad value.
+        """
+        if np.ndim(value) > 0:
+            return self._validate_array(value)
+        return self.range.check(value)
+
+    def _validate_array(self, values) -> np.ndarray:
+        """``values`` as a float64 array if every element is valid; ValueError otherwise."""
         try:
-            number = float(value)
+            array = np.array(values, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"{self.name} must be a number, got {value!r}") from None
-        if not self.contains(number):
-            raise ValueError(f"{self.name} must be in {self.range_text()}, got {value!r}")
-        return number
+            raise ValueError(f"{self.name} must be numbers, got {values!r}") from None
+        with np.errstate(invalid="ignore"):
+            above = array >= self.minimum if self.minimum_inclusive else array > self.minimum
+            below = array <= self.maximum if self.maximum_inclusive else array < self.maximum
+        bad = ~(np.isfinite(array) & above & below)
+        if bad.any():
+            raise ValueError(f"{self.name} must be in {self.range_text()}, got "
+                             f"{float(array[bad].flat[0])!r} ({int(bad.sum())} of {array.size} values)")
+        return array
 
 
 _LR_DESCRIPTION = "learning rate: the size of each step against the gradient"
@@ -93,7 +112,14 @@ class Optimizer:
     """
 
     hyperparameters: ClassVar[tuple[Hyperparameter, ...]] = ()
+    elementwise: ClassVar[bool] = True
+    """True when ``update`` treats every coordinate alike, so the 2D solver may hand (x, y) over
+    as one (2,) array (the same arithmetic, half the NumPy calls); False for rules that read the
+    2D case from two 0-d parameters (Muon's 1 x 2 matrix)."""
 
+    # Hyperparameters may be arrays (one value per run, broadcast against the parameters, which
+    # then have the broadcast shape): the rules are element-wise, so one optimizer object runs a
+    # whole grid of settings at once (nncore.sweeps).
     def __init__(self, **values: float) -> None:
         known = {hp.name: hp for hp in self.hyperparameters}
         unknown = sorted(set(values) - set(known))
@@ -144,8 +170,28 @@ class Optimizer:
             array = self._buffers[(slot, key)] = np.empty(param.shape, dtype=dtype)
         return array
 
+    display_name: ClassVar[str] = ""
+    """The name a window shows, when it differs from the registry name (the class name)."""
+    note: ClassVar[str] = ""
+    """A remark a window shows with the optimizer (in its tooltip), e.g. how a rule differs."""
+    path_note: ClassVar[str] = ""
+    """A short remark for the legend of the 2D paths, where the rule acts differently there."""
+    layerwise: ClassVar[bool] = False
+    """True for rules that treat weight matrices unlike other parameters (Muon): ``update`` must
+    get the network's parameters by layer ('W1', 'b1', ...), never one flat vector."""
+    elementwise: ClassVar[bool] = True
+    """False for rules that mix coordinates (norms, dot products over all parameters: Muon,
+    Prodigy); only elementwise rules can run a grid of 2D cells as one array."""
+
+    def evaluation_point(self, key: str, param: np.ndarray) -> np.ndarray:
+        """Where the model is evaluated for parameter ``key`` whose training value is ``param``:
+        ``param`` itself, except for rules that take gradients at another point than they
+        report (Schedule-Free's x)."""
+        return param
+
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameter_values().items())
+        args = ", ".join(f"{k}={v:g}" if np.ndim(v) == 0 else f"{k}=<array {np.shape(v)}>"
+                         for k, v in self.hyperparameter_values().items())
         return f"{type(self).__name__}({args})"
 
 
@@ -197,11 +243,47 @@ class Momentum(_Stateful):
 
 
 class Nesterov(_Stateful):
-    """Nesterov's accelerated gradient in the book's form (``common/optimizer.py``):
+    """Nesterov's accelerated gradient as the book's author now writes it (``common/optimizer.py``
+    after the commit "Fix Nesterov update function", 2021-01-18): the step first, then the velocity,
 
-    v <- momentum * v - lr * dW;  W <- W + momentum^2 * v - (1 + momentum) * lr * dW
-    (the book applies momentum to v before subtracting lr * dW, which is the same thing).
+    W <- W + momentum^2 * v - (1 + momentum) * lr * dW;  v <- momentum * v - lr * dW.
+
+    This is standard Nesterov momentum, equal to ``torch.optim.SGD(momentum=momentum,
+    nesterov=True)`` at a constant learning rate (with v = -lr * PyTorch's momentum buffer).
+    The book's 2016 rule is :class:`Nesterov2016`.
     """
+
+    hyperparameters = (learning_rate(0.01),
+                       decay("momentum", 0.9, "fraction of the previous velocity kept each step"))
+
+    def update(self, params: Params, grads: Params) -> None:
+        m = self.momentum
+        for key, p in params.items():
+            v = self._slot("v", key, p)
+            g = grads[key]
+            step = self._scratch("step", key, p, g)
+            np.multiply(v, m * m, out=step)  # momentum^2 * v
+            p += step
+            np.multiply(g, (1 + m) * self.lr, out=step)  # (1 + momentum) * lr * dW
+            p -= step
+            v *= m
+            np.multiply(g, self.lr, out=step)  # lr * dW
+            v -= step
+
+
+class Nesterov2016(_Stateful):
+    """Nesterov as the book printed it in 2016 (before its author's 2021 fix): v first, then the
+    step with the new v,
+
+    v <- momentum * v - lr * dW;  W <- W + momentum^2 * v - (1 + momentum) * lr * dW,
+
+    which expands to W <- W + momentum^3 * v_old - (1 + momentum + momentum^2) * lr * dW: a larger
+    gradient step than Nesterov's method takes (2.71 lr instead of 1.9 lr at momentum 0.9).
+    """
+
+    display_name = "Nesterov (book 2016)"
+    note = ("The book's 2016 rule: W += m\u00b3\u00b7v \u2212 (1 + m + m\u00b2)\u00b7lr\u00b7dW. "
+            "Nesterov (fixed 2021): W += m\u00b2\u00b7v \u2212 (1 + m)\u00b7lr\u00b7dW, then v = m\u00b7v \u2212 lr\u00b7dW.")
 
     hyperparameters = (learning_rate(0.01),
                        decay("momentum", 0.9, "fraction of the previous velocity kept each step"))
@@ -276,7 +358,10 @@ class Adam(_Stateful):
         """Advance the step count and return lr_t (the bias-corrected learning rate)."""
         self.iter += 1
         t = self.iter
-        return self.lr * math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
+        root = np.sqrt(1.0 - self.beta2 ** t)  # an array when beta2 is one (one value per run)
+        if np.ndim(root) == 0:
+            root = float(root)  # a Python float keeps float32 parameters' arithmetic in float32
+        return self.lr * root / (1.0 - self.beta1 ** t)
 
     def _adam_step(self, key: str, p: np.ndarray, g: np.ndarray, lr_t: float) -> None:
         m = self._slot("m", key, p)
@@ -313,7 +398,7 @@ class AdamW(Adam):
         lr_t = self._step_size()
         shrink = self.lr * self.weight_decay
         for key, p in params.items():
-            if shrink:
+            if np.any(shrink):  # shrink is an array when lr or weight_decay is one
                 decay = self._scratch("decay", key, p, p)
                 np.multiply(p, shrink, out=decay)
                 p -= decay
@@ -332,7 +417,7 @@ def _adaptive_step(p: np.ndarray, direction: np.ndarray, square: np.ndarray, lr:
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
-    cls.__name__: cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW)
+    cls.__name__: cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW, Nesterov2016)
 }
 """Display name -> class, in the order a user interface should list them."""
 
@@ -345,6 +430,8 @@ BOOK_PATH_LEARNING_RATES: dict[str, float] = {
     # Nesterov with Momentum's rate overshoots less; RMSprop, like AdaGrad, takes equal-sized
     # steps in x and y, but keeps a constant step size; AdamW matches Adam (the decay is tiny here).
     "Nesterov": 0.1, "RMSprop": 0.3, "AdamW": 0.3,
+    # The 2016 rule at Nesterov's rate, so the two paths show the difference of the rules.
+    "Nesterov2016": 0.1,
 }
 """Learning rates for the 2D paths: the book's figure 6-8 for its four, ours for the rest."""
 
@@ -366,3 +453,8 @@ def path_defaults(name: str) -> dict[str, float]:
     values = OPTIMIZERS[name].defaults()
     values["lr"] = BOOK_PATH_LEARNING_RATES[name]
     return values
+
+
+# The optimizers newer than the book live in their own module, which adds them to OPTIMIZERS
+# and BOOK_PATH_LEARNING_RATES; imported last because it builds on the classes above.
+from . import optimizers_recent  # noqa: E402,F401

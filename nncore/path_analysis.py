@@ -87,7 +87,7 @@ def stability_limit(optimizer_name: str, hyperparameters: Mapping[str, float]) -
     momentum = hyperparameters.get("momentum")
     if momentum is None:
         return None
-    if optimizer_name.startswith("Nesterov"):
+    if optimizer_name == "Nesterov":
         limit = (2 + 2 * momentum) / (1 + 2 * momentum)
         return limit, f"(2 + 2\u00b7momentum)/(1 + 2\u00b7momentum) = {_number(limit)}"
     limit = 2 + 2 * momentum

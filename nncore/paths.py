@@ -98,33 +98,33 @@ def trace_path(function: TestFunction, optimizer: Optimizer, start: Sequence[flo
                steps: int) -> PathResult:
     """Walk ``steps`` updates of ``optimizer`` from ``start`` and return the full record.
 
-    The position is one float64 parameter ``"xy"`` of shape (2,), as the engine keeps a network's
-    parameters in one flat vector: every update rule is elementwise, so this is the book's
-    arithmetic on x and y (``optimizer_compare_naive.py`` keeps two 0-d arrays) with half the
-    NumPy calls. The walk stops early once a position is non-finite or beyond ``LIMIT``
-    (checked every ``CHECK_EVERY`` steps); afterwards f is evaluated on all points at once and the path is cut before its first point
-    that :func:`divergence_codes` flags. ``optimizer`` is reset first, so it can be reused.
+    The book's ``optimizer_compare_naive.py`` hands x and y to ``update`` as two 0-d float64
+    arrays. For rules that are ``elementwise`` (all but Muon) the position is instead one (2,)
+    array, as the engine keeps a network's parameters in one flat vector: the same arithmetic
+    with half the NumPy calls (a test checks the points against the book's, bit for bit). Each
+    recorded point is the optimizer's ``evaluation_point`` (the position itself except for
+    Schedule-Free, which reports x and takes gradients at y). The walk stops early once a
+    position is non-finite or beyond ``LIMIT`` (checked every ``CHECK_EVERY`` steps); then f
+    is evaluated on all points at once and the path is cut before its first point that
+    :func:`divergence_codes` flags. ``optimizer`` is reset first, so it can be reused.
     """
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
     optimizer.reset()
-    position = np.array([float(start[0]), float(start[1])])
-    gradient = np.zeros(2)
-    params, grads = {KEY: position}, {KEY: gradient}
+    walker = (_StackedPosition if type(optimizer).elementwise else _BookPosition)(optimizer, start)
     points = np.empty((steps + 1, 2))
     gradients = np.empty((steps, 2))
     states: list[dict] = []
-    points[0] = position
+    points[0] = start
     walked = steps
-    gradient_at, update, state_for = function.gradient, optimizer.update, optimizer.state_for
+    gradient_at, update = function.gradient, optimizer.update
     with np.errstate(all="ignore"):
         for i in range(1, steps + 1):
-            gradients[i - 1] = gradient_at(position[0], position[1])
-            gradient[...] = gradients[i - 1]
-            update(params, grads)
-            points[i] = position
-            states.append(state_for(KEY))
-            if i % CHECK_EVERY == 0 and not np.all(np.abs(position) <= LIMIT):  # False for NaN
+            gradients[i - 1] = walker.set_gradient(gradient_at(*walker.xy()))
+            update(walker.params, walker.grads)
+            points[i] = walker.point()
+            states.append(walker.state())
+            if i % CHECK_EVERY == 0 and not np.all(np.abs(points[i]) <= LIMIT):  # False for NaN
                 walked = i
                 break
         points = points[:walked + 1]
@@ -142,7 +142,59 @@ def trace_path(function: TestFunction, optimizer: Optimizer, start: Sequence[flo
 
 
 KEY = "xy"
-"""The name of the position parameter handed to the optimizer."""
+"""The name of the (2,) position parameter handed to an elementwise optimizer."""
+
+
+class _StackedPosition:
+    """(x, y) as one (2,) float64 parameter ``"xy"``."""
+
+    def __init__(self, optimizer: Optimizer, start: Sequence[float]) -> None:
+        self.optimizer = optimizer
+        self.position = np.array([float(start[0]), float(start[1])])
+        self.gradient = np.zeros(2)
+        self.params, self.grads = {KEY: self.position}, {KEY: self.gradient}
+
+    def xy(self):
+        return self.position[0], self.position[1]
+
+    def set_gradient(self, gradient) -> np.ndarray:
+        self.gradient[...] = gradient
+        return self.gradient
+
+    def point(self) -> np.ndarray:
+        return self.optimizer.evaluation_point(KEY, self.position)
+
+    def state(self) -> dict:
+        return self.optimizer.state_for(KEY)
+
+
+class _BookPosition:
+    """(x, y) as the book keeps them: two 0-d float64 parameters ``"x"`` and ``"y"``."""
+
+    def __init__(self, optimizer: Optimizer, start: Sequence[float]) -> None:
+        self.optimizer = optimizer
+        self.params = {"x": np.array(float(start[0])), "y": np.array(float(start[1]))}
+        self.grads = {"x": np.array(0.0), "y": np.array(0.0)}
+
+    def xy(self):
+        return self.params["x"], self.params["y"]
+
+    def set_gradient(self, gradient) -> tuple[float, float]:
+        self.grads["x"][...] = gradient[0]
+        self.grads["y"][...] = gradient[1]
+        return float(self.grads["x"]), float(self.grads["y"])
+
+    def point(self) -> tuple[float, float]:
+        evaluation_point = self.optimizer.evaluation_point
+        return (float(evaluation_point("x", self.params["x"])),
+                float(evaluation_point("y", self.params["y"])))
+
+    def state(self) -> dict:
+        """Per-coordinate slots as (x, y) pairs, counters as numbers."""
+        x_state, y_state = self.optimizer.state_for("x"), self.optimizer.state_for("y")
+        counters = type(self.optimizer).counters
+        return {name: value if name in counters else (float(value), float(y_state[name]))
+                for name, value in x_state.items()}
 
 
 def _stacked_state(states: list[dict]) -> dict[str, np.ndarray]:

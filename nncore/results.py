@@ -22,9 +22,18 @@ Files written by :func:`write_run` into one directory:
                    "optimizers": {"SGD": {"hyperparameters": {"lr": 0.01},
                                           "loss": [2.30, ...],            # iterations 1..completed
                                           "test_accuracy": [[0, 0.1], [100, 0.83], ...],
-                                          "diverged_at": null, "reason": null}, ...}},
+                                          "diverged_at": null, "reason": null,
+                                          "not_learning_at": null,        # see training_rules
+                                          "not_learning_reason": null}, ...}},
          "timing": {"mnist_training_seconds": 4.2},
-         "versions": {"python": "3.11.9", "numpy": "2.1.0"}}
+         "versions": {"python": "3.11.9", "numpy": "2.1.0"},
+         "theory": {"kappa": 20.0, "gd": {"lr_max", "lr_opt", "rho_opt"},    # with the 2D task;
+                    "heavy_ball": {"lr_opt", "beta_opt", "rho_opt"},         # null unless its
+                    "optimizers": {"SGD": {"rho_predicted", "rho_measured"}}, ...},  # f is a quadratic
+         "cloud": {"sigma": 0.5, "seeds": [0, 49], "count": 50,            # with --noise only
+                   "optimizers": {"SGD": {"mean": [[x, y], ...],
+                                          "covariance": [[[xx, xy], [xy, yy]], ...],
+                                          "diverged": 0}}}}
 
     ``"paths"`` / ``"mnist"`` are ``null`` when that task was not run. Every number outside
     ``"timing"`` depends only on the settings (seed included), so two runs with the same settings
@@ -38,6 +47,13 @@ Files written by :func:`write_run` into one directory:
     before training), accuracy as a fraction in [0, 1].
 ``paths.csv``
     Header ``optimizer,step,x,y``; one row per point of each path, step 0 being the start.
+``layers.csv``
+    Header ``optimizer,iteration,layer,update_ratio,gradient_norm,weight_norm``; one row per
+    weight matrix (layer 1 = W1) at every iteration the statistics were recorded
+    (:mod:`nncore.diagnostics`); the same numbers are in run.json under each optimizer's
+    ``"layers"``: ``{"iterations": [...], "update_ratio": [[per layer], ...], "gradient_norm":
+    ..., "weight_norm": ...}``, with ``"confusion"`` the last evaluation's confusion matrix
+    (rows true class, columns predicted) and ``"confusion_iteration"`` its iteration.
 
 A task that was not run writes no CSV; a CSV of that task left in the directory by an earlier
 export is removed, so the directory never mixes the files of two runs.
@@ -59,16 +75,20 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
+from .diagnostics import STATISTICS
 from .experiment import MnistHistory
 from .functions import get_function
 from .path_analysis import explain_divergence, summarize
 from .paths import PathResult
 from .settings import Settings
+from .sweeps import Cloud
+from .theory import theory_record
 
 RUN_JSON = "run.json"
 LOSSES_CSV = "losses.csv"
 ACCURACY_CSV = "accuracy.csv"
 PATHS_CSV = "paths.csv"
+LAYERS_CSV = "layers.csv"
 
 
 class ExportError(Exception):
@@ -184,7 +204,7 @@ def _path_entry(settings: Settings, function, name: str, result: PathResult) -> 
 
 
 def _paths_record(settings: Settings, paths: Mapping[str, PathResult]) -> dict:
-    function = get_function(settings.paths.function)
+    function = get_function(settings.paths.function_key())
     return {
         "function": settings.paths.function,
         "start": [float(v) for v in settings.paths.start],
@@ -199,6 +219,7 @@ def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
     optimizers = {}
     for name in history.names:
         divergence = history.diverged.get(name)
+        stall = history.not_learning.get(name)
         optimizers[name] = {
             "hyperparameters": settings.hyperparameters("mnist", name),
             "loss": _finite_or_none(history.losses[name][:history.completed]),
@@ -206,25 +227,65 @@ def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
                               for iteration, accuracy in history.accuracies[name]],
             "diverged_at": divergence.iteration if divergence else None,
             "reason": divergence.reason if divergence else None,
+            "not_learning_at": stall.iteration if stall else None,
+            "not_learning_reason": stall.reason if stall else None,
+            **_diagnostics_record(history, name),
         }
     return {"iterations": history.total, "completed": history.completed,
             "finished": history.finished, "batch_size": settings.mnist.batch_size,
             "optimizers": optimizers}
 
 
+def _diagnostics_record(history: MnistHistory, name: str) -> dict:
+    """``"layers"`` (the per-layer statistics) and the last evaluation's ``"confusion"``."""
+    rows = history.layers[name].rows() if name in history.layers else None
+    layers = None if rows is None else {
+        "iterations": rows.iterations.tolist(),
+        **{statistic: [_finite_or_none(row) for row in getattr(rows, statistic)]
+           for statistic in STATISTICS}}
+    evaluation = history.evaluations.get(name)
+    return {"layers": layers,
+            "confusion": None if evaluation is None else evaluation.confusion.tolist(),
+            "confusion_iteration": None if evaluation is None else evaluation.iteration}
+
+
 def run_record(settings: Settings, paths: Mapping[str, PathResult] | None,
-               history: MnistHistory | None) -> dict:
+               history: MnistHistory | None, clouds: Mapping[str, Cloud] | None = None) -> dict:
     """The JSON-ready ``run.json`` content (schema in this module's docstring).
 
     ``paths`` is ``run_paths``' result, ``history`` the MNIST run's history (possibly stopped
     early: ``completed`` < ``iterations``); either may be None when that task was not run.
+    ``clouds`` (``run_clouds``' result) adds ``"cloud"``; on a quadratic, ``"theory"`` holds
+    the closed-form and measured rates of the paths.
     """
-    return {
+    record = {
         "settings": settings.to_dict(),
         "paths": None if paths is None else _paths_record(settings, paths),
         "mnist": None if history is None else _mnist_record(settings, history),
         "timing": {"mnist_training_seconds": None if history is None else history.elapsed},
         "versions": {"python": platform.python_version(), "numpy": np.__version__},
+    }
+    if paths is not None:
+        record["theory"] = theory_record(
+            get_function(settings.paths.function_key()),
+            {name: settings.hyperparameters("paths", name) for name in paths},
+            {name: result.points for name, result in paths.items()})
+    if clouds:
+        record["cloud"] = _cloud_record(settings, clouds)
+    return record
+
+
+def _cloud_record(settings: Settings, clouds: Mapping[str, Cloud]) -> dict:
+    """Per optimizer: the noisy cloud's mean path and per-step covariance [[xx, xy], [xy, yy]]."""
+    p = settings.paths
+    return {
+        "sigma": p.noise, "seeds": [p.noise_seed, p.noise_seed + p.cloud - 1], "count": p.cloud,
+        "optimizers": {
+            name: {"mean": [_finite_or_none(row) for row in cloud.mean],
+                   "covariance": [[_finite_or_none(row) for row in matrix] for matrix in cloud.covariance],
+                   "diverged": int(np.count_nonzero(cloud.diverged_at))}
+            for name, cloud in clouds.items()
+        },
     }
 
 
@@ -256,6 +317,19 @@ def accuracy_csv(history: MnistHistory) -> str:
     return _csv_text(["optimizer", "iteration", "accuracy"], rows)
 
 
+def layers_csv(history: MnistHistory) -> str:
+    """``optimizer,iteration,layer,update_ratio,gradient_norm,weight_norm``, one row per layer
+    and recorded iteration."""
+    def rows():
+        for name in history.names:
+            recorded = history.layers[name].rows() if name in history.layers else None
+            for index in range(0 if recorded is None else len(recorded)):
+                for layer in range(recorded.update_ratio.shape[1]):
+                    yield [name, int(recorded.iterations[index]), layer + 1,
+                           *(_number(getattr(recorded, statistic)[index, layer]) for statistic in STATISTICS)]
+    return _csv_text(["optimizer", "iteration", "layer", *STATISTICS], rows())
+
+
 def paths_csv(paths: Mapping[str, PathResult]) -> str:
     """``optimizer,step,x,y`` with one row per point, step 0 the start."""
     rows = ([name, step, _number(x), _number(y)]
@@ -264,7 +338,7 @@ def paths_csv(paths: Mapping[str, PathResult]) -> str:
 
 
 def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, PathResult] | None,
-              history: MnistHistory | None) -> list[Path]:
+              history: MnistHistory | None, clouds: Mapping[str, Cloud] | None = None) -> list[Path]:
     """Write the run's files into ``directory`` (created if needed); return their paths.
 
     Writes the CSVs of the tasks that were run (``paths`` / ``history`` not None), removes the
@@ -277,10 +351,11 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
     else:
         written.append(write_text(directory / PATHS_CSV, paths_csv(paths)))
     if history is None:
-        remove_files(directory, [LOSSES_CSV, ACCURACY_CSV])
+        remove_files(directory, [LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV])
     else:
         written.append(write_text(directory / LOSSES_CSV, losses_csv(history)))
         written.append(write_text(directory / ACCURACY_CSV, accuracy_csv(history)))
-    record = json.dumps(run_record(settings, paths, history), indent=1, allow_nan=False)
+        written.append(write_text(directory / LAYERS_CSV, layers_csv(history)))
+    record = json.dumps(run_record(settings, paths, history, clouds), indent=1, allow_nan=False)
     written.append(write_text(directory / RUN_JSON, record + "\n"))
     return written

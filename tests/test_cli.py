@@ -18,6 +18,7 @@ EVERY_SETTING = [
     "--hidden", "50,20", "--activation", "sigmoid", "--weight-init", "0.05",
     "--weight-decay", "0.001", "--seed", "7", "--eval-interval", "25", "--no-same-init",
     "--data-dir", "/data/fashion",
+    "--quadratic", "0.5,3,30", "--noise", "0.1", "--noise-seed", "4", "--cloud", "10",
 ]
 """Flags changing every scalar setting from its default (hyperparameters are tested apart)."""
 
@@ -38,6 +39,19 @@ def test_no_arguments_means_book_settings_and_no_explicit_settings():
     assert not invocation.headless and not invocation.autorun and invocation.screenshot is None
 
 
+def _newer_optimizer_flags():
+    """--hp and --path-hp flags changing every hyperparameter of the optimizers beyond the book's
+    seven, each to a valid value one step from its default."""
+    from nncore.optimizers import OPTIMIZERS
+    book = {"SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW"}
+    changes = []
+    for name, cls in OPTIMIZERS.items():
+        for hp in cls.hyperparameters if name not in book else ():
+            value = hp.default + hp.step if hp.contains(hp.default + hp.step) else hp.default - hp.step
+            changes.append(f"{name}.{hp.name}={value!r}")
+    return ["--hp", ",".join(changes), "--path-hp", ",".join(changes)]
+
+
 def test_every_setting_has_a_flag():
     hyperparameter_flags = [
         "--path-lr", "SGD=0.5,Momentum=0.2,Nesterov=0.2,AdaGrad=1,RMSprop=0.2,Adam=0.2,AdamW=0.2",
@@ -47,7 +61,7 @@ def test_every_setting_has_a_flag():
         "--hp", "Momentum.momentum=0.8,Nesterov.momentum=0.8,RMSprop.decay_rate=0.95",
         "--hp", "Adam.beta1=0.8,Adam.beta2=0.99,AdamW.beta1=0.8,AdamW.beta2=0.99,AdamW.weight_decay=0.05",
     ]
-    invocation = parse_command_line(EVERY_SETTING + hyperparameter_flags)
+    invocation = parse_command_line(EVERY_SETTING + hyperparameter_flags + _newer_optimizer_flags())
     defaults = dict(_leaves(Settings().to_dict()))
     changed = dict(_leaves(invocation.settings.to_dict()))
     unchanged = sorted(key for key in defaults if defaults[key] == changed[key])
@@ -127,7 +141,7 @@ def test_help_documents_every_flag(capsys):
 @pytest.mark.parametrize("argv, words", [
     (["--iterations", "-5"], ["iterations", "-5"]),
     (["--iterations", "many"], ["--iterations", "many"]),
-    (["--optimizers", "SGD,Adamax"], ["unknown optimizer", "Adamax"]),
+    (["--optimizers", "SGD,Adamix"], ["unknown optimizer", "Adamix"]),
     (["--start", "1"], ["--start", "X,Y"]),
     (["--start", "a,2"], ["--start", "'a'"]),
     (["--start", "nan,2"], ["start", "[-1000000, 1000000]"]),
@@ -175,8 +189,13 @@ def test_invalid_config_file_exits_2_naming_the_file(tmp_path, capsys, content, 
 
 
 def test_usage_error_is_a_value_error():
-    with pytest.raises(UsageError, match="steps"):
+    """Code that handles bad input catches ValueError (the window's dialogs do): a UsageError
+    must be one, and parse_command_line must raise exactly it."""
+    assert issubclass(UsageError, ValueError)
+    with pytest.raises(ValueError) as info:
         parse_command_line(["--steps", "0"])
+    assert type(info.value) is UsageError
+    assert str(info.value) == "steps must be a whole number in [1, 100000], got 0"
 
 
 def test_real_process_exit_status_for_bad_arguments():

@@ -342,7 +342,8 @@ def test_layout_survives_resizing(qtbot, window):
 
 def test_diverged_optimizers_are_named_in_legends_and_status(qtbot, window, small_settings):
     settings = dataclasses.replace(small_settings, optimizers=("SGD", "Adam"),
-                                   paths=dataclasses.replace(small_settings.paths, steps=200))
+                                   paths=dataclasses.replace(small_settings.paths, steps=200),
+                                   mnist=dataclasses.replace(small_settings.mnist, iterations=150))
     settings.mnist_hyperparameters["SGD"]["lr"] = 100.0
     settings.path_hyperparameters["SGD"]["lr"] = 100.0
     window.controls.set_settings(settings)

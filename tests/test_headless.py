@@ -11,7 +11,7 @@ from gui.headless import LOSSES_FIGURE_SIZE, PATHS_FIGURE_SIZE, Progress
 from nncore.settings import Settings
 
 SMALL = ["--iterations", "30", "--hidden", "20,20", "--eval-interval", "10", "--steps", "12"]
-ALL_FILES = {"run.json", "losses.csv", "accuracy.csv", "paths.csv", "losses.png", "paths.png"}
+ALL_FILES = {"run.json", "losses.csv", "accuracy.csv", "layers.csv", "paths.csv", "losses.png", "paths.png"}
 
 
 def _headless(out, *flags):
@@ -45,6 +45,11 @@ def test_headless_run_writes_every_file(tmp_path, qapp, capsys):
         assert len(optimizer["loss"]) == 30 and all(v > 0 for v in optimizer["loss"])
         assert [point[0] for point in optimizer["test_accuracy"]] == [0, 10, 20, 30]
         assert optimizer["diverged_at"] is None
+        layers = optimizer["layers"]  # hidden (20, 20): 3 weight matrices, statistics every 10 iterations
+        assert layers["iterations"] == [10, 20, 30]
+        assert all(len(row) == 3 and all(0 < v < 1 for v in row) for row in layers["update_ratio"])
+        assert all(v > 0 for row in layers["gradient_norm"] + layers["weight_norm"] for v in row)
+        assert sum(map(sum, optimizer["confusion"])) == 10000
 
     assert _header(out / "losses.csv") == ["iteration", "SGD", "Adam"]
     assert _header(out / "accuracy.csv") == ["optimizer", "iteration", "accuracy"]
@@ -80,13 +85,14 @@ def test_paths_only_run_skips_and_removes_the_mnist_files(tmp_path, qapp, capsys
     assert _headless(out, "--task", "paths") == 0
     assert {p.name for p in out.iterdir()} == {"run.json", "paths.csv", "paths.png"}
     assert json.loads((out / "run.json").read_text())["mnist"] is None
-    assert "no losses.csv, accuracy.csv or losses.png" in capsys.readouterr().err
+    assert "no losses.csv, accuracy.csv, layers.csv or losses.png" in capsys.readouterr().err
 
 
 def test_mnist_only_run_writes_no_path_files(tmp_path, qapp):
     out = tmp_path / "run"
     assert _headless(out, "--task", "mnist") == 0
-    assert {p.name for p in out.iterdir()} == {"run.json", "losses.csv", "accuracy.csv", "losses.png"}
+    assert {p.name for p in out.iterdir()} == {"run.json", "losses.csv", "accuracy.csv", "layers.csv",
+                                               "losses.png"}
 
 
 def test_unwritable_out_exits_2_before_running(tmp_path, capsys):
@@ -104,24 +110,6 @@ def test_missing_dataset_exits_2_naming_the_file(tmp_path, capsys):
     assert _headless(tmp_path / "out", "--data-dir", str(empty)) == 2
     line, = capsys.readouterr().err.splitlines()
     assert "train-images-idx3-ubyte" in line and "not found" in line
-
-
-def test_ctrl_c_keeps_the_iterations_done(tmp_path, qapp, monkeypatch, capsys):
-    real_run_mnist = gui.headless.run_mnist
-
-    def interrupted_after_first_evaluation(*args, **kwargs):
-        for update in real_run_mnist(*args, **kwargs):
-            yield update
-            if update.stop >= 10:
-                raise KeyboardInterrupt
-
-    monkeypatch.setattr(gui.headless, "run_mnist", interrupted_after_first_evaluation)
-    out = tmp_path / "run"
-    assert _headless(out, "--task", "mnist") == 130
-    mnist = json.loads((out / "run.json").read_text())["mnist"]
-    assert 10 <= mnist["completed"] < 30 and not mnist["finished"]
-    assert len(mnist["optimizers"]["SGD"]["loss"]) == mnist["completed"]
-    assert "interrupted after" in capsys.readouterr().err
 
 
 def test_progress_lines_when_not_a_terminal():

@@ -28,11 +28,22 @@ def test_momentum_rule():
     assert step(O.Momentum(lr=0.1, momentum=0.9), 1.0, [2.0, 1.0]) == pytest.approx([0.8, 0.52])
 
 
-def test_nesterov_rule_is_the_books():
-    # book: v *= m; v -= lr g; p += m*m*v; p -= (1+m) lr g
+def test_nesterov_rule_is_the_books_fixed_one():
+    # the author's 2021 fix: p += m*m*v - (1+m) lr g; then v = m v - lr g
+    # step 1: p = 1 + 0 - 1.9*0.1*2 = 0.62, v = -0.2
+    # step 2: p = 0.62 + 0.81*-0.2 - 1.9*0.1*1 = 0.268, v = 0.9*-0.2 - 0.1 = -0.28
+    optimizer = O.Nesterov(lr=0.1, momentum=0.9)
+    assert step(optimizer, 1.0, [2.0, 1.0]) == pytest.approx([0.62, 0.268], rel=1e-12)
+    assert optimizer.state_for("p")["v"] == pytest.approx(-0.28, rel=1e-12)
+
+
+def test_nesterov2016_keeps_the_books_2016_rule():
+    # 2016: v *= m; v -= lr g; p += m*m*v; p -= (1+m) lr g
     # step 1: v = -0.2, p = 1 + 0.81*-0.2 - 1.9*0.2 = 0.458
     # step 2: v = 0.9*-0.2 - 0.1 = -0.28, p = 0.458 + 0.81*-0.28 - 1.9*0.1 = 0.0412
-    assert step(O.Nesterov(lr=0.1, momentum=0.9), 1.0, [2.0, 1.0]) == pytest.approx([0.458, 0.0412])
+    assert step(O.Nesterov2016(lr=0.1, momentum=0.9), 1.0, [2.0, 1.0]) == pytest.approx([0.458, 0.0412])
+    assert O.Nesterov2016.display_name == "Nesterov (book 2016)"
+    assert "m\u00b3" in O.Nesterov2016.note and "(1 + m)" in O.Nesterov2016.note
 
 
 def test_adagrad_rule():
@@ -136,7 +147,7 @@ def test_every_optimizer_declares_valid_hyperparameters():
         assert declared[0].log_scale
         for hp in declared:
             assert hp.contains(hp.default), (name, hp)
-            assert 0 < hp.step and hp.decimals >= 1 and hp.description
+            assert 0 < hp.step and (hp.decimals >= 1 or hp.step >= 1) and hp.description
 
 
 def test_registry_order_is_stable_and_lists_the_books_four_first():
@@ -162,8 +173,8 @@ def test_invalid_values_raise_value_error_naming_the_hyperparameter(kwargs, word
 
 
 def test_create_unknown_optimizer_lists_the_known_ones():
-    with pytest.raises(ValueError, match="unknown optimizer 'Adamax'.*SGD"):
-        O.create("Adamax")
+    with pytest.raises(ValueError, match="unknown optimizer 'Adamix'.*SGD"):
+        O.create("Adamix")
 
 
 def test_state_for_reports_the_book_state_by_attribute_name():

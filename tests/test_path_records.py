@@ -11,7 +11,8 @@ BOOK_START = (-7.0, 2.0)
 
 def book_solver_points(function, optimizer, start, steps):
     """The pre-change solver's arithmetic (the book's optimizer_compare_naive.py): x and y as two
-    0-d float64 arrays in the params dict, the gradient written into two 0-d arrays."""
+    0-d float64 arrays in the params dict, the gradient written into two 0-d arrays; the point
+    recorded is the optimizer's evaluation point (Schedule-Free's x)."""
     optimizer.reset()
     params = {"x": np.array(float(start[0])), "y": np.array(float(start[1]))}
     grads = {"x": np.array(0.0), "y": np.array(0.0)}
@@ -21,7 +22,8 @@ def book_solver_points(function, optimizer, start, steps):
         grads["x"][...] = gx
         grads["y"][...] = gy
         optimizer.update(params, grads)
-        points.append((float(params["x"]), float(params["y"])))
+        points.append((float(optimizer.evaluation_point("x", params["x"])),
+                       float(optimizer.evaluation_point("y", params["y"]))))
     return np.array(points)
 
 

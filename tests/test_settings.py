@@ -33,7 +33,7 @@ def test_partial_dict_keeps_defaults():
 
 
 @pytest.mark.parametrize("data, words", [
-    ({"optimizers": ["SGD", "Adamax"]}, ["Adamax"]),
+    ({"optimizers": ["SGD", "Sophia"]}, ["Sophia"]),
     ({"optimizers": []}, ["no optimizer"]),
     ({"mnist": {"iterations": -5}}, ["iterations", "-5"]),
     ({"mnist": {"batch_size": 0}}, ["batch size"]),
