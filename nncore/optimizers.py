@@ -112,6 +112,10 @@ class Optimizer:
     """
 
     hyperparameters: ClassVar[tuple[Hyperparameter, ...]] = ()
+    elementwise: ClassVar[bool] = True
+    """True when ``update`` treats every coordinate alike, so the 2D solver may hand (x, y) over
+    as one (2,) array (the same arithmetic, half the NumPy calls); False for rules that read the
+    2D case from two 0-d parameters (Muon's 1 x 2 matrix)."""
 
     # Hyperparameters may be arrays (one value per run, broadcast against the parameters, which
     # then have the broadcast shape): the rules are element-wise, so one optimizer object runs a

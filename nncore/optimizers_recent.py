@@ -335,6 +335,7 @@ class Muon(_Stateful):
     layerwise = True
     elementwise = False
     path_note = "(x, y) as one 1\u00d72 matrix: normalised momentum"
+    elementwise = False  # the 2D case is recognised by its two 0-d parameters
     note = ("On the 2D functions (x, y) is one 1\u00d72 matrix: Muon's orthogonalisation makes "
             "it normalised momentum (steps of 0.7 to 1.2 lr).")
     ADAM_EPSILON = 1e-10
