@@ -13,14 +13,17 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
 from nncore.experiment import MnistHistory
 from nncore.optimizers import OPTIMIZERS
 from nncore.smoothing import ema, smooth_curve
 
+from nncore.ranges import Range
+
 from . import style
+from .number_box import NumberBox
 
 SMOOTHING_MODES = {"none": "None", "book": "Book (Kaiser window)", "ema": "EMA"}
 """Smoothing key -> label shown in the combo box."""
@@ -35,6 +38,8 @@ costs half the vertices per repaint. "mean" was compared on the book's 2000 iter
 narrows the band into a second smoothed curve hidden under the bold one, which hides the noise
 and misleads with smoothing "None". The smoothed curves are drawn in full."""
 DEFAULT_EMA_STRENGTH = 0.9
+EMA_STRENGTH = Range("EMA strength", 0, 1, maximum_inclusive=False)
+"""Valid weights on the past of nncore.smoothing.ema."""
 EMPTY_HINT = "Press Start (Ctrl+Return) to train"
 """Shown in an empty MNIST plot instead of bare 0-1 axes."""
 SINGLE_POINT_SYMBOL_SIZE = 8
@@ -55,6 +60,11 @@ def smoothed(values: np.ndarray, mode: str, strength: float = DEFAULT_EMA_STRENG
 def _divergence_reason(history: MnistHistory, name: str) -> str | None:
     divergence = history.diverged.get(name)
     return None if divergence is None else f"iteration {divergence.iteration}, {divergence.reason}"
+
+
+def _not_learning_reason(history: MnistHistory, name: str) -> str | None:
+    stall = history.not_learning.get(name)
+    return None if stall is None else f"iteration {stall.iteration}, {stall.reason}"
 
 
 class _HistoryPanel(QWidget):
@@ -85,7 +95,8 @@ class _HistoryPanel(QWidget):
         self.history = history
         if history is not None and history.total != self._total:
             self._total = history.total
-            self.plot_item.setXRange(0, history.total, padding=0.01)
+            # A short run's last point would sit on the edge: more room around a few iterations.
+            self.plot_item.setXRange(0, history.total, padding=0.01 if history.total >= 100 else 0.08)
         self.redraw()
 
     def redraw(self) -> None:  # pragma: no cover - abstract
@@ -105,7 +116,8 @@ class _HistoryPanel(QWidget):
 
     def _show_legend(self, samples: dict[str, pg.PlotDataItem]) -> None:
         names = self.history.names if self.history is not None else ()
-        self.legend.show([(samples[name], style.legend_label(name, _divergence_reason(self.history, name)))
+        self.legend.show([(samples[name], style.legend_label(name, _divergence_reason(self.history, name),
+                                                             _not_learning_reason(self.history, name)))
                           for name in names])
         self._show_hint()
 
@@ -149,12 +161,9 @@ class LossPanel(_HistoryPanel):
         for key, label in SMOOTHING_MODES.items():
             self.smoothing_combo.addItem(label, key)
         self.smoothing_combo.setCurrentIndex(list(SMOOTHING_MODES).index(self.smoothing))
-        self.strength_spin = QDoubleSpinBox()
+        self.strength_spin = NumberBox(EMA_STRENGTH, 0.05, "EMA strength: weight on the past, "
+                                       "0 (none) to nearly 1 (heavy)")
         self.strength_spin.setObjectName("lossEmaStrengthSpin")
-        self.strength_spin.setToolTip("EMA strength: weight on the past, 0 (none) to 0.999 (heavy)")
-        self.strength_spin.setRange(0.0, 0.999)
-        self.strength_spin.setDecimals(3)
-        self.strength_spin.setSingleStep(0.05)
         self.strength_spin.setValue(self.ema_strength)
         self.log_check = QCheckBox("Log y")
         self.log_check.setObjectName("lossLogYCheck")

@@ -22,17 +22,19 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
-                               QSpinBox, QSplitter, QTabWidget, QWidget)
+                               QSplitter, QTabWidget, QWidget)
 
 from nncore.experiment import MnistHistory, MnistUpdate
 from nncore.paths import PathResult
 from nncore.optimizers import OPTIMIZERS
+from nncore.ranges import Range
 from nncore.settings import PRESETS, Settings
 from nncore.sweeps import Cloud
 
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
 from .doc_text import plain_text
-from .loss_panel import DEFAULT_SMOOTHING, SMOOTHING_MODES, AccuracyPanel, LossPanel
+from .loss_panel import DEFAULT_SMOOTHING, EMA_STRENGTH, SMOOTHING_MODES, AccuracyPanel, LossPanel
+from .number_box import NumberBox, parse_number
 from .paths_model import PathsModel
 from .paths_tab import PathsTab
 from .basin_panel import BasinPanel
@@ -56,6 +58,7 @@ STATUS_INTERVAL_S = 0.2
 """Least time between two status bar updates during a run: five a second are plenty to read, and
 each repaint takes CPU from the training process."""
 PLOT_EXPORT_WIDTH = 1600
+PLOT_EXPORT_WIDTHS = Range("plot width in pixels", 200, 10_000, integer=True)
 STOP_TIMEOUT_MS = 5000
 """How long Stop waits for the training process (a run stops within ten iterations or one
 evaluation: milliseconds) before it kills the process and fails the run."""
@@ -120,11 +123,8 @@ class ExportPlotDialog(QDialog):
         self.format_combo.setObjectName("exportFormatCombo")
         self.format_combo.setToolTip("PNG (pixels) or SVG (vector, for editing and print)")
         self.format_combo.addItems(["PNG", "SVG"])
-        self.width_spin = QSpinBox()
+        self.width_spin = NumberBox(PLOT_EXPORT_WIDTHS, 100, "Width of the picture in pixels")
         self.width_spin.setObjectName("exportWidthSpin")
-        self.width_spin.setToolTip("Width of the PNG in pixels")
-        self.width_spin.setRange(200, 10_000)
-        self.width_spin.setSingleStep(100)
         self.width_spin.setValue(PLOT_EXPORT_WIDTH)
         self.format_combo.currentTextChanged.connect(
             lambda fmt: self.width_spin.setEnabled(fmt == "PNG"))
@@ -139,9 +139,10 @@ class ExportPlotDialog(QDialog):
         form.addRow(buttons)
 
     def choice(self) -> tuple[str, str, int]:
-        """(panel key, 'png' or 'svg', width in px)."""
-        return (self.panel_combo.currentData(), self.format_combo.currentText().lower(),
-                self.width_spin.value())
+        """(panel key, 'png' or 'svg', width in px); ValueError naming the range of a refused width."""
+        fmt = self.format_combo.currentText().lower()
+        width = self.width_spin.checked_value() if fmt == "png" else self.width_spin.value()
+        return self.panel_combo.currentData(), fmt, width
 
 
 class MainWindow(QMainWindow):
@@ -364,9 +365,11 @@ class MainWindow(QMainWindow):
         speed = self.store.value(SESSION_ANIMATION, DEFAULT_ANIMATION_SPEED, type=int)
         self.controls.animation_spin.setValue(speed)
         smoothing = str(self.store.value(SESSION_SMOOTHING, DEFAULT_SMOOTHING))
-        strength = self.store.value(SESSION_EMA, self.loss_panel.ema_strength, type=float)
+        # Parsed from the stored text: QSettings' type=float gives a float32 (0.8999999761581421).
+        strength = parse_number(str(self.store.value(SESSION_EMA, self.loss_panel.ema_strength)))
         self.loss_panel.set_smoothing(smoothing if smoothing in SMOOTHING_MODES else DEFAULT_SMOOTHING,
-                                      min(max(strength, 0.0), 0.999))
+                                      strength if strength is not None and EMA_STRENGTH.contains(strength)
+                                      else None)
         self.loss_panel.set_log_y(self.store.value(SESSION_LOG_Y, False, type=bool))
 
     def session_settings(self) -> Settings | None:
@@ -592,18 +595,26 @@ class MainWindow(QMainWindow):
         self.diverged_label.setToolTip(reasons or "Optimizers that diverged in this run")
 
     def _diverged_text(self) -> tuple[str, str]:
-        """(status text naming the diverged optimizers, their reasons one per line)."""
-        parts, reasons = [], []
+        """(status text naming the diverged optimizers and those not learning, their reasons one
+        per line)."""
+        parts, reasons, stalled = [], [], []
         if self.history is not None:
             for name, d in self.history.diverged.items():
                 parts.append(f"{name} (iteration {d.iteration})")
                 reasons.append(f"{name}, MNIST iteration {d.iteration}: {d.reason}")
+            for name, stall in self.history.not_learning.items():
+                if name not in self.history.diverged:
+                    stalled.append(f"{name} (iteration {stall.iteration})")
+                    reasons.append(f"{name} is not learning, MNIST iteration {stall.iteration}: "
+                                   f"{stall.reason}")
         for name, record in self.paths_model.records.items():
             if record.diverged_at is not None:
                 why = self.paths_model.explanation(name)
                 parts.append(f"{name} (2D step {record.diverged_at}: {why})")
                 reasons.append(f"{name}, 2D step {record.diverged_at}: {why}")
-        return (f"Diverged: {', '.join(parts)}" if parts else ""), "\n".join(reasons)
+        texts = ([f"Diverged: {', '.join(parts)}"] if parts else []) + \
+                ([f"Not learning: {', '.join(stalled)}"] if stalled else [])
+        return "; ".join(texts), "\n".join(reasons)
 
     # -- controls <-> 2D panel ---------------------------------------------------------------
     def _settings_edited(self) -> None:
@@ -815,7 +826,11 @@ class MainWindow(QMainWindow):
         dialog = ExportPlotDialog({key: label for key, (label, _) in self._panels().items()}, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        panel, fmt, width = dialog.choice()
+        try:
+            panel, fmt, width = dialog.choice()
+        except ValueError as error:
+            self.report_error("Cannot export plot", str(error))
+            return
         path, _ = QFileDialog.getSaveFileName(
             self, "Export plot", self._default_name(panel, f".{fmt}"),
             IMAGE_FILTER if fmt == "png" else "SVG image (*.svg)")

@@ -97,12 +97,11 @@ class NumberBox(QAbstractSpinBox):
     says whether the text shown is a valid value, and ``checked_value()`` returns the value of
     the text or raises ValueError naming the setting and its range. ``valueChanged`` is emitted
     with every new valid value (typed and confirmed with Enter or by leaving the box, stepped, or
-    set); ``validityChanged`` when the box turns valid or invalid. The arrows step by ``step``
-    (along the 1-2-5 ladder for log-scaled ranges) and never leave the range.
+    set); a refused text turns the box red with the reason in its tooltip. The arrows step by
+    ``step`` (along the 1-2-5 ladder for log-scaled ranges) and never leave the range.
     """
 
     valueChanged = Signal(object)
-    validityChanged = Signal(bool)
 
     def __init__(self, valid: Range, step: float = 1, tooltip: str = "",
                  parent: QWidget | None = None) -> None:
@@ -111,7 +110,6 @@ class NumberBox(QAbstractSpinBox):
         self.step = step
         self._tooltip = tooltip
         self._value: float | int = self._first_valid_value()
-        self._valid_text = True
         self.setKeyboardTracking(False)
         self.setAccelerated(True)
         self.lineEdit().setText(self._format(self._value))
@@ -203,9 +201,6 @@ class NumberBox(QAbstractSpinBox):
             tip = f"Refused: {self.problem()}\n{tip}"
         self.setToolTip(tip)
         self.setStyleSheet("" if valid else INVALID_STYLE)
-        if valid != self._valid_text:
-            self._valid_text = valid
-            self.validityChanged.emit(valid)
 
     def set_tooltip(self, text: str) -> None:
         """The explanation shown in the tooltip, before the valid range."""

@@ -111,26 +111,38 @@ def optimizer_tooltip(name: str) -> str:
 DIVERGED_MARK = "\u2715"
 """Shown after the name of a diverged optimizer in a legend (the reason is in its tooltip)."""
 DIVERGED_SEPARATOR = " \u2014 diverged: "
+NOT_LEARNING_MARK = "\u26a0"
+"""Shown after the name of an optimizer found not learning (accuracy at chance; it trains on)."""
+NOT_LEARNING_SEPARATOR = " \u2014 not learning: "
 LEGEND_MARGIN = 10
 """Pixels between a legend and the corner of the plot's data area it sits in."""
 HIDDEN_TEXT_COLOR = "#999999"
 """Legend text of an optimizer whose curves the user hid by clicking its entry."""
 
 
-def legend_label(name: str, diverged_reason: str | None) -> str:
-    """Full legend description of optimizer ``name``: a diverged one with the reason.
+def legend_label(name: str, diverged_reason: str | None, not_learning_reason: str | None = None) -> str:
+    """Full legend description of optimizer ``name``: a diverged one with the reason (else a
+    "not learning" one with its reason).
 
-    :class:`OptimizerLegend` shows it compact (``"SGD \u2715"``) with the reason in a tooltip.
+    :class:`OptimizerLegend` shows it compact (``"SGD \u2715"``, ``"SGD \u26a0"``) with the
+    reason in a tooltip.
     """
-    if diverged_reason is None:
-        return name
-    return f"{name}{DIVERGED_SEPARATOR}{diverged_reason}"
+    if diverged_reason is not None:
+        return f"{name}{DIVERGED_SEPARATOR}{diverged_reason}"
+    if not_learning_reason is not None:
+        return f"{name}{NOT_LEARNING_SEPARATOR}{not_learning_reason}"
+    return name
 
 
-def _split_label(label: str) -> tuple[str, str | None]:
-    """(optimizer name, divergence reason or None) of a :func:`legend_label` text."""
-    name, _, reason = label.partition(DIVERGED_SEPARATOR)
-    return name, (reason or None)
+def _split_label(label: str) -> tuple[str, str, str | None]:
+    """(optimizer name, mark, tooltip text after the name) of a :func:`legend_label` text;
+    the mark and the reason are empty / None for an optimizer that is fine."""
+    for separator, mark, what in ((DIVERGED_SEPARATOR, DIVERGED_MARK, "diverged"),
+                                  (NOT_LEARNING_SEPARATOR, NOT_LEARNING_MARK, "is not learning")):
+        name, found, reason = label.partition(separator)
+        if found:
+            return name, mark, f"{what}: {reason}"
+    return label, "", None
 
 
 LINE_SAMPLES = 2000
@@ -249,11 +261,11 @@ class OptimizerLegend:
             self.item.clear()
             self._names = []
             for item, label in entries:
-                name, reason = _split_label(label)
+                name, mark, reason = _split_label(label)
                 shown = display_name(name) if name in OPTIMIZERS else name
-                self.item.addItem(item, f"{shown} {DIVERGED_MARK}" if reason else shown)
+                self.item.addItem(item, f"{shown} {mark}" if mark else shown)
                 sample, text = self.item.items[-1]
-                tip = f"{shown} diverged: {reason}" if reason else f"{shown}: click to hide or show"
+                tip = f"{shown} {reason}" if reason else f"{shown}: click to hide or show"
                 sample.setToolTip(tip)
                 text.setToolTip(tip)
                 self._names.append(name)

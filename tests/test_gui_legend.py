@@ -168,3 +168,13 @@ def test_empty_plots_ask_for_start_and_a_one_iteration_loss_is_drawn(qtbot):
     assert loss.smooth_items["SGD"].opts["symbol"] is None
     loss.set_history(None)
     assert loss.hint.isVisible()
+
+
+def test_an_optimizer_not_learning_is_marked_with_the_reason_in_its_tooltip(qtbot):
+    from nncore.training_rules import NotLearning
+    panel = shown(LossPanel(), qtbot, (420, 300))
+    history = history_of(("SGD", "Adam"))
+    history.not_learning["SGD"] = NotLearning(400, "test accuracy at chance (10 %) twice in a row")
+    panel.set_history(history)
+    assert panel.legend.texts()[0] == "SGD \u26a0" and panel.legend.texts()[1] == "Adam"
+    assert "SGD is not learning: iteration 400, test accuracy at chance" in panel.legend.tooltips()[0]

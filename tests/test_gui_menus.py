@@ -215,3 +215,28 @@ def test_quit_closes_the_window_and_its_thread(open_window, small_settings):
     window = open_window(small_settings)
     action(window, "quitAction").trigger()
     assert not window.isVisible() and not window.runner.is_alive()
+
+
+def test_the_plot_width_is_refused_outside_its_range_not_cut(qtbot, window, monkeypatch, dialogs):
+    finished_run(qtbot, window)
+    seen = []
+
+    def accept(dialog):
+        dialog.width_spin.lineEdit().setText("20000")  # once cut to 2000 while typing
+        dialog.width_spin.lineEdit().editingFinished.emit()
+        seen.append(dialog.width_spin.text())
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ExportPlotDialog, "exec", accept)
+    action(window, "exportPlotAction").trigger()
+    assert seen == ["20000"]
+    assert dialogs == [("Cannot export plot",
+                        "plot width in pixels must be a whole number in [200, 10000], got '20000'")]
+
+
+def test_an_ema_strength_keeps_every_digit(qtbot, window):
+    panel = window.loss_panel
+    panel.set_smoothing("ema", 0.9999)
+    assert panel.strength_spin.text() == "0.9999" and panel.ema_strength == 0.9999
+    panel.strength_spin.setValue(1.0)  # refused: the EMA needs a weight below 1
+    assert not panel.strength_spin.is_valid() and panel.ema_strength == 0.9999

@@ -203,18 +203,22 @@ def test_a_killed_training_process_fails_the_run_clearly_and_the_next_run_works(
 
 def test_reset_during_a_run_clears_and_ignores_its_late_updates(qtbot, window, small_settings):
     ended, emitted, received = [], [], []
-    window.runner.finished.connect(lambda run_id, completed: ended.append(run_id))
     # Counted in the worker thread as they are emitted, and in the GUI thread as they arrive.
     window.runner.mnistUpdated.connect(lambda run_id, update: emitted.append(run_id),
                                        Qt.ConnectionType.DirectConnection)
 
-    class Receiver(QObject):  # lives in the GUI thread: its slot gets the updates queued
+    class Receiver(QObject):  # lives in the GUI thread: its slots get the signals queued, in order
         @Slot(int, object)
         def count(self, run_id, update):
             received.append(run_id)
 
+        @Slot(int, bool)
+        def end(self, run_id, completed):
+            ended.append(run_id)
+
     receiver = Receiver()
     window.runner.mnistUpdated.connect(receiver.count)
+    window.runner.finished.connect(receiver.end)
     window.controls.set_settings(long_settings(small_settings))
     window.start()
     qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,

@@ -157,3 +157,33 @@ def test_long_values_fit_their_boxes_and_small_ones_are_not_zeros(window):
     assert controls.weight_decay_spin.text() == "1e-07"
     edit = controls.start_x_spin.lineEdit()
     assert QFontMetrics(edit.font()).horizontalAdvance("12.345678") <= edit.contentsRect().width()
+
+
+def test_view_options_come_back_from_a_session_file_exactly(qtbot, small_settings, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+    stored = tmp_path / "stored.ini"  # as an earlier session left it (not through this
+    stored.write_text("[session]\nemaStrength=0.9\nlossSmoothing=ema\n")  # process's cache)
+    window = MainWindow(small_settings, QSettings(str(stored), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    assert window.loss_panel.ema_strength == 0.9 and window.loss_panel.strength_spin.text() == "0.9"
+    window.close()
+    outside = tmp_path / "outside.ini"
+    outside.write_text("[session]\nemaStrength=1.5\n")  # outside [0, 1): ignored, not clamped
+    again = MainWindow(small_settings, QSettings(str(outside), QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    assert again.loss_panel.ema_strength == 0.9
+    again.close()
+
+
+def test_the_status_bar_names_optimizers_that_are_not_learning(window):
+    from nncore.experiment import MnistHistory
+    from nncore.training_rules import NotLearning
+    history = MnistHistory(("SGD", "Adam"), 500)
+    history.completed = 500
+    history.not_learning["Adam"] = NotLearning(300, "test accuracy at chance twice in a row")
+    window.history = history
+    window._update_status()
+    assert window.diverged_label.text() == "Not learning: Adam (iteration 300)"
+    assert "Adam is not learning, MNIST iteration 300: test accuracy at chance" in window.diverged_label.toolTip()
