@@ -32,6 +32,7 @@ from nncore.settings import PRESETS, Settings
 from nncore.sweeps import Cloud
 
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
+from .diagnostics_panel import DiagnosticsPanel
 from .doc_text import plain_text
 from .loss_panel import DEFAULT_SMOOTHING, EMA_STRENGTH, SMOOTHING_MODES, AccuracyPanel, LossPanel
 from .number_box import NumberBox, parse_number
@@ -178,6 +179,7 @@ class MainWindow(QMainWindow):
         self.cloud_overlay = CloudOverlay(self.path_panel.plot_item)
         # A click on an optimizer in either legend hides its loss and accuracy curves alike.
         self.accuracy_panel.legend.use_hidden(self.loss_panel.legend.hidden)
+        self.diagnostics_panel = DiagnosticsPanel()
         self._build_layout()
         self._build_status_bar()
         self._build_menus()
@@ -265,6 +267,7 @@ class MainWindow(QMainWindow):
         self.curve_tabs.setObjectName("curveTabs")
         self.curve_tabs.setDocumentMode(True)
         self.curve_tabs.addTab(curves, "Training")
+        self.curve_tabs.addTab(self.diagnostics_panel, "Diagnostics")
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.setObjectName("plotSplitter")
         plots.addWidget(self.path_tabs)
@@ -553,6 +556,7 @@ class MainWindow(QMainWindow):
     def _show_history(self) -> None:
         self.loss_panel.set_history(self.history)
         self.accuracy_panel.set_history(self.history)
+        self.diagnostics_panel.set_history(self.history)
         self._history_dirty = False
 
     def _frame(self) -> None:
