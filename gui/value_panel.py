@@ -68,9 +68,9 @@ class ValuePanel(QWidget):
         self.cursor.sigPositionChanged.connect(self._cursor_moved)
         self.plot_item.addItem(self.cursor)
         self._placing_cursor = False
-        # One row at the bottom left, where the falling curves of f − f* rarely pass.
+        # Two columns at the bottom left, where the falling curves of f − f* rarely pass.
         self.legend = style.OptimizerLegend(self.plot_item, offset=(10, -10))
-        self.legend.item.setColumnCount(4)
+        self.legend.item.setColumnCount(2)
         self.function: TestFunction | None = None
         self.records: dict[str, PathResult] = {}
         self.summaries: dict[str, str] = {}

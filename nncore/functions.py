@@ -11,7 +11,7 @@ the same code evaluates a single point or a whole contour grid.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable
 
 import numpy as np
@@ -52,9 +52,10 @@ class TestFunction:
     steps: int = 29
     """Default number of updates for this function's paths (the book plots 29)."""
 
-    @property
+    @cached_property
     def f_star(self) -> float | None:
-        """The lowest value at the listed minima; None for a function without a minimum."""
+        """The lowest value at the listed minima; None for a function without a minimum
+        (computed once: the value plot asks for it at every redraw)."""
         return min(float(self.f(*m)) for m in self.minima) if self.minima else None
 
     def __call__(self, x, y):
