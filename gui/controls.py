@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
+from nncore import ranges
 from nncore.functions import FUNCTIONS, QUADRATIC, get_function, quadratic_key
 from nncore.mlp import ACTIVATIONS, WEIGHT_INITS
-from nncore import ranges
 from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter
 from nncore.ranges import Range
+from nncore.path_defaults import function_path_defaults
 from nncore.settings import TASKS, MnistSettings, PathSettings, Settings
 
 from . import style
+from .hyperparameter_editor import HyperparameterEditor
 from .instrument_controls import NoiseControls, QuadraticControls
 from .number_box import NumberBox, hyperparameter_range, log_step, parse_number  # noqa: F401 (log_step: API)
 
@@ -39,12 +42,14 @@ ANIMATION_SPEED = Range("animation speed", 1, 1000, integer=True)
 
 class HyperparameterSpinBox(NumberBox):
     """A number box for one declared hyperparameter: its valid range (exclusive bounds stay
-    exclusive), its step and log scale (learning rates step along the 1-2-5 ladder)."""
+    exclusive), its step and log scale (learning rates step along the 1-2-5 ladder). It takes
+    each valid value while it is typed, so the live 2D paths follow the typing."""
 
     def __init__(self, hp: Hyperparameter, parent: QWidget | None = None) -> None:
         super().__init__(hyperparameter_range(hp), hp.step, hp.description, parent)
         self.hp = hp
         self.setValue(hp.default)
+        self.set_live()
 
 
 def _number(name: str, tooltip: str, valid: Range, step: float = 1) -> NumberBox:
@@ -97,6 +102,9 @@ class ControlPanel(QWidget):
         self._valid_hidden_sizes = defaults.mnist.hidden_sizes
         """The last hidden sizes and weight init that were valid (kept for the session)."""
         self._valid_weight_init = defaults.mnist.weight_init
+        self._function_key: str | None = None
+        self._per_function: dict[str, tuple] = {}
+        """Function key -> (start, steps, 2D hyperparameters) the user left it with."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._build_run_box())
@@ -155,6 +163,8 @@ class ControlPanel(QWidget):
         self.hyperparameter_pages = QStackedWidget()
         self.hyperparameter_pages.setObjectName("hyperparameterPages")
         self.hp_spins: dict[tuple[str, str, str], HyperparameterSpinBox] = {}
+        label_width = max(QLabel(hp.name).sizeHint().width()
+                          for cls in OPTIMIZERS.values() for hp in cls.hyperparameters)
         for name, cls in OPTIMIZERS.items():
             page = QWidget()
             grid = QGridLayout(page)
@@ -164,13 +174,18 @@ class ControlPanel(QWidget):
             for row, hp in enumerate(cls.hyperparameters, start=1):
                 label = QLabel(hp.name)
                 label.setToolTip(hp.description)
+                label.setMinimumWidth(label_width)  # every page as wide: none is clipped
                 grid.addWidget(label, row, 0)
                 for column, (task, task_label) in enumerate((("paths", "2D"), ("mnist", "MNIST")), 1):
                     spin = HyperparameterSpinBox(hp)
                     spin.setObjectName(f"hp_{task}_{name}_{hp.name}")
                     spin.set_tooltip(f"{name} {hp.name} for {task_label}: {hp.description}")
                     spin.valueChanged.connect(self._edited)
-                    grid.addWidget(spin, row, column)
+                    if task == "paths":  # live 2D paths: react while typing, and a slider
+                        spin.setKeyboardTracking(True)
+                        grid.addWidget(HyperparameterEditor(spin), row, column)
+                    else:
+                        grid.addWidget(spin, row, column)
                     self.hp_spins[(task, name, hp.name)] = spin
             self.hyperparameter_pages.addWidget(page)
         self.book_defaults_button = QPushButton("Reset to book defaults")
@@ -195,6 +210,8 @@ class ControlPanel(QWidget):
                                     ranges.START_COORDINATE, 0.1)
         self.steps_spin = _number("stepsSpin", "Number of updates per path (the book shows 29)",
                                   ranges.STEPS)
+        for box in (self.start_x_spin, self.start_y_spin, self.steps_spin):
+            box.set_live()  # the live 2D paths follow the typing
         self.animation_spin = _number("animationSpeedSpin", "Path steps drawn per second",
                                       ANIMATION_SPEED)
         self.animation_spin.setValue(DEFAULT_ANIMATION_SPEED)
@@ -209,6 +226,7 @@ class ControlPanel(QWidget):
         self._add_instrument_rows(form)
         self.function_combo.currentIndexChanged.connect(self._function_chosen)
         for spin in (self.start_x_spin, self.start_y_spin, self.steps_spin):
+            spin.setKeyboardTracking(True)  # the 2D paths follow every keystroke
             spin.valueChanged.connect(self._edited)
         return self.paths_box
 
@@ -341,10 +359,32 @@ class ControlPanel(QWidget):
             self.settingsChanged.emit()
 
     def _function_chosen(self) -> None:
-        """A new function from the user: start from its recommended point."""
+        """A new function from the user: load its start, steps and 2D hyperparameters (its
+        defaults, or what the user last set for it in this session)."""
         if self._updating:
+            self._function_key = self.function_combo.currentData()
             return
-        self.set_start(*get_function(self.function_key()).start)
+        if self._function_key is not None:
+            self._per_function[self._function_key] = self._function_values()
+        key = self._function_key = self.function_combo.currentData()
+        function = get_function(self.function_key())  # a quadratic's start turns with it
+        start, steps, table = self._per_function.get(key, (
+            function.start, function.steps,
+            {name: function_path_defaults(key, name) for name in OPTIMIZERS}))
+        self._updating = True
+        try:
+            self.set_start(*start)
+            self.steps_spin.setValue(steps)
+            for (task, name, hp_name), spin in self.hp_spins.items():
+                if task == "paths":
+                    spin.setValue(table[name][hp_name])
+        finally:
+            self._updating = False
+        self.settingsChanged.emit()
+
+    def _function_values(self) -> tuple[tuple[float, float], int, dict[str, dict[str, float]]]:
+        """(start, steps, 2D hyperparameters) shown now: what a function keeps for the session."""
+        return (self.path_settings().start, self.steps_spin.value(), self.path_hyperparameters())
 
     def _show_hyperparameters(self, row: int) -> None:
         if row < 0:
@@ -410,6 +450,23 @@ class ControlPanel(QWidget):
             self.weight_init_combo.setToolTip(f"Refused: {text.strip()!r} is none of these\n{tip}")
             self.weight_init_combo.setStyleSheet("QComboBox { background: #ffd6d6; }")
 
+    def path_hyperparameters(self) -> dict[str, dict[str, float]]:
+        """The 2D hyperparameters shown, optimizer name -> {name: value} (last valid values)."""
+        table: dict[str, dict[str, float]] = {}
+        for (task, name, hp_name), spin in self.hp_spins.items():
+            if task == "paths":
+                table.setdefault(name, {})[hp_name] = spin.value()
+        return table
+
+    def path_settings(self, number: Callable[[NumberBox], float] | None = None) -> PathSettings:
+        """The 2D task's settings shown; reads no MNIST control. ``number`` reads a box: by
+        default its last valid value, so the live paths never fail on a half-typed box."""
+        read = number or NumberBox.value
+        return PathSettings(function=self.function_combo.currentData(),
+                            start=(read(self.start_x_spin), read(self.start_y_spin)),
+                            steps=read(self.steps_spin),
+                            **self.quadratic_controls.values(), **self.noise_controls.values())
+
     def settings(self, lenient: bool = False) -> Settings:
         """The Settings these controls describe (not validated).
 
@@ -441,10 +498,7 @@ class ControlPanel(QWidget):
             optimizers=self.checked_optimizers(),
             path_hyperparameters=tables["paths"],
             mnist_hyperparameters=tables["mnist"],
-            paths=PathSettings(function=self.function_combo.currentData(),
-                               start=(number(self.start_x_spin), number(self.start_y_spin)),
-                               steps=number(self.steps_spin),
-                               **self.quadratic_controls.values(), **self.noise_controls.values()),
+            paths=self.path_settings(number),
             mnist=MnistSettings(iterations=number(self.iterations_spin),
                                 batch_size=number(self.batch_size_spin),
                                 hidden_sizes=hidden_sizes,
@@ -482,6 +536,7 @@ class ControlPanel(QWidget):
             spin.setValue(settings.hyperparameters(task, name)[hp_name])
         p = settings.paths
         _select(self.function_combo, p.function)
+        self._function_key = p.function
         self.set_start(*p.start)
         self.steps_spin.setValue(p.steps)
         self.quadratic_controls.set_values(p)

@@ -23,7 +23,9 @@ the free disk space (:mod:`nncore.run_requirements`).
 
 Ctrl+C (SIGINT) and SIGTERM only set a flag (:mod:`gui.interrupts`): training stops after the
 current iteration, the work done so far is written as usual, and the exit status is 130
-(SIGINT) or 143 (SIGTERM); a second signal changes nothing. The PNGs are drawn by the window's own panel classes on Qt's "offscreen" platform
+(SIGINT) or 143 (SIGTERM); a second signal changes nothing.
+
+The PNGs are drawn by the window's own panel classes on Qt's "offscreen" platform
 (unless ``QT_QPA_PLATFORM`` names another platform), so no display is needed; their pixel size is the
 figure size times the screen's device pixel ratio (1 offscreen).
 

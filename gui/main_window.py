@@ -32,10 +32,12 @@ from nncore.settings import PRESETS, Settings
 from nncore.sweeps import Cloud
 
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
+from .diagnostics_panel import DiagnosticsPanel
 from .doc_text import plain_text
 from .loss_panel import DEFAULT_SMOOTHING, EMA_STRENGTH, SMOOTHING_MODES, AccuracyPanel, LossPanel
 from .number_box import NumberBox, parse_number
-from .path_panel import PathPanel
+from .paths_model import PathsModel
+from .paths_tab import PathsTab
 from .basin_panel import BasinPanel
 from .cloud_overlay import CloudOverlay
 from .map_panel import MapPanel
@@ -163,7 +165,12 @@ class MainWindow(QMainWindow):
         self.remember_session = True
         """False: closing does not overwrite the saved session (scripted --autorun runs)."""
         self.controls = ControlPanel()
-        self.path_panel = PathPanel()
+        self.paths_model = PathsModel(self)
+        self.timeline = self.paths_model.timeline
+        self.paths_tab = PathsTab(self.paths_model)
+        self.path_panel = self.paths_tab.path_panel
+        self.value_panel = self.paths_tab.value_panel
+        self.inspector = self.paths_tab.inspector
         self.loss_panel = LossPanel()
         self.accuracy_panel = AccuracyPanel()
         self.theory_panel = TheoryPanel()
@@ -172,6 +179,7 @@ class MainWindow(QMainWindow):
         self.cloud_overlay = CloudOverlay(self.path_panel.plot_item)
         # A click on an optimizer in either legend hides its loss and accuracy curves alike.
         self.accuracy_panel.legend.use_hidden(self.loss_panel.legend.hidden)
+        self.diagnostics_panel = DiagnosticsPanel()
         self._build_layout()
         self._build_status_bar()
         self._build_menus()
@@ -191,7 +199,6 @@ class MainWindow(QMainWindow):
         self.failure: str | None = None
         """Why the last run failed (None if it did not)."""
         self._history_dirty = False
-        self._animation_started = 0.0
         self._curves_drawn = 0.0
         self._status_drawn = 0.0
 
@@ -209,6 +216,7 @@ class MainWindow(QMainWindow):
         self.frames_drawn = 0
 
         self.controls.settingsChanged.connect(self._settings_edited)
+        self._bind_paths()
         self.controls.start_button.clicked.connect(self.start)
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.reset_button.clicked.connect(self.reset)
@@ -251,7 +259,7 @@ class MainWindow(QMainWindow):
         self.path_tabs = QTabWidget()
         self.path_tabs.setObjectName("pathTabs")
         self.path_tabs.setDocumentMode(True)
-        self.path_tabs.addTab(self.path_panel, "Paths")
+        self.path_tabs.addTab(self.paths_tab, "Paths")
         self.path_tabs.addTab(self.theory_panel, "Theory")
         self.path_tabs.addTab(self.map_panel, "Map")
         self.path_tabs.addTab(self.basin_panel, "Basins")
@@ -259,6 +267,7 @@ class MainWindow(QMainWindow):
         self.curve_tabs.setObjectName("curveTabs")
         self.curve_tabs.setDocumentMode(True)
         self.curve_tabs.addTab(curves, "Training")
+        self.curve_tabs.addTab(self.diagnostics_panel, "Diagnostics")
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.setObjectName("plotSplitter")
         plots.addWidget(self.path_tabs)
@@ -416,6 +425,9 @@ class MainWindow(QMainWindow):
         if settings.task == "paths":
             self.history = None
             self._show_history()
+        if settings.task in ("both", "paths"):
+            self.paths_model.solve()  # any edit still waiting for its solve
+            self.timeline.play_from_start()
         self.run_id = self.runner.start_run(settings)
         self.failure = None
         self._clear_status()
@@ -437,11 +449,17 @@ class MainWindow(QMainWindow):
         self.controls.set_running(running)
         for action in (*self.preset_actions, self.load_settings_action, self.start_action):
             action.setEnabled(not running)
-        self.stop_action.setEnabled(running)
+        self._enable_stop()
+
+    def _enable_stop(self, *_args) -> None:
+        """Stop (and Esc) work during a run and while the 2D animation plays."""
+        self.stop_action.setEnabled(self.running or self.timeline.playing)
 
     def stop(self) -> None:
-        """Ask the run to stop; it ends with what it computed so far. A training process that
-        does not answer within STOP_TIMEOUT_MS is killed: the run fails, saying so."""
+        """Pause the 2D animation; ask a run to stop (it ends with what it computed so far). A
+        training process that does not answer within STOP_TIMEOUT_MS is killed: the run fails,
+        saying so."""
+        self.timeline.pause()
         if self.running:
             self.runner.stop()
             self.state_label.setText("Stopping\u2026")
@@ -459,7 +477,8 @@ class MainWindow(QMainWindow):
         self.runner.kill_training()
 
     def reset(self) -> None:
-        """Stop any run and forget it: clear the paths, curves and status."""
+        """Stop any run and forget it: clear the curves and status; the live 2D paths stay (they
+        follow the settings) and show every step."""
         self.runner.stop()
         if self.run_id is not None:  # a run that does not end (a suspended child) is ended
             self._stopping_run = self.run_id
@@ -468,7 +487,7 @@ class MainWindow(QMainWindow):
         self._set_running(False)
         self.paths = None
         self.history = None
-        self.path_panel.clear_paths()
+        self.timeline.finish()
         self.cloud_overlay.clear()
         self.clouds = {}
         self._show_history()
@@ -495,12 +514,11 @@ class MainWindow(QMainWindow):
 
     # -- worker signals ----------------------------------------------------------------------
     def _paths_ready(self, run_id: int, paths: dict[str, PathResult]) -> None:
+        """The run's paths (kept for Export data); the live ones are already drawn and playing."""
         if run_id != self.run_id:
             return
         self.paths = paths
-        self.path_panel.set_paths(paths, steps_shown=0)
         self._instruments_paths_ready(paths)
-        self._animation_started = time.perf_counter()
 
     def _mnist_updated(self, run_id: int, update: MnistUpdate) -> None:
         if run_id != self.run_id:
@@ -538,6 +556,7 @@ class MainWindow(QMainWindow):
     def _show_history(self) -> None:
         self.loss_panel.set_history(self.history)
         self.accuracy_panel.set_history(self.history)
+        self.diagnostics_panel.set_history(self.history)
         self._history_dirty = False
 
     def _frame(self) -> None:
@@ -546,50 +565,35 @@ class MainWindow(QMainWindow):
         if self._history_dirty and (not self.running or now - self._curves_drawn >= CURVE_FRAME_S):
             self._curves_drawn = now
             self._show_history()
-        animating = self._advance_animation()
         if not self.running or now - self._status_drawn >= STATUS_INTERVAL_S:
             self._status_drawn = now
             self._update_status()
         self.frames_drawn += 1
-        if not self.running and not animating:
+        if not self.running:
             self.frame_timer.stop()
 
-    def _advance_animation(self) -> bool:
-        """Reveal the path steps due by now; True while steps remain hidden."""
-        panel = self.path_panel
-        if not self.paths or panel.steps_shown >= panel.total_steps:
-            return False
-        due = int((time.perf_counter() - self._animation_started) * self.controls.animation_speed)
-        if due > panel.steps_shown:
-            panel.show_steps(due)
-            self.cloud_overlay.show_step(panel.steps_shown)
-        return panel.steps_shown < panel.total_steps
-
     def finish_animation(self) -> None:
-        """Show every path step now (and say so in the status bar)."""
-        if self.paths:
-            self.path_panel.show_steps(self.path_panel.total_steps)
-            self.cloud_overlay.show_step(self.path_panel.steps_shown)
-            self._update_status()
+        """Show every path step now."""
+        self.timeline.finish()
 
     def _update_status(self) -> None:
         history = self.history
         if history is None:
-            if self.paths:
-                panel = self.path_panel
-                _set_growing_text(self.iteration_label, f"Step {panel.steps_shown} / {panel.total_steps}")
-        else:
-            done, total = history.completed, history.total
-            _set_growing_text(self.iteration_label, f"Iteration {done} / {total}")
-            self.progress_bar.setRange(0, total)
-            self.progress_bar.setValue(done)
-            if history.elapsed > 0 and done:
-                rate = done / history.elapsed
-                self.speed_label.setText(f"{rate:,.0f} it/s")
-                elapsed = f"Elapsed {_format_duration(history.elapsed)}"
-                if self.running and not history.finished:  # no estimate for a run that ended
-                    elapsed += f", remaining {_format_duration((total - done) / rate)}"
-                self.time_label.setText(elapsed)
+            diverged, reasons = self._diverged_text()
+            self.diverged_label.setText(diverged)
+            self.diverged_label.setToolTip(reasons or "Optimizers that diverged in this run")
+            return
+        done, total = history.completed, history.total
+        _set_growing_text(self.iteration_label, f"Iteration {done} / {total}")
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(done)
+        if history.elapsed > 0 and done:
+            rate = done / history.elapsed
+            self.speed_label.setText(f"{rate:,.0f} it/s")
+            elapsed = f"Elapsed {_format_duration(history.elapsed)}"
+            if self.running and not history.finished:  # no estimate for a run that ended
+                elapsed += f", remaining {_format_duration((total - done) / rate)}"
+            self.time_label.setText(elapsed)
         diverged, reasons = self._diverged_text()
         self.diverged_label.setText(diverged)
         self.diverged_label.setToolTip(reasons or "Optimizers that diverged in this run")
@@ -607,23 +611,48 @@ class MainWindow(QMainWindow):
                     stalled.append(f"{name} (iteration {stall.iteration})")
                     reasons.append(f"{name} is not learning, MNIST iteration {stall.iteration}: "
                                    f"{stall.reason}")
-        if self.paths:
-            panel = self.path_panel
-            for name, p in self.paths.items():
-                # A 2D path is named once the animation has reached its divergence.
-                if p.diverged_at is not None and panel.steps_shown >= len(p.points) - 1:
-                    parts.append(f"{name} (2D step {p.diverged_at})")
-                    reasons.append(f"{name}, 2D step {p.diverged_at}: {p.reason}")
+        for name, record in self.paths_model.records.items():
+            if record.diverged_at is not None:
+                why = self.paths_model.explanation(name)
+                parts.append(f"{name} (2D step {record.diverged_at}: {why})")
+                reasons.append(f"{name}, 2D step {record.diverged_at}: {why}")
         texts = ([f"Diverged: {', '.join(parts)}"] if parts else []) + \
                 ([f"Not learning: {', '.join(stalled)}"] if stalled else [])
         return "; ".join(texts), "\n".join(reasons)
 
     # -- controls <-> 2D panel ---------------------------------------------------------------
     def _settings_edited(self) -> None:
-        self.path_panel.set_function(self.controls.function_key())
+        """Any edit: the 2D settings go to the paths model (which re-solves what changed)."""
+        paths = self.controls.path_settings()
+        self.path_panel.set_function(paths.function_key())
         self._update_instruments()
-        self.path_panel.set_start(self.controls.start_x_spin.value(),
-                                  self.controls.start_y_spin.value())
+        self.path_panel.set_start(*paths.start)
+        self.paths_model.update(function=paths.function_key(), start=paths.start, steps=paths.steps,
+                                optimizers=self.controls.checked_optimizers(),
+                                hyperparameters=self.controls.path_hyperparameters(),
+                                noise=(paths.noise, paths.noise_seed))
+        task = self.controls.task_combo.currentData()
+        self.curve_tabs.setVisible(task != "paths")  # "2D paths only": the 2D side gets the room
+
+    def _bind_paths(self) -> None:
+        """The controls drive the paths model; its changes reach the status bar."""
+        timeline = self.timeline
+        self.paths_model.recordsChanged.connect(self._records_changed)
+        timeline.stepChanged.connect(self._step_changed)
+        timeline.stepChanged.connect(self.cloud_overlay.show_step)
+        timeline.playingChanged.connect(self._enable_stop)
+        self.controls.animation_spin.valueChanged.connect(timeline.set_speed)
+        timeline.set_speed(self.controls.animation_speed)
+
+    def _records_changed(self, _names: list) -> None:
+        self._update_status()
+        diverged, _reasons = self._diverged_text()
+        if diverged:
+            self.statusBar().showMessage(diverged, 8000)
+
+    def _step_changed(self, step: int) -> None:
+        if self.history is None:
+            _set_growing_text(self.iteration_label, f"Step {step} / {self.timeline.total}")
 
     def _start_picked(self, x: float, y: float) -> None:
         if not self.running:
@@ -646,6 +675,7 @@ class MainWindow(QMainWindow):
             self.report_error("Cannot use these values", str(error))
 
     def _optimizer_selected(self, name: str) -> None:
+        self.paths_model.select(name)
         self.map_panel.select_optimizer(name)
         self.basin_panel.select_optimizer(name)
         self._update_instruments()
@@ -690,6 +720,7 @@ class MainWindow(QMainWindow):
     def _panels(self) -> dict[str, tuple[str, object]]:
         return {"paths": ("2D paths", self.path_panel), "loss": ("Training loss", self.loss_panel),
                 "accuracy": ("Test accuracy", self.accuracy_panel),
+                "values": ("f per step", self.value_panel),
                 "theory": ("Theory: distance to the minimum", self.theory_panel),
                 "map": ("Hyperparameter map", self.map_panel),
                 "basins": ("Basin map", self.basin_panel)}

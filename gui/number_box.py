@@ -185,6 +185,16 @@ class NumberBox(QAbstractSpinBox):
             self._value = value
             self.valueChanged.emit(value)
 
+    def set_live(self) -> None:
+        """Take every valid text as the value while it is typed, not only on Enter (for
+        settings whose effect is instant, such as the live 2D paths). Text that is not yet a
+        valid number ("1e-") changes nothing until Enter, which marks it refused."""
+        self.lineEdit().textEdited.connect(self._take_valid_text)
+
+    def _take_valid_text(self, text: str) -> None:
+        if self._parse(text) is not None:
+            self._commit()
+
     def _show_validity(self, valid: bool) -> None:
         tip = f"{self._tooltip}; valid {self.valid.text()}" if self._tooltip else f"valid {self.valid.text()}"
         if not valid:

@@ -21,6 +21,7 @@ from .functions import FUNCTIONS, QUADRATIC, quadratic
 from .maps import DEFAULT_BASIN_SIZE, DEFAULT_MAP_SIZE, default_y
 from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
+from .path_defaults import function_path_defaults
 from .settings import TASKS, Settings
 from .settings_file import read_settings_file
 
@@ -165,10 +166,13 @@ def _optimizer_list(text: str) -> tuple[str, ...]:
     """``SGD,Adam`` (any case) or ``all``."""
     if text.strip().lower() == "all":
         return tuple(OPTIMIZERS)
-    names = [part for part in text.split(",") if part.strip()]
+    names = [_optimizer_name(part) for part in text.split(",") if part.strip()]
     if not names:
         raise argparse.ArgumentTypeError("give at least one optimizer, e.g. SGD,Adam")
-    return tuple(dict.fromkeys(_optimizer_name(part) for part in names))
+    twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
+    if twice is not None:
+        raise argparse.ArgumentTypeError(f"{twice} is listed twice: name each optimizer once")
+    return tuple(names)
 
 
 def _start(text: str) -> tuple[float, float]:
@@ -384,6 +388,12 @@ def resolve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
     if args.function is not None and args.start is None and args.function in FUNCTIONS:
         # A start chosen for the book's function is usually outside another function's view.
         data["paths"]["start"] = list(FUNCTIONS[args.function].start)
+    if args.function is not None and args.function in FUNCTIONS:
+        # As choosing it in the window: its steps and 2D hyperparameters, unless flags say else.
+        if args.steps is None:
+            data["paths"]["steps"] = FUNCTIONS[args.function].steps
+        for name in OPTIMIZERS:
+            data["path_hyperparameters"][name] = function_path_defaults(args.function, name)
     if any(getattr(args, dest) for dest in _HYPERPARAMETER_FLAGS):
         _apply_hyperparameters(data, args, data["optimizers"])
         given = True

@@ -4,6 +4,11 @@
 yields a :class:`MnistUpdate` with what changed since the previous one, and checks ``stop``
 before every iteration, so a caller on another thread can end it within one iteration.
 :class:`MnistHistory` accumulates the updates into whole curves.
+
+Before it allocates, :func:`run_mnist` raises ValueError (at the first ``next``) when the batch
+is larger than the training set or the run needs more memory than is available
+(:mod:`nncore.run_requirements`); the rules that mark an optimizer diverged or not learning are
+in :mod:`nncore.training_rules`.
 """
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ chunk's activations in the CPU cache (evaluations were ~18 % faster than with 20
 
 PARALLEL_CHUNK = 10
 """Iterations every thread trains between two synchronisations when compute_threads > 1."""
+
 
 def run_paths(settings: Settings) -> dict[str, PathResult]:
     """The 2D trajectory of every selected optimizer, by name, from the settings' start.

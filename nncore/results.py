@@ -9,6 +9,14 @@ Files written by :func:`write_run` into one directory:
          "paths": {"function": "book", "start": [-7.0, 2.0], "steps": 29,
                    "optimizers": {"SGD": {"hyperparameters": {"lr": 0.95},
                                           "points": [[x, y], ...],      # start, then each update
+                                          "f": [f0, f1, ...],           # f at each point
+                                          "gradient": [[gx, gy], ...],  # per update, at its start
+                                          "update": [[dx, dy], ...],    # per update: the step taken
+                                          "state": {"v": [[vx, vy], ...], "iter": [1, 2, ...]},
+                                          "summary": {"final_f": 1e-3, "first_within_1e-6": null,
+                                                      "steps": 29, "diverged_at": null,
+                                                      "reason": null},
+                                          "explanation": null,          # why it diverged, in words
                                           "diverged_at": null, "reason": null}, ...}},
          "mnist": {"iterations": 2000, "completed": 2000, "finished": true, "batch_size": 128,
                    "optimizers": {"SGD": {"hyperparameters": {"lr": 0.01},
@@ -70,6 +78,7 @@ import numpy as np
 from .diagnostics import STATISTICS
 from .experiment import MnistHistory
 from .functions import get_function
+from .path_analysis import explain_divergence, summarize
 from .paths import PathResult
 from .settings import Settings
 from .sweeps import Cloud
@@ -174,17 +183,34 @@ def _finite_or_none(values: np.ndarray) -> list[float | None]:
     return [value if math.isfinite(value) else None for value in np.asarray(values, dtype=float).tolist()]
 
 
+def _path_entry(settings: Settings, function, name: str, result: PathResult) -> dict:
+    """One optimizer's path: points and the per-step records (lists end where ``points`` does)."""
+    hyperparameters = settings.hyperparameters("paths", name)
+    entry = {"hyperparameters": hyperparameters,
+             "points": [_finite_or_none(row) for row in result.points]}
+    if result.f is not None:
+        entry["f"] = _finite_or_none(result.f)
+        entry["gradient"] = [_finite_or_none(row) for row in result.gradients]
+        entry["update"] = [_finite_or_none(row) for row in result.updates]
+        entry["state"] = {state: (_finite_or_none(values) if values.ndim == 1
+                                  else [_finite_or_none(row) for row in values])
+                          for state, values in result.state.items()}
+        entry["summary"] = summarize(function, result).to_dict()
+        entry["explanation"] = explain_divergence(function, name, hyperparameters,
+                                                  settings.paths.start, result)
+    entry["diverged_at"] = result.diverged_at
+    entry["reason"] = result.reason
+    return entry
+
+
 def _paths_record(settings: Settings, paths: Mapping[str, PathResult]) -> dict:
+    function = get_function(settings.paths.function_key())
     return {
         "function": settings.paths.function,
         "start": [float(v) for v in settings.paths.start],
         "steps": settings.paths.steps,
         "optimizers": {
-            name: {"hyperparameters": settings.hyperparameters("paths", name),
-                   "points": [_finite_or_none(row) for row in result.points],
-                   "diverged_at": result.diverged_at,
-                   "reason": result.reason}
-            for name, result in paths.items()
+            name: _path_entry(settings, function, name, result) for name, result in paths.items()
         },
     }
 

@@ -105,13 +105,14 @@ class Settings:
             raise ValueError(f"optimizers must be a list of names, got {self.optimizers!r}")
         if not self.optimizers:
             raise ValueError("no optimizer selected: choose at least one")
-        for name in self.optimizers:
+        seen: set[str] = set()
+        for name in self.optimizers:  # one pass: a list of a million names ends at once
             if not isinstance(name, str) or name not in OPTIMIZERS:
                 raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
-        duplicates = sorted({name for name in self.optimizers if self.optimizers.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"optimizer {duplicates[0]!r} is selected twice: each optimizer "
-                             f"may appear once")
+            if name in seen:
+                raise ValueError(f"optimizer {name!r} is selected twice: each optimizer may "
+                                 f"appear once")
+            seen.add(name)
         for label, table in (("2D", self.path_hyperparameters), ("MNIST", self.mnist_hyperparameters)):
             _check_hyperparameter_table(label, table)
         p = self.paths

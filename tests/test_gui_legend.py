@@ -68,8 +68,11 @@ def test_the_legend_moves_to_the_corner_the_data_leaves_free(qtbot):
     panel.set_function("rosenbrock")  # view x in [-2, 2], y in [-1, 3]
     start = (-1.5, 2.5)
     panel.set_start(*start)
-    # Paths that fill the top right: the legend must go elsewhere and leave the start visible.
-    right = np.column_stack([np.linspace(0.2, 1.9, 40), np.linspace(1.5, 2.9, 40)])
+    # Paths that fill the top right of the view (equal axis scales widen it beyond the
+    # function's box): the legend must go elsewhere and leave the start visible.
+    (x0, x1), (y0, y1) = panel.plot_item.getViewBox().viewRange()
+    right = np.column_stack([np.linspace(x0 + 0.55 * (x1 - x0), x1 - 0.02 * (x1 - x0), 40),
+                             np.linspace(y0 + 0.6 * (y1 - y0), y1 - 0.02 * (y1 - y0), 40)])
     panel.set_paths({"SGD": PathResult(right), "Adam": PathResult(right[::-1] - [0, 0.1])})
     legend = panel.legend
     counts = legend.corner_counts()

@@ -398,10 +398,12 @@ def test_diverged_optimizers_are_named_in_legends_and_status(qtbot, window, smal
     loss_labels = window.loss_panel.legend.labels()
     assert loss_labels[0].startswith("SGD \u2014 diverged: iteration") and loss_labels[1] == "Adam"
     assert window.accuracy_panel.legend.labels()[0].startswith("SGD \u2014 diverged")
-    assert window.path_panel.legend.labels()[0].startswith("SGD \u2014 diverged: step")
+    assert window.path_panel.legend.labels()[0] == "SGD \u2715"
+    why = "each step multiplies y by 1 \u2212 lr\u00b72 = \u2212199: lr \u00d7 curvature (200) is above 2"
+    assert why in window.path_panel.legend.item.toolTip()
     window._frame()
     status = window.diverged_label.text()
-    assert status.startswith("Diverged: SGD (iteration") and "SGD (2D step" in status
+    assert status.startswith("Diverged: SGD (iteration") and f"SGD (2D step 2: {why})" in status
 
 
 def test_presets_and_loading_settings_are_locked_during_a_run(qtbot, window, small_settings):

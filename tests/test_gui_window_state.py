@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
+from gui.doc_text import plain_text
 from gui.main_window import SESSION_SETTINGS, load_session
 from nncore.optimizers import OPTIMIZERS
 from nncore.settings import PRESETS, Settings
