@@ -133,7 +133,6 @@ def test_a_failed_run_says_failed_with_the_reason(qtbot, window, small_settings,
 
 
 def test_tooltips_are_whole_and_plain(window):
-    from gui.doc_text import plain_text
     docs = {}
     for row, key in enumerate(OPTIMIZERS):
         docs[key] = (window.controls.optimizer_list.item(row).toolTip(), OPTIMIZERS[key].__doc__)
