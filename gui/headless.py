@@ -7,16 +7,32 @@ Files written into the output folder:
 - ``paths.png`` (1600 x 1000 px): the 2D panel of the window (contours, minima, start, paths).
 - ``losses.png`` (1600 x 800 px): the window's loss panel and accuracy panel side by side.
 
+``--task map`` writes only ``map.csv`` and ``map.png`` (1400 x 1000 px), ``--task basins`` only
+``basins.csv`` and ``basins.png`` (see :mod:`nncore.maps` and :func:`run_instrument`).
+
 With ``--task paths`` the MNIST files (``losses.csv``, ``accuracy.csv``, ``losses.png``) are
 not written, with ``--task mnist`` the 2D files (``paths.csv``, ``paths.png``); a copy left in
 the folder by an earlier run is removed so the folder never mixes two runs, and a line on stderr
-says so. The PNGs are drawn by the window's own panel classes on Qt's "offscreen" platform
+says so. The files are written into a hidden staging folder inside the output folder and moved
+in together at the end (:mod:`nncore.output_folder`): a failed write leaves the previous run's
+files as they were, and leftovers of a killed run are removed by the next one.
+
+Before anything runs, the run is checked against the machine: the batch against the training
+set, the estimated memory against what is available, the expected size of the files against
+the free disk space (:mod:`nncore.run_requirements`).
+
+Ctrl+C (SIGINT) and SIGTERM only set a flag (:mod:`gui.interrupts`): training stops after the
+current iteration, the work done so far is written as usual, and the exit status is 130
+(SIGINT) or 143 (SIGTERM); a second signal changes nothing.
+
+The PNGs are drawn by the window's own panel classes on Qt's "offscreen" platform
 (unless ``QT_QPA_PLATFORM`` names another platform), so no display is needed; their pixel size is the
 figure size times the screen's device pixel ratio (1 offscreen).
 
-Exit status: 0 done; 2 bad settings, missing or corrupt dataset, or an output folder that cannot
-be written (checked before anything runs); 1 a result file could not be written after the run;
-130 interrupted with Ctrl+C (the iterations finished so far are still written).
+Exit status: 0 done; 2 bad settings, missing or corrupt dataset, an output folder that cannot
+be written, not enough memory or disk space (checked before anything runs); 1 a result file
+could not be written after the run; 130 / 143 interrupted by SIGINT / SIGTERM (the iterations
+finished so far are still written).
 """
 from __future__ import annotations
 
@@ -24,15 +40,21 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
 from nncore.cli import report_error
 from nncore.data import load_mnist
-from nncore.experiment import MnistHistory, run_mnist, run_paths
+from nncore.cli import InstrumentRequest
+from nncore.experiment import MnistHistory, run_clouds, run_mnist, run_paths
 from nncore.functions import get_function
 from nncore.paths import PathResult
-from nncore.results import ExportError, prepare_directory, remove_files, write_run
+from nncore.output_folder import clean_stale, commit, discard, make_staging
+from nncore.results import (ACCURACY_CSV, LAYERS_CSV, LOSSES_CSV, PATHS_CSV, RUN_JSON, ExportError,
+                            prepare_directory, write_run)
+from nncore.run_requirements import check_batch_fits, check_disk_space, check_memory
 from nncore.settings import Settings
+
+from .interrupts import Interrupts
 
 PATHS_PNG = "paths.png"
 LOSSES_PNG = "losses.png"
@@ -40,11 +62,13 @@ PATHS_FIGURE_SIZE = (1600, 1000)
 LOSSES_FIGURE_SIZE = (1600, 800)
 """Figure sizes in logical pixels (width, height)."""
 
+RESULT_FILES = (RUN_JSON, LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV, PATHS_CSV, LOSSES_PNG, PATHS_PNG)
+"""Every file a run writes; a run removes those of them it does not write."""
+
 UPDATE_INTERVAL = 0.1
 """Seconds between progress updates from the MNIST run."""
 
 WRITE_FAILED_STATUS = 1
-INTERRUPTED_STATUS = 130
 
 
 class Progress:
@@ -111,22 +135,20 @@ class Progress:
         self.stream.flush()
 
 
-def train(settings: Settings, data, stream: TextIO) -> tuple[MnistHistory, bool]:
+def train(settings: Settings, data, stream: TextIO,
+          stop: Callable[[], bool] | None = None) -> tuple[MnistHistory, bool]:
     """Run the MNIST comparison with progress on ``stream``.
 
-    Returns the history and whether Ctrl+C interrupted it (the history then holds the iterations
-    reported before the interruption).
+    Returns the history and whether ``stop()`` ended it early (the history then holds the
+    iterations done before that; ``stop`` is checked between iterations).
     """
     history = MnistHistory(tuple(settings.optimizers), settings.mnist.iterations)
     progress = Progress(settings.mnist.iterations, stream)
-    interrupted = False
-    try:
-        for update in run_mnist(settings, data, stop=None, min_interval=UPDATE_INTERVAL,
-                                compute_threads=min(2, os.cpu_count() or 1)):  # no GUI: all cores
-            history.apply(update)
-            progress.update(history.completed, history.elapsed)
-    except KeyboardInterrupt:
-        interrupted = True
+    for update in run_mnist(settings, data, stop=stop, min_interval=UPDATE_INTERVAL,
+                            compute_threads=min(2, os.cpu_count() or 1)):  # no GUI: all cores
+        history.apply(update)
+        progress.update(history.completed, history.elapsed)
+    interrupted = not history.finished
     progress.finish(history.completed, history.elapsed, interrupted)
     return history, interrupted
 
@@ -137,7 +159,7 @@ def _name_width(names) -> int:
 
 def describe_paths(settings: Settings, paths: dict[str, PathResult]) -> list[str]:
     """Summary lines: where each 2D path ended and its function value, or why it diverged."""
-    function = get_function(settings.paths.function)
+    function = get_function(settings.paths.function_key())
     x, y = settings.paths.start
     lines = [f"2D paths on {function.key} ({function.formula}) from ({x:g}, {y:g}), "
              f"{settings.paths.steps} steps:"]
@@ -153,7 +175,8 @@ def describe_paths(settings: Settings, paths: dict[str, PathResult]) -> list[str
 
 
 def describe_mnist(history: MnistHistory) -> list[str]:
-    """Summary lines: each optimizer's last loss and test accuracy, or why it diverged."""
+    """Summary lines: each optimizer's last loss and test accuracy (and whether it was found
+    not learning), or why it diverged."""
     lines = [f"MNIST after {history.completed} of {history.total} iterations "
              f"({history.elapsed:.1f} s of training):"]
     width = _name_width(history.names)
@@ -169,6 +192,9 @@ def describe_mnist(history: MnistHistory) -> list[str]:
         if history.accuracies[name]:
             iteration, accuracy = history.accuracies[name][-1]
             text += f"  test accuracy {100 * accuracy:.2f} % (iteration {iteration})"
+        stall = history.not_learning.get(name)
+        if stall is not None:
+            text += f"  {stall.reason} (iteration {stall.iteration})"
         lines.append(text)
     return lines
 
@@ -179,11 +205,7 @@ def render_figures(directory: Path, settings: Settings, paths: dict[str, PathRes
 
     Creates an offscreen QApplication if none exists. Raises ExportError if a file cannot be written.
     """
-    if not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
+    app = offscreen_application()
     written = []
     if paths is not None:
         written.append(_render(_paths_figure(settings, paths), directory / PATHS_PNG,
@@ -192,6 +214,15 @@ def render_figures(directory: Path, settings: Settings, paths: dict[str, PathRes
         written.append(_render(_losses_figure(history), directory / LOSSES_PNG,
                                LOSSES_FIGURE_SIZE, app))
     return written
+
+
+def offscreen_application():
+    """The QApplication, created on the offscreen platform (no display needed) if there is none."""
+    if not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
 
 
 def _paths_figure(settings: Settings, paths: dict[str, PathResult]):
@@ -238,31 +269,53 @@ def _render(widget, path: Path, size: tuple[int, int], app) -> Path:
     return save_widget_png(widget, path)
 
 
-def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None = None) -> int:
-    """Run the experiments of ``settings.task``, write every result file into ``out_dir`` and
-    return the exit status (see the module docstring). Messages go to ``stream`` (stderr)."""
+def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None = None,
+                 interrupts: Interrupts | None = None,
+                 instrument: InstrumentRequest | None = None) -> int:
+    """Run the experiments of ``settings.task`` (or the map ``instrument`` asks for), write every
+    result file into ``out_dir`` and return the exit status (see the module docstring).
+    Messages go to ``stream`` (stderr).
+
+    ``interrupts`` (active) notes SIGINT and SIGTERM; without one, run_headless installs its
+    own for the duration of the run.
+    """
+    if interrupts is None:
+        with Interrupts() as own:
+            return run_headless(settings, out_dir, stream, own, instrument)
     stream = sys.stderr if stream is None else stream
+    if instrument is not None:
+        return run_instrument(settings, instrument, out_dir, stream)
     runs_paths = settings.task in ("both", "paths")
     runs_mnist = settings.task in ("both", "mnist")
     try:
         settings.validate()
         directory = prepare_directory(out_dir)
+        clean_stale(directory, RESULT_FILES)
+        check_disk_space(settings, directory)
         data = load_mnist(settings.mnist.data_dir) if runs_mnist else None
+        if data is not None:
+            (x_train, _), (x_test, _) = data
+            check_batch_fits(settings.mnist.batch_size, len(x_train), settings.mnist.data_dir)
+            check_memory(settings, x_train.shape[1], len(x_test))
     except (ValueError, ExportError) as error:  # DatasetError is a ValueError
         return report_error(error, stream)
+    if interrupts.is_set():
+        print(f"{interrupts.name} received before the run started: nothing written", file=stream)
+        return interrupts.status
 
     paths = run_paths(settings) if runs_paths else None
+    clouds = run_clouds(settings) if runs_paths else {}
     if paths is not None:
         print("\n".join(describe_paths(settings, paths)), file=stream)
-    history, interrupted = train(settings, data, stream) if runs_mnist else (None, False)
+    history = train(settings, data, stream, stop=interrupts.is_set)[0] if runs_mnist else None
     if history is not None:
         print("\n".join(describe_mnist(history)), file=stream)
+    if interrupts.is_set():
+        print(f"{interrupts.name} received: writing the work done so far (further signals are "
+              f"ignored until the files are written)", file=stream)
 
     try:
-        written = write_run(directory, settings, paths, history)
-        skipped = [PATHS_PNG] if paths is None else [LOSSES_PNG] if history is None else []
-        remove_files(directory, skipped)
-        written += render_figures(directory, settings, paths, history)
+        written = write_results(directory, settings, paths, history, stream, clouds)
     except ExportError as error:
         report_error(error, stream)
         return WRITE_FAILED_STATUS
@@ -272,4 +325,96 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
     if not runs_paths:
         print("2D task not run (--task mnist): no paths.csv or paths.png", file=stream)
     print(f"Wrote {', '.join(path.name for path in written)} to {directory}", file=stream)
-    return INTERRUPTED_STATUS if interrupted else 0
+    return interrupts.status
+
+
+def write_results(directory: Path, settings: Settings, paths: dict[str, PathResult] | None,
+                  history: MnistHistory | None, stream: TextIO,
+                  clouds=None) -> list[Path]:
+    """Write the run's files into a staging folder inside ``directory``, then move them in
+    together, replacing the previous run's (see :mod:`nncore.output_folder`); the files of a
+    task not run are removed. Returns the files written; ExportError leaves ``directory`` as it
+    was."""
+    staging = make_staging(directory)
+    try:
+        written = write_run(staging, settings, paths, history, clouds)
+        print("Drawing the figures", file=stream, flush=True)
+        written += render_figures(staging, settings, paths, history)
+        commit(staging, directory, RESULT_FILES)
+    except BaseException:
+        discard(staging)
+        raise
+    return [directory / path.name for path in written]
+
+
+# ---- --task map and --task basins (issue 9) --------------------------------------------------
+
+MAP_PNG = "map.png"
+BASINS_PNG = "basins.png"
+MAP_FIGURE_SIZE = (1400, 1000)
+
+
+def run_instrument(settings: Settings, request: InstrumentRequest, out_dir: Path | str,
+                   stream: TextIO) -> int:
+    """``--task map``: map.csv and map.png; ``--task basins``: basins.csv and basins.png, for
+    ``request.optimizer`` on the 2D settings. Returns the exit status (0, 1 or 2 as above)."""
+    from nncore.maps import (basin_map, basins_csv, declared, default_axis, hyperparameter_map,
+                             map_csv, outcome_text)
+    from nncore.results import write_text
+
+    try:
+        settings.validate()
+        directory = prepare_directory(out_dir)
+    except (ValueError, ExportError) as error:
+        return report_error(error, stream)
+    p = settings.paths
+    function = get_function(p.function_key())
+    values = settings.hyperparameters("paths", request.optimizer)
+    if request.task == "map":
+        x = default_axis(declared(request.optimizer, request.x), values[request.x], request.size)
+        y = None if request.y is None else default_axis(declared(request.optimizer, request.y),
+                                                        values[request.y], request.size)
+        result = hyperparameter_map(function, request.optimizer, values, p.start, p.steps, x, y)
+        names, text = ("map.csv", MAP_PNG), map_csv(result)
+        print(f"Map of {request.optimizer} on {function.key}: {result.diverged.size} runs of "
+              f"{p.steps} steps, {100 * result.diverged.mean():.1f} % diverged", file=stream)
+    else:
+        result = basin_map(function, request.optimizer, values, p.steps, request.size)
+        names, text = ("basins.csv", BASINS_PNG), basins_csv(result)
+        shares = ", ".join(f"{outcome_text(kind)} {100 * share:.1f} %"
+                           for kind, share in result.shares().items())
+        print(f"Basins of {request.optimizer} on {function.key}: {shares}", file=stream)
+    try:
+        written = [write_text(directory / names[0], text)]
+        written.append(_render_instrument(settings, request, result, directory / names[1]))
+    except ExportError as error:
+        report_error(error, stream)
+        return WRITE_FAILED_STATUS
+    print(f"Wrote {', '.join(path.name for path in written)} to {directory}", file=stream)
+    return 0
+
+
+def _render_instrument(settings: Settings, request: InstrumentRequest, result, path: Path) -> Path:
+    """Draw a map or basin result with the window's panel (controls hidden) as a PNG."""
+    if not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
+    hyperparameters = {name: settings.hyperparameters("paths", name) for name in settings.optimizers}
+    hyperparameters[request.optimizer] = settings.hyperparameters("paths", request.optimizer)
+    if request.task == "map":
+        from .map_panel import MapPanel
+        panel = MapPanel()
+        panel.set_choice(request.optimizer, request.x, request.y, request.size)
+        panel.set_inputs(settings.paths.function_key(), settings.paths.start, settings.paths.steps,
+                         hyperparameters)
+        panel.show_map(result)
+    else:
+        from .basin_panel import BasinPanel
+        panel = BasinPanel()
+        panel.select_optimizer(request.optimizer)
+        panel.set_inputs(settings.paths.function_key(), settings.paths.steps, hyperparameters)
+        panel.show_basins(result)
+    panel.set_controls_visible(False)
+    return _render(panel, path, MAP_FIGURE_SIZE, app)

@@ -13,14 +13,17 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
 from nncore.experiment import MnistHistory
 from nncore.optimizers import OPTIMIZERS
 from nncore.smoothing import ema, smooth_curve
 
+from nncore.ranges import Range
+
 from . import style
+from .number_box import NumberBox
 
 SMOOTHING_MODES = {"none": "None", "book": "Book (Kaiser window)", "ema": "EMA"}
 """Smoothing key -> label shown in the combo box."""
@@ -35,6 +38,12 @@ costs half the vertices per repaint. "mean" was compared on the book's 2000 iter
 narrows the band into a second smoothed curve hidden under the bold one, which hides the noise
 and misleads with smoothing "None". The smoothed curves are drawn in full."""
 DEFAULT_EMA_STRENGTH = 0.9
+EMA_STRENGTH = Range("EMA strength", 0, 1, maximum_inclusive=False)
+"""Valid weights on the past of nncore.smoothing.ema."""
+EMPTY_HINT = "Press Start (Ctrl+Return) to train"
+"""Shown in an empty MNIST plot instead of bare 0-1 axes."""
+SINGLE_POINT_SYMBOL_SIZE = 8
+"""A loss curve of one iteration has no line to draw: it is drawn as a dot this many px wide."""
 
 
 def smoothed(values: np.ndarray, mode: str, strength: float = DEFAULT_EMA_STRENGTH) -> np.ndarray:
@@ -53,6 +62,11 @@ def _divergence_reason(history: MnistHistory, name: str) -> str | None:
     return None if divergence is None else f"iteration {divergence.iteration}, {divergence.reason}"
 
 
+def _not_learning_reason(history: MnistHistory, name: str) -> str | None:
+    stall = history.not_learning.get(name)
+    return None if stall is None else f"iteration {stall.iteration}, {stall.reason}"
+
+
 class _HistoryPanel(QWidget):
     """A plot of one quantity of an MnistHistory, one item per optimizer, with a legend."""
 
@@ -65,28 +79,47 @@ class _HistoryPanel(QWidget):
         self.plot_widget.setObjectName(f"{object_name}View")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.legend = style.OptimizerLegend(self.plot_item, legend_offset)
+        self.hint = pg.TextItem(EMPTY_HINT, color=style.HINT_COLOR, anchor=(0.5, 0.5))
+        self.hint.setParentItem(self.plot_item.getViewBox())
+        self.plot_item.getViewBox().sigResized.connect(self._center_hint)
         self.history: MnistHistory | None = None
         self._total = 0
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setSpacing(2)
         self.layout_.addWidget(self.plot_widget, 1)
+        self._show_hint()
 
     def set_history(self, history: MnistHistory | None) -> None:
         """Draw ``history`` now (None clears the plot)."""
         self.history = history
         if history is not None and history.total != self._total:
             self._total = history.total
-            self.plot_item.setXRange(0, history.total, padding=0.01)
+            # A short run's last point would sit on the edge: more room around a few iterations.
+            self.plot_item.setXRange(0, history.total, padding=0.01 if history.total >= 100 else 0.08)
         self.redraw()
 
     def redraw(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _center_hint(self) -> None:
+        """Keep the empty-plot hint in the middle of the data area."""
+        area = self.plot_item.getViewBox().boundingRect()
+        self.hint.setPos(area.center())
+
+    def _show_hint(self) -> None:
+        """The hint to press Start, with no tick values, while there is nothing to draw."""
+        empty = self.history is None
+        self.hint.setVisible(empty)
+        for side in ("bottom", "left"):
+            self.plot_item.getAxis(side).setStyle(showValues=not empty)
+
     def _show_legend(self, samples: dict[str, pg.PlotDataItem]) -> None:
         names = self.history.names if self.history is not None else ()
-        self.legend.show([(samples[name], style.legend_label(name, _divergence_reason(self.history, name)))
+        self.legend.show([(samples[name], style.legend_label(name, _divergence_reason(self.history, name),
+                                                             _not_learning_reason(self.history, name)))
                           for name in names])
+        self._show_hint()
 
 
 class LossPanel(_HistoryPanel):
@@ -101,7 +134,8 @@ class LossPanel(_HistoryPanel):
             # No antialiasing for the jagged raw curves: it is most of their drawing time.
             raw = pg.PlotDataItem(pen=style.pen(name, width=1, alpha=style.RAW_ALPHA), antialias=False,
                                  autoDownsampleFactor=RAW_SAMPLES_PER_PIXEL)
-            bold = pg.PlotDataItem(pen=style.pen(name))
+            bold = pg.PlotDataItem(pen=style.pen(name), symbolSize=SINGLE_POINT_SYMBOL_SIZE,
+                                   symbolPen=None, symbolBrush=style.color(name))
             for z, item in enumerate((raw, bold)):
                 item.setZValue(z)  # every smoothed curve above every raw one
                 item.setVisible(False)
@@ -111,6 +145,7 @@ class LossPanel(_HistoryPanel):
             raw.setClipToView(True)
             self.raw_items[name] = raw
             self.smooth_items[name] = bold
+            self.legend.set_items(name, (raw, bold))
         self.smoothing = DEFAULT_SMOOTHING
         self.ema_strength = DEFAULT_EMA_STRENGTH
         self._build_options()
@@ -126,12 +161,9 @@ class LossPanel(_HistoryPanel):
         for key, label in SMOOTHING_MODES.items():
             self.smoothing_combo.addItem(label, key)
         self.smoothing_combo.setCurrentIndex(list(SMOOTHING_MODES).index(self.smoothing))
-        self.strength_spin = QDoubleSpinBox()
+        self.strength_spin = NumberBox(EMA_STRENGTH, 0.05, "EMA strength: weight on the past, "
+                                       "0 (none) to nearly 1 (heavy)")
         self.strength_spin.setObjectName("lossEmaStrengthSpin")
-        self.strength_spin.setToolTip("EMA strength: weight on the past, 0 (none) to 0.999 (heavy)")
-        self.strength_spin.setRange(0.0, 0.999)
-        self.strength_spin.setDecimals(3)
-        self.strength_spin.setSingleStep(0.05)
         self.strength_spin.setValue(self.ema_strength)
         self.log_check = QCheckBox("Log y")
         self.log_check.setObjectName("lossLogYCheck")
@@ -194,8 +226,12 @@ class LossPanel(_HistoryPanel):
             values = history.losses[name][:history.completed]
             x = np.arange(1, len(values) + 1)
             self.raw_items[name].setData(x, values, connect="finite")
-            self.smooth_items[name].setData(x, smoothed(values, self.smoothing, self.ema_strength),
-                                            connect="finite")
+            # One iteration is a point, not a line: without a symbol nothing would be drawn.
+            bold = self.smooth_items[name]
+            single = len(values) == 1
+            if (bold.opts["symbol"] is not None) != single:
+                bold.setSymbol("o" if single else None)
+            bold.setData(x, smoothed(values, self.smoothing, self.ema_strength), connect="finite")
         self._show_legend(self.smooth_items)
 
 
@@ -215,6 +251,7 @@ class AccuracyPanel(_HistoryPanel):
             item.setVisible(False)
             self.plot_item.addItem(item)
             self.items[name] = item
+            self.legend.set_items(name, (item,))
 
     def redraw(self) -> None:
         """Set every curve from the current history."""

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, QThread, Signal, Slot
 
-from nncore.experiment import run_paths
+from nncore.experiment import run_clouds, run_paths
 from nncore.settings import Settings
 from nncore.training_process import TrainingFailed, TrainingProcess
 
@@ -40,6 +40,8 @@ class RunWorker(QObject):
 
     pathsReady = Signal(int, object)
     """(run id, dict[str, PathResult]) once the 2D paths are solved."""
+    cloudsReady = Signal(int, object)
+    """(run id, dict[str, Cloud]) after pathsReady, when the 2D paths have gradient noise."""
     mnistUpdated = Signal(int, object)
     """(run id, MnistUpdate) at most every FRAME_INTERVAL seconds during training."""
     failed = Signal(int, str)
@@ -59,6 +61,9 @@ class RunWorker(QObject):
         try:
             if settings.task in ("both", "paths") and not stop.is_set():
                 self.pathsReady.emit(run_id, run_paths(settings))
+                clouds = run_clouds(settings)  # empty without gradient noise
+                if clouds and not stop.is_set():
+                    self.cloudsReady.emit(run_id, clouds)
             if settings.task in ("both", "mnist") and not stop.is_set():
                 completed = self._train(run_id, settings, stop)
             else:
@@ -93,13 +98,21 @@ class RunThread(QObject):
         self.thread.setObjectName("optimizerLabWorker")
         self.worker.moveToThread(self.thread)
         self._runRequested.connect(self.worker.run)
+        self.worker.finished.connect(self._run_ended)  # queued: runs in this (the GUI) thread
         self.thread.start()
         self._stop: threading.Event | None = None
         self._next_id = 0
+        self._unfinished: set[int] = set()
+        """Ids of the runs queued or under way (a run left behind by Reset may still be)."""
+        self._child_watch: QSocketNotifier | None = None
 
     @property
     def pathsReady(self):
         return self.worker.pathsReady
+
+    @property
+    def cloudsReady(self):
+        return self.worker.cloudsReady
 
     @property
     def mnistUpdated(self):
@@ -117,6 +130,31 @@ class RunThread(QObject):
         """Start the training process and load the dataset in the background (call before the
         first run, from the GUI thread), so the first Start does not wait for either."""
         self.trainer.prepare(data_dir)
+        self._watch_child()
+
+    def _run_ended(self, run_id: int, completed: bool) -> None:
+        self._unfinished.discard(run_id)
+        self._watch_child()
+
+    def _watch_child(self) -> None:
+        """Reap the training process as soon as it ends between runs (e.g. killed from outside),
+        instead of leaving a zombie until the next Start. Re-armed after every run, since a
+        run may have started a new child."""
+        if self._child_watch is not None:
+            self._child_watch.setEnabled(False)
+            self._child_watch.deleteLater()
+            self._child_watch = None
+        sentinel = self.trainer.sentinel
+        if sentinel is None:
+            return
+        self._child_watch = QSocketNotifier(sentinel, QSocketNotifier.Type.Read, self)
+        self._child_watch.activated.connect(self._child_ended)
+
+    def _child_ended(self) -> None:
+        if self._child_watch is not None:
+            self._child_watch.setEnabled(False)  # the sentinel stays readable: fire once
+        if not self._unfinished:
+            self.trainer.reap()
 
     def start_run(self, settings: Settings) -> int:
         """Queue a run of ``settings`` on the worker thread; return its id.
@@ -125,6 +163,7 @@ class RunThread(QObject):
         """
         self.stop()
         self._next_id += 1
+        self._unfinished.add(self._next_id)
         self._stop = threading.Event()
         self._runRequested.emit(self._next_id, settings, self._stop)
         return self._next_id
@@ -135,9 +174,20 @@ class RunThread(QObject):
             self._stop.set()  # first: a run not yet handed to the child will not start
             self.trainer.request_stop()
 
+    def unfinished(self, run_id: int) -> bool:
+        """True while run ``run_id`` is queued or under way."""
+        return run_id in self._unfinished
+
+    def kill_training(self) -> None:
+        """Kill the training process at once: the run under way fails (for a child that does not
+        answer Stop, e.g. one suspended with SIGSTOP); the next run starts a new child."""
+        self.trainer.kill()
+
     def shutdown(self) -> None:
         """Stop the run and let it end, end the thread's event loop and wait for it (never
         terminate()), then end the child process (killed only if it does not exit)."""
+        if self._child_watch is not None:
+            self._child_watch.setEnabled(False)
         self.stop()
         if self.thread.isRunning():
             self.thread.quit()

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from .functions import FUNCTIONS
+from . import ranges
+from .functions import FUNCTIONS, QUADRATIC, quadratic
+from .maps import DEFAULT_BASIN_SIZE, DEFAULT_MAP_SIZE, default_y
 from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
+from .path_defaults import function_path_defaults
 from .settings import TASKS, Settings
+from .settings_file import read_settings_file
 
 PROG = "optimizer-lab"
 
@@ -54,6 +59,11 @@ class Invocation:
     autorun: bool = False
     screenshot: Path | None = None
     save_config: Path | None = None
+    instrument: "InstrumentRequest | None" = None
+    """For ``--task map`` / ``--task basins``: which map to compute (settings.task is then 'paths')."""
+    animation: Path | None = None
+    animation_width: int = 800
+    animation_fps: int = 10
 
 
 # Flag destination -> (section of Settings.to_dict(), key) for the flags that set one value.
@@ -82,7 +92,7 @@ _HYPERPARAMETER_FLAGS = {
     "hp": "mnist_hyperparameters",
 }
 
-_FLAGS_TAKING_NEGATIVE_PAIRS = ("--start",)
+_FLAGS_TAKING_NEGATIVE_PAIRS = ("--start", "--quadratic")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,14 +121,58 @@ def _number(text: str, context: str) -> float:
         raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a number (in {context!r})") from None
 
 
+def _whole_number(valid: ranges.Range):
+    """An argparse type: ``text`` as an int, or an error naming ``valid``'s range. The range
+    itself is checked once, by ``Settings.validate``."""
+    def parse(text: str) -> int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{valid.label} must be a whole number in {valid.text()}, got {text!r}") from None
+    return parse
+
+
+def _real_number(valid: ranges.Range):
+    """An argparse type: ``text`` as a float (``1e-4`` style included), or an error naming
+    ``valid``'s range."""
+    def parse(text: str) -> float:
+        try:
+            return float(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{valid.label} must be a number in {valid.text()}, got {text!r}") from None
+    return parse
+
+
+def _path(text: str) -> Path:
+    """A non-empty path (an empty ``--out ""`` would silently mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the path is empty")
+    return Path(text)
+
+
+def _file_path(text: str) -> Path:
+    """A path naming a file to be written: not empty, not a folder, in a folder that exists."""
+    path = _path(text)
+    if text.endswith(("/", os.sep)) or path.name in ("", ".", "..") or path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file name")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {path.parent} does not exist")
+    return path
+
+
 def _optimizer_list(text: str) -> tuple[str, ...]:
     """``SGD,Adam`` (any case) or ``all``."""
     if text.strip().lower() == "all":
         return tuple(OPTIMIZERS)
-    names = [part for part in text.split(",") if part.strip()]
+    names = [_optimizer_name(part) for part in text.split(",") if part.strip()]
     if not names:
         raise argparse.ArgumentTypeError("give at least one optimizer, e.g. SGD,Adam")
-    return tuple(dict.fromkeys(_optimizer_name(part) for part in names))
+    twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
+    if twice is not None:
+        raise argparse.ArgumentTypeError(f"{twice} is listed twice: name each optimizer once")
+    return tuple(names)
 
 
 def _start(text: str) -> tuple[float, float]:
@@ -135,7 +189,8 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
         return tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected whole numbers separated by commas such as 100,100; got {text!r}") from None
+            f"expected whole numbers in {ranges.HIDDEN_SIZE.text()} separated by commas such as "
+            f"100,100; got {text!r}") from None
 
 
 def _learning_rates(text: str) -> list[tuple[str | None, float]]:
@@ -217,20 +272,29 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--headless", action="store_true",
                       help="run without a window and write run.json, losses.csv, accuracy.csv, "
                            "paths.csv, losses.png and paths.png into --out DIR; progress on stderr")
-    mode.add_argument("--out", metavar="DIR", type=Path,
+    mode.add_argument("--out", metavar="DIR", type=_path,
                       help="output folder of --headless (created if missing)")
     mode.add_argument("--autorun", action="store_true",
                       help="open the window and press Start once it is shown")
-    mode.add_argument("--screenshot", metavar="FILE.png", type=Path,
+    mode.add_argument("--screenshot", metavar="FILE.png", type=_file_path,
                       help="with --autorun: when the run ends, save a PNG of the window and exit")
-    mode.add_argument("--config", metavar="FILE.json", type=Path,
+    mode.add_argument("--animation", metavar="FILE.gif", type=_path,
+                      help="write the 2D paths growing step by step as an animated GIF (.mp4: a "
+                           "video) and exit; with --headless, after the run's files")
+    mode.add_argument("--animation-width", metavar="PX", type=int, default=800,
+                      help="width of the animation in pixels (default: 800)")
+    mode.add_argument("--animation-fps", metavar="N", type=int, default=10,
+                      help="frames (path steps) per second of the animation (default: 10)")
+    mode.add_argument("--config", metavar="FILE.json", type=_path,
                       help="read settings from a JSON file (as written by --save-config, the "
                            "window's 'Save settings...', or a run.json); flags override it")
-    mode.add_argument("--save-config", metavar="FILE.json", type=Path,
+    mode.add_argument("--save-config", metavar="FILE.json", type=_file_path,
                       help="write the resulting settings to FILE.json and exit without running")
 
     run = parser.add_argument_group("both tasks")
-    run.add_argument("--task", choices=TASKS, help="which experiment to run (default: both)")
+    run.add_argument("--task", choices=TASKS + INSTRUMENT_TASKS,
+                     help="which experiment to run (default: both); map and basins are "
+                          "headless instruments (see below)")
     run.add_argument("--optimizers", metavar="A,B,...", type=_optimizer_list,
                      help=f"optimizers to compare, or 'all' (default: {','.join(BOOK_OPTIMIZERS)}; "
                           f"known: {', '.join(OPTIMIZERS)})")
@@ -241,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     paths.add_argument("--start", metavar="X,Y", type=_start,
                        help="start point (default: the function's recommended start, -7,2 for "
                             "the book's); a negative X is fine: --start -7,2")
-    paths.add_argument("--steps", metavar="N", type=int,
+    paths.add_argument("--steps", metavar="N", type=_whole_number(ranges.STEPS),
                        help="number of updates after the start (default: 29, as in the book)")
     paths.add_argument("--path-lr", metavar="NAME=LR,...", type=_learning_rates, action="append",
                        help="2D learning rates, e.g. SGD=0.95,Adam=0.3; a bare value sets every "
@@ -250,9 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="any 2D hyperparameter, e.g. Momentum.momentum=0.8 (repeatable)")
 
     mnist = parser.add_argument_group("MNIST task")
-    mnist.add_argument("--iterations", metavar="N", type=int,
+    mnist.add_argument("--iterations", metavar="N", type=_whole_number(ranges.ITERATIONS),
                        help="training iterations (minibatches) per optimizer (default: 2000)")
-    mnist.add_argument("--batch-size", metavar="B", type=int, help="minibatch size (default: 128)")
+    mnist.add_argument("--batch-size", metavar="B", type=_whole_number(ranges.BATCH_SIZE), help="minibatch size (default: 128)")
     mnist.add_argument("--hidden", metavar="N,N,...", type=_hidden_sizes,
                        help="hidden layer sizes (default: 100,100,100,100)")
     mnist.add_argument("--activation", choices=tuple(ACTIVATIONS),
@@ -260,43 +324,34 @@ def build_parser() -> argparse.ArgumentParser:
     mnist.add_argument("--weight-init", metavar="INIT",
                        help=f"initial weight scale: {', '.join(WEIGHT_INITS)} or a positive "
                             f"standard deviation (default: he)")
-    mnist.add_argument("--weight-decay", metavar="LAMBDA", type=float,
+    mnist.add_argument("--weight-decay", metavar="LAMBDA", type=_real_number(ranges.WEIGHT_DECAY),
                        help="L2 weight decay lambda of the loss (default: 0)")
-    mnist.add_argument("--seed", metavar="S", type=int,
+    mnist.add_argument("--seed", metavar="S", type=_whole_number(ranges.SEED),
                        help="seed of the initial weights and the minibatch order (default: 0)")
-    mnist.add_argument("--eval-interval", metavar="N", type=int,
+    mnist.add_argument("--eval-interval", metavar="N", type=_whole_number(ranges.EVAL_INTERVAL),
                        help="test accuracy every N iterations; 0 = only at the end (default: 100)")
     mnist.add_argument("--same-init", action=argparse.BooleanOptionalAction,
                        help="every optimizer starts from the same initial weights (default: yes)")
-    mnist.add_argument("--data-dir", metavar="DIR",
+    mnist.add_argument("--data-dir", metavar="DIR", type=_path,
                        help="folder with the four MNIST IDX files, .gz or not (default: bundled)")
     mnist.add_argument("--lr", metavar="NAME=LR,...", type=_learning_rates, action="append",
                        help="MNIST learning rates, e.g. SGD=0.1,Adam=0.002; a bare value sets "
                             "every selected optimizer (repeatable)")
     mnist.add_argument("--hp", metavar="NAME.KEY=V,...", type=_assignments, action="append",
                        help="any MNIST hyperparameter, e.g. Adam.beta1=0.8 (repeatable)")
+    _add_instrument_flags(parser)
     return parser
 
 
 # ---- resolving settings -------------------------------------------------------------------------
 
 def load_config(path: Path) -> Settings:
-    """Settings from a JSON file: a settings object or a ``run.json`` (its ``"settings"``)."""
+    """Settings from a JSON file: a settings object or a ``run.json`` (its ``"settings"``);
+    see :func:`nncore.settings_file.read_settings_file` for what is refused."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"--config {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--config {path}: not a text file") from None
-    except json.JSONDecodeError as error:
-        raise UsageError(f"--config {path}: not valid JSON ({error.msg} at line {error.lineno}, "
-                         f"column {error.colno})") from None
-    if isinstance(data, dict) and isinstance(data.get("settings"), dict):
-        data = data["settings"]
-    try:
-        return Settings.from_dict(data)
-    except (ValueError, TypeError) as error:
-        raise UsageError(f"--config {path}: {error}") from None
+        return read_settings_file(path)
+    except ValueError as error:
+        raise UsageError(f"--config {error}") from None
 
 
 def _apply_hyperparameters(tables: dict[str, Any], args: argparse.Namespace,
@@ -326,12 +381,23 @@ def resolve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
         if value is not None:
             (data if section is None else data[section])[key] = value
             given = True
+    data_dir = data["mnist"].get("data_dir")
+    if isinstance(data_dir, (str, Path)) and str(data_dir).strip():
+        # Absolute, so the run.json of this run repeats it from any folder.
+        data["mnist"]["data_dir"] = os.path.abspath(data_dir)
     if args.function is not None and args.start is None and args.function in FUNCTIONS:
         # A start chosen for the book's function is usually outside another function's view.
         data["paths"]["start"] = list(FUNCTIONS[args.function].start)
+    if args.function is not None and args.function in FUNCTIONS:
+        # As choosing it in the window: its steps and 2D hyperparameters, unless flags say else.
+        if args.steps is None:
+            data["paths"]["steps"] = FUNCTIONS[args.function].steps
+        for name in OPTIMIZERS:
+            data["path_hyperparameters"][name] = function_path_defaults(args.function, name)
     if any(getattr(args, dest) for dest in _HYPERPARAMETER_FLAGS):
         _apply_hyperparameters(data, args, data["optimizers"])
         given = True
+    given = _apply_instrument_flags(args, data) or given
     try:
         return Settings.from_dict(data), given
     except (ValueError, TypeError) as error:
@@ -361,9 +427,24 @@ def _check_modes(args: argparse.Namespace) -> None:
         raise UsageError("--autorun and --screenshot need the window; leave out --headless")
     if args.screenshot is not None and not args.autorun:
         raise UsageError("--screenshot needs --autorun (the screenshot is taken when the run ends)")
+    if args.animation is not None:
+        _check_animation(args)
     if args.save_config is not None and (args.headless or args.autorun):
         raise UsageError("--save-config only writes the settings and exits; run again with "
                          "--config FILE to use them")
+
+
+def _check_animation(args: argparse.Namespace) -> None:
+    """--animation needs a .gif or .mp4 name, sizes in their ranges, and no window."""
+    if args.autorun or args.save_config is not None:
+        raise UsageError("--animation is written without a window; leave out --autorun and --save-config")
+    if args.animation.suffix.lower() not in (".gif", ".mp4") or not args.animation.stem:
+        raise UsageError(f"--animation needs a file name ending in .gif or .mp4, got '{args.animation}'")
+    try:
+        ranges.ANIMATION_WIDTH.check(args.animation_width)
+        ranges.ANIMATION_FPS.check(args.animation_fps)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def parse_command_line(argv: Sequence[str]) -> Invocation:
@@ -374,12 +455,129 @@ def parse_command_line(argv: Sequence[str]) -> Invocation:
     """
     args = build_parser().parse_args(_join_negative_pairs(argv))
     _check_modes(args)
+    _check_instrument_flags(args)
     settings, given = resolve_settings(args)
+    if args.animation is not None and settings.task == "mnist":
+        raise UsageError("--animation draws the 2D paths: use --task paths or both")
     return Invocation(settings=settings, settings_given=given, headless=args.headless,
                       out=args.out, autorun=args.autorun, screenshot=args.screenshot,
-                      save_config=args.save_config)
+                      save_config=args.save_config, instrument=instrument_request(args, settings),
+                      animation=args.animation, animation_width=args.animation_width,
+                      animation_fps=args.animation_fps)
 
 
 def settings_json(settings: Settings) -> str:
     """The JSON text of a settings file (read back by --config and ``Settings.from_dict``)."""
     return json.dumps(settings.to_dict(), indent=2) + "\n"
+
+
+# ---- instruments (issue 9): the quadratic, gradient noise, hyperparameter and basin maps ------
+
+INSTRUMENT_TASKS = ("map", "basins")
+"""Headless-only tasks: a hyperparameter map (map.csv, map.png) or a basin map (basins.csv,
+basins.png) of one optimizer on the 2D settings."""
+_MAP_FLAGS = ("map_optimizer", "map_x", "map_y", "map_size")
+
+
+@dataclass(frozen=True)
+class InstrumentRequest:
+    """``--task map`` or ``--task basins``: the map's optimizer, axes (hyperparameter names; ``y``
+    None for a learning-rate curve; unused by basins) and cells per side."""
+
+    task: str
+    optimizer: str
+    x: str
+    y: str | None
+    size: int
+
+
+def _quadratic(text: str) -> tuple[float, float, float]:
+    """``L1,L2,THETA`` -> (lambda1, lambda2, theta in degrees)."""
+    parts = text.split(",")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(
+            f"expected three numbers L1,L2,THETA such as 0.1,2,45; got {text!r}")
+    return tuple(_number(part, text) for part in parts)  # type: ignore[return-value]
+
+
+def _add_instrument_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "theory and maps", "the rotatable quadratic, noisy gradients (2D paths), and the headless "
+                           "--task map (map.csv, map.png) and --task basins (basins.csv, basins.png)")
+    group.add_argument("--quadratic", metavar="L1,L2,THETA", type=_quadratic,
+                       help="curvatures and angle (degrees) of f = 1/2 (L1 u^2 + L2 v^2), (u, v) "
+                            "rotated by THETA; selects --function quadratic unless another is "
+                            "given (default 0.1,2,0: the book's x^2/20 + y^2)")
+    group.add_argument("--noise", metavar="SIGMA", type=float,
+                       help="Gaussian noise of this standard deviation on each gradient "
+                            "component of the 2D paths (default: 0)")
+    group.add_argument("--noise-seed", metavar="N", type=int,
+                       help="seed of the gradient noise (default: 0)")
+    group.add_argument("--cloud", metavar="K", type=int,
+                       help="with --noise: also run K paths with seeds N, N+1, ... and write "
+                            "their mean path and covariance per step to run.json (default: 50)")
+    group.add_argument("--map-optimizer", metavar="NAME", type=_optimizer_name,
+                       help="optimizer of --task map/basins (default: the first of --optimizers)")
+    group.add_argument("--map-x", metavar="HP", help="--task map: hyperparameter along x (default: lr)")
+    group.add_argument("--map-y", metavar="HP",
+                       help="--task map: hyperparameter along y, or 'none' for a learning-rate "
+                            "curve (default: momentum, beta1 or decay_rate; none for SGD, AdaGrad)")
+    group.add_argument("--map-size", metavar="N", type=int,
+                       help="cells per side (default: 100 for map, 128 for basins)")
+
+
+def _check_instrument_flags(args: argparse.Namespace) -> None:
+    """The map flags need --task map/basins, and those tasks need --headless."""
+    if args.task in INSTRUMENT_TASKS and not args.headless and args.save_config is None:
+        raise UsageError(f"--task {args.task} writes files: add --headless --out DIR (in the "
+                         f"window, the map is the '{'Map' if args.task == 'map' else 'Basins'}' tab)")
+    for dest in _MAP_FLAGS:
+        if getattr(args, dest) is not None and args.task not in INSTRUMENT_TASKS:
+            raise UsageError(f"--{dest.replace('_', '-')} needs --task map or --task basins")
+    if args.task == "basins" and (args.map_x is not None or args.map_y is not None):
+        raise UsageError("--map-x and --map-y are for --task map; a basin map's axes are x and y")
+
+
+def _apply_instrument_flags(args: argparse.Namespace, data: dict[str, Any]) -> bool:
+    """Write --quadratic, --noise, --noise-seed and --cloud into the to_dict() settings, turn the
+    map tasks into the 2D task they run on; True if any of these flags was used."""
+    paths = data["paths"]
+    if args.quadratic is not None:
+        paths["quadratic_lambda1"], paths["quadratic_lambda2"], paths["quadratic_angle"] = args.quadratic
+        if args.function is None:
+            paths["function"] = QUADRATIC
+    if paths["function"] == QUADRATIC and args.start is None and (args.quadratic or args.function):
+        try:  # the rotated book start; bad curvatures are reported by the validation after this
+            paths["start"] = list(quadratic(paths["quadratic_lambda1"], paths["quadratic_lambda2"],
+                                            paths["quadratic_angle"]).start)
+        except (TypeError, ValueError):
+            pass
+    for dest, key in (("noise", "noise"), ("noise_seed", "noise_seed"), ("cloud", "cloud")):
+        if getattr(args, dest) is not None:
+            paths[key] = getattr(args, dest)
+    if data["task"] in INSTRUMENT_TASKS:
+        data["task"] = "paths"
+    return any(getattr(args, dest) is not None for dest in ("quadratic", "noise", "noise_seed", "cloud"))
+
+
+def instrument_request(args: argparse.Namespace, settings: Settings) -> InstrumentRequest | None:
+    """The map that --task map/basins asks for, checked against the optimizer's hyperparameters."""
+    if args.task not in INSTRUMENT_TASKS:
+        return None
+    optimizer = args.map_optimizer or settings.optimizers[0]
+    names = [hp.name for hp in OPTIMIZERS[optimizer].hyperparameters]
+    x = args.map_x if args.map_x is not None else "lr"
+    y = default_y(optimizer) if args.map_y is None else None if args.map_y.lower() == "none" else args.map_y
+    for flag, name in (("--map-x", x), ("--map-y", y)):
+        if name is not None and name not in names:
+            raise UsageError(f"{flag}: {optimizer} has no hyperparameter {name!r}; it has "
+                             f"{', '.join(names)}{' or none' if flag == '--map-y' else ''}")
+    if x == y:
+        raise UsageError(f"--map-x and --map-y are both {x!r}: choose two different hyperparameters")
+    size = args.map_size if args.map_size is not None else (
+        DEFAULT_MAP_SIZE if args.task == "map" else DEFAULT_BASIN_SIZE)
+    try:
+        size = ranges.MAP_SIZE.check(size)
+    except ValueError as error:
+        raise UsageError(f"--map-size: {error}") from None
+    return InstrumentRequest(args.task, optimizer, x, y, size)

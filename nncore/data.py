@@ -9,6 +9,7 @@ Images stay uint8 in memory (47 MB for the 60,000 training images instead of 376
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -79,7 +80,9 @@ def read_idx(path: Path | str, expected_magic: int) -> np.ndarray:
     if len(raw) < header_size:
         raise DatasetError(path, f"truncated header: {len(raw)} bytes, expected at least {header_size}")
     shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">i4", count=rank, offset=4))
-    size = int(np.prod(shape))
+    if any(d < 0 for d in shape):
+        raise DatasetError(path, f"negative dimension in the header: shape {shape}")
+    size = math.prod(shape)  # Python ints: no overflow for huge announced shapes
     body = len(raw) - header_size
     if body < size:
         raise DatasetError(path, f"truncated: {body} data bytes, the header announces {size} "
@@ -94,6 +97,12 @@ def _load_split(directory: Path, images_name: str, labels_name: str) -> Split:
     labels_path = find_file(directory, labels_name)
     images = read_idx(images_path, IMAGE_MAGIC)
     labels = read_idx(labels_path, LABEL_MAGIC)
+    count, rows, columns = images.shape
+    if count == 0:
+        raise DatasetError(images_path, "the file holds no images")
+    if rows != columns or rows == 0:
+        raise DatasetError(images_path, f"images of {rows} x {columns} pixels: only square "
+                                        f"images (side x side, side >= 1) can be used")
     if images.shape[0] != labels.shape[0]:
         raise DatasetError(labels_path, f"{labels.shape[0]} labels for {images.shape[0]} images "
                                         f"in {images_path.name}")
@@ -106,13 +115,24 @@ def _load_split(directory: Path, images_name: str, labels_name: str) -> Split:
 def load_mnist(directory: Path | str | None = None) -> tuple[Split, Split]:
     """``(x_train, t_train), (x_test, t_test)`` from the four IDX files in ``directory``.
 
-    Images are uint8 of shape (N, rows * cols), e.g. (60000, 784); labels uint8 of shape (N,).
+    Images are uint8 of shape (N, side * side), e.g. (60000, 784), any square side; labels uint8
+    of shape (N,). Each split holds at least one image, and both have the same side.
     The default directory is the bundled MNIST. Raises DatasetError naming the file and problem.
     """
     directory = BUNDLED_DIRECTORY if directory is None else Path(directory)
     train = _load_split(directory, FILES["train_images"], FILES["train_labels"])
     test = _load_split(directory, FILES["test_images"], FILES["test_labels"])
+    if train[0].shape[1] != test[0].shape[1]:
+        raise DatasetError(find_file(directory, FILES["test_images"]),
+                           f"images of {image_side(test[0])} x {image_side(test[0])} pixels, but "
+                           f"the training images are {image_side(train[0])} x "
+                           f"{image_side(train[0])}")
     return train, test
+
+
+def image_side(images: np.ndarray) -> int:
+    """The side in pixels of the square images stored as rows of ``images`` (N, side * side)."""
+    return math.isqrt(images.shape[1])
 
 
 def scale_batch(images: np.ndarray, dtype=np.float32, out: np.ndarray | None = None) -> np.ndarray:

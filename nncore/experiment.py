@@ -4,10 +4,14 @@
 yields a :class:`MnistUpdate` with what changed since the previous one, and checks ``stop``
 before every iteration, so a caller on another thread can end it within one iteration.
 :class:`MnistHistory` accumulates the updates into whole curves.
+
+Before it allocates, :func:`run_mnist` raises ValueError (at the first ``next``) when the batch
+is larger than the training set or the run needs more memory than is available
+(:mod:`nncore.run_requirements`); the rules that mark an optimizer diverged or not learning are
+in :mod:`nncore.training_rules`.
 """
 from __future__ import annotations
 
-import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -17,7 +21,7 @@ from typing import Callable, Generator, Iterator
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .data import NUM_CLASSES, load_mnist
+from .data import NUM_CLASSES, image_side, load_mnist
 from .diagnostics import (EvaluationDiagnostics, LayerHistory, LayerRecorder, LayerRows,
                           evaluation_diagnostics)
 from .engine import NetworkStack, evaluation_order
@@ -25,7 +29,10 @@ from .functions import get_function
 from .mlp import MultiLayerNet
 from .optimizers import create
 from .paths import PathResult, trace_path
+from .run_requirements import check_batch_fits, check_memory
 from .settings import Settings
+from .training_rules import Divergence, DivergenceWatch, LearningWatch, NotLearning
+from .sweeps import Cloud, noisy_cloud, noisy_function
 
 StopFlag = Callable[[], bool]
 
@@ -36,29 +43,31 @@ chunk's activations in the CPU cache (evaluations were ~18 % faster than with 20
 PARALLEL_CHUNK = 10
 """Iterations every thread trains between two synchronisations when compute_threads > 1."""
 
-EXPLODE_FACTOR = 4.0
-EXPLODE_PATIENCE = 20
-"""A loss above EXPLODE_FACTOR x its first value for EXPLODE_PATIENCE iterations in a row is
-divergence. (The book's cross-entropy saturates at -log(1e-7) = 16.1, 7x the initial ln 10, so
-an exploding network shows up as a loss stuck near that ceiling rather than as infinity.)"""
-
 
 def run_paths(settings: Settings) -> dict[str, PathResult]:
-    """The 2D trajectory of every selected optimizer, by name, from the settings' start."""
-    function = get_function(settings.paths.function)
+    """The 2D trajectory of every selected optimizer, by name, from the settings' start.
+
+    With gradient noise (``settings.paths.noise`` > 0) every optimizer sees the same noise
+    sequence, from ``settings.paths.noise_seed``."""
+    p = settings.paths
+    function = get_function(p.function_key())
     return {
-        name: trace_path(function, create(name, **settings.hyperparameters("paths", name)),
-                         settings.paths.start, settings.paths.steps)
+        name: trace_path(noisy_function(function, p.noise, p.noise_seed) if p.noise > 0 else function,
+                         create(name, **settings.hyperparameters("paths", name)), p.start, p.steps)
         for name in settings.optimizers
     }
 
 
-@dataclass(frozen=True)
-class Divergence:
-    """Training of one optimizer stopped at ``iteration`` (1-based) because of ``reason``."""
-
-    iteration: int
-    reason: str
+def run_clouds(settings: Settings) -> dict[str, Cloud]:
+    """With gradient noise and a cloud size K > 0: each selected optimizer's :class:`Cloud` of K
+    noisy paths (seeds noise_seed .. noise_seed + K - 1; run 0 is its path); else empty."""
+    p = settings.paths
+    if p.noise <= 0 or p.cloud <= 0:
+        return {}
+    function = get_function(p.function_key())
+    return {name: noisy_cloud(function, name, settings.hyperparameters("paths", name), p.start,
+                              p.steps, p.noise, p.noise_seed, p.cloud)
+            for name in settings.optimizers}
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,8 @@ class MnistUpdate:
     ``losses[name]`` holds the training losses of iterations ``start + 1 .. stop`` (1-based; an
     array of length stop - start, NaN for an optimizer that has diverged). ``accuracies[name]``
     lists new (iteration, test accuracy) points, ``diverged`` the optimizers that diverged in
-    this span. ``elapsed`` is seconds of training so far.
+    this span. ``elapsed`` is seconds of training so far. ``not_learning`` names the optimizers
+    found not learning in this span (see :mod:`nncore.training_rules`; they keep training).
     """
 
     start: int
@@ -79,6 +89,7 @@ class MnistUpdate:
     diverged: dict[str, Divergence]
     elapsed: float
     finished: bool = False
+    not_learning: dict[str, NotLearning] = field(default_factory=dict)
     layers: dict[str, LayerRows] = field(default_factory=dict)
     """New per-layer statistics rows (:mod:`nncore.diagnostics`), by optimizer."""
     evaluations: dict[str, EvaluationDiagnostics] = field(default_factory=dict)
@@ -90,6 +101,7 @@ class MnistHistory:
     """Whole curves of a run, built by :meth:`apply` from its updates.
 
     ``losses[name]`` has length ``total``; entries after ``completed`` are NaN.
+    ``not_learning[name]`` is the first time the optimizer was found not learning.
     """
 
     names: tuple[str, ...]
@@ -100,6 +112,7 @@ class MnistHistory:
     losses: dict[str, np.ndarray] = field(default_factory=dict)
     accuracies: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     diverged: dict[str, Divergence] = field(default_factory=dict)
+    not_learning: dict[str, NotLearning] = field(default_factory=dict)
     layers: dict[str, LayerHistory] = field(default_factory=dict)
     evaluations: dict[str, EvaluationDiagnostics] = field(default_factory=dict)
     """The latest evaluation diagnostics of each optimizer."""
@@ -115,38 +128,14 @@ class MnistHistory:
         for name, points in update.accuracies.items():
             self.accuracies[name].extend(points)
         self.diverged.update(update.diverged)
+        for name, mark in update.not_learning.items():
+            self.not_learning.setdefault(name, mark)
         for name, rows in update.layers.items():
             self.layers.setdefault(name, LayerHistory()).add(rows)
         self.evaluations.update(update.evaluations)
         self.completed = update.stop
         self.elapsed = update.elapsed
         self.finished = update.finished
-
-
-class _DivergenceWatch:
-    """Decides, iteration by iteration, whether one optimizer's training has diverged."""
-
-    def __init__(self) -> None:
-        self.first_loss: float | None = None
-        self.high_streak = 0
-
-    def check(self, iteration: int, loss: float, grads_finite: bool) -> Divergence | None:
-        """The divergence shown by this iteration's loss and gradient, or None."""
-        if not math.isfinite(loss):
-            return Divergence(iteration, "the loss became infinite or NaN")
-        if not grads_finite:
-            return Divergence(iteration, "the gradient became infinite or NaN")
-        if self.first_loss is None:
-            self.first_loss = loss
-        if loss > EXPLODE_FACTOR * self.first_loss:
-            self.high_streak += 1
-            if self.high_streak >= EXPLODE_PATIENCE:
-                return Divergence(iteration, f"the loss exploded: above {EXPLODE_FACTOR:g}x its "
-                                             f"initial {self.first_loss:.2f} for "
-                                             f"{EXPLODE_PATIENCE} iterations")
-        else:
-            self.high_streak = 0
-        return None
 
 
 class _Group:
@@ -158,7 +147,7 @@ class _Group:
     def __init__(self, rows: list[int], stack: NetworkStack, diagnostics: bool = False) -> None:
         self.rows = rows
         self.stack = stack
-        self.watches = [_DivergenceWatch() for _ in rows]
+        self.watches = [DivergenceWatch() for _ in rows]
         self.divergences: list[Divergence | None] = [None] * len(rows)
         self.recorder = LayerRecorder(stack.W, stack.dW) if diagnostics else None
         self.evaluations: dict[int, EvaluationDiagnostics] = {}
@@ -298,12 +287,14 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     limits = threadpool_limits(limits=blas_threads) if blas_threads else None
     pool: ThreadPoolExecutor | None = None
     try:
-        batch_size = min(m.batch_size, len(x_train))
+        batch_size = m.batch_size
+        check_batch_fits(batch_size, len(x_train), m.data_dir)
+        check_memory(settings, x_train.shape[1], len(x_test))
         groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype, diagnostics)
         if len(groups) > 1:
             pool = ThreadPoolExecutor(len(groups) - 1, thread_name_prefix="mnist")
         chunk = PARALLEL_CHUNK if pool else 1
-        order = evaluation_order(x_test)
+        order = evaluation_order(x_test, side=image_side(x_test))
         x_test, t_test = x_test[order], t_test[order]
         batch_rng = np.random.default_rng([m.seed, 1 << 16])
         losses = np.full((len(names), m.iterations), np.nan)
@@ -312,6 +303,8 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         reported = 0
         accuracies: dict[str, list[tuple[int, float]]] = {n: [] for n in names}
         diverged: dict[str, Divergence] = {}
+        learning = [LearningWatch() for _ in names]
+        not_learning: dict[str, NotLearning] = {}
         layers: dict[str, list[LayerRows]] = {n: [] for n in names}
         evaluations: dict[str, EvaluationDiagnostics] = {}
 
@@ -321,9 +314,12 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
                                  {n: losses[i, reported:done].copy() for i, n in enumerate(names)},
                                  {n: list(points) for n, points in accuracies.items() if points},
                                  dict(diverged), clock() - started, finished,
-                                 {n: LayerRows.concatenate(parts) for n, parts in layers.items() if parts},
-                                 dict(evaluations))
+                                 not_learning=dict(not_learning),
+                                 layers={n: LayerRows.concatenate(parts)
+                                         for n, parts in layers.items() if parts},
+                                 evaluations=dict(evaluations))
             reported = done
+            not_learning.clear()
             for points in accuracies.values():
                 points.clear()
             for parts in layers.values():
@@ -344,6 +340,9 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
             for group, scores in zip(groups, results):
                 for row, accuracy in scores.items():
                     accuracies[names[row]].append((iteration, accuracy))
+                    mark = learning[row].check(iteration, accuracy)
+                    if mark and names[row] not in history.not_learning:
+                        not_learning.setdefault(names[row], mark)
                 for row, snapshot in group.evaluations.items():
                     evaluations[names[row]] = snapshot
                 group.evaluations.clear()

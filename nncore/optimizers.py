@@ -18,6 +18,8 @@ from typing import ClassVar, Mapping
 
 import numpy as np
 
+from .ranges import Range
+
 EPSILON = 1e-7
 """Added to the denominator of the adaptive rules, as in the book."""
 
@@ -45,29 +47,46 @@ class Hyperparameter:
     maximum_inclusive: bool = True
     description: str = ""
 
+    @property
+    def range(self) -> Range:
+        """The valid values as a :class:`nncore.ranges.Range` (the one range logic of the app)."""
+        return Range(self.name, self.minimum, self.maximum,
+                     minimum_inclusive=self.minimum_inclusive,
+                     maximum_inclusive=self.maximum_inclusive, log_scale=self.log_scale)
+
     def range_text(self) -> str:
         """The valid range in interval notation, e.g. ``(0, 10]``."""
-        left = "[" if self.minimum_inclusive else "("
-        right = "]" if self.maximum_inclusive else ")"
-        return f"{left}{self.minimum:g}, {self.maximum:g}{right}"
+        return self.range.text()
 
     def contains(self, value: float) -> bool:
         """True when ``value`` is a finite number inside the valid range."""
-        if not math.isfinite(value):
-            return False
-        above = value >= self.minimum if self.minimum_inclusive else value > self.minimum
-        below = value <= self.maximum if self.maximum_inclusive else value < self.maximum
-        return above and below
+        return self.range.contains(value)
 
     def validate(self, value: float) -> float:
-        """Return ``value`` as a float, or raise ValueError naming this hyperparameter and its range."""
+        """Return ``value`` as a float, or raise ValueError naming this hyperparameter and its
+        range. Only numbers count: a string, a bool or None is refused, never converted.
+
+        An array (any shape, for many runs at once: one value per run) is checked element by
+        element and returned as a float64 array; the message names the first bad value.
+        """
+        if np.ndim(value) > 0:
+            return self._validate_array(value)
+        return self.range.check(value)
+
+    def _validate_array(self, values) -> np.ndarray:
+        """``values`` as a float64 array if every element is valid; ValueError otherwise."""
         try:
-            number = float(value)
+            array = np.array(values, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"{self.name} must be a number, got {value!r}") from None
-        if not self.contains(number):
-            raise ValueError(f"{self.name} must be in {self.range_text()}, got {value!r}")
-        return number
+            raise ValueError(f"{self.name} must be numbers, got {values!r}") from None
+        with np.errstate(invalid="ignore"):
+            above = array >= self.minimum if self.minimum_inclusive else array > self.minimum
+            below = array <= self.maximum if self.maximum_inclusive else array < self.maximum
+        bad = ~(np.isfinite(array) & above & below)
+        if bad.any():
+            raise ValueError(f"{self.name} must be in {self.range_text()}, got "
+                             f"{float(array[bad].flat[0])!r} ({int(bad.sum())} of {array.size} values)")
+        return array
 
 
 _LR_DESCRIPTION = "learning rate: the size of each step against the gradient"
@@ -93,7 +112,14 @@ class Optimizer:
     """
 
     hyperparameters: ClassVar[tuple[Hyperparameter, ...]] = ()
+    elementwise: ClassVar[bool] = True
+    """True when ``update`` treats every coordinate alike, so the 2D solver may hand (x, y) over
+    as one (2,) array (the same arithmetic, half the NumPy calls); False for rules that read the
+    2D case from two 0-d parameters (Muon's 1 x 2 matrix)."""
 
+    # Hyperparameters may be arrays (one value per run, broadcast against the parameters, which
+    # then have the broadcast shape): the rules are element-wise, so one optimizer object runs a
+    # whole grid of settings at once (nncore.sweeps).
     def __init__(self, **values: float) -> None:
         known = {hp.name: hp for hp in self.hyperparameters}
         unknown = sorted(set(values) - set(known))
@@ -155,7 +181,11 @@ class Optimizer:
     get the network's parameters by layer ('W1', 'b1', ...), never one flat vector."""
     elementwise: ClassVar[bool] = True
     """False for rules that mix coordinates (norms, dot products over all parameters: Muon,
-    Prodigy); only elementwise rules can run a grid of 2D cells as one array."""
+    Prodigy); on a grid of 2D cells (``cells``) they mix only each cell's own x and y."""
+    cells: bool = False
+    """True when every element of the parameter arrays is a separate 2D run (the cells of a grid,
+    set by ``nncore.sweeps.run_many``): a rule that mixes coordinates then mixes element i of
+    every parameter (one cell's x and y) and never different elements."""
 
     def evaluation_point(self, key: str, param: np.ndarray) -> np.ndarray:
         """Where the model is evaluated for parameter ``key`` whose training value is ``param``:
@@ -164,7 +194,8 @@ class Optimizer:
         return param
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameter_values().items())
+        args = ", ".join(f"{k}={v:g}" if np.ndim(v) == 0 else f"{k}=<array {np.shape(v)}>"
+                         for k, v in self.hyperparameter_values().items())
         return f"{type(self).__name__}({args})"
 
 
@@ -331,7 +362,10 @@ class Adam(_Stateful):
         """Advance the step count and return lr_t (the bias-corrected learning rate)."""
         self.iter += 1
         t = self.iter
-        return self.lr * math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
+        root = np.sqrt(1.0 - self.beta2 ** t)  # an array when beta2 is one (one value per run)
+        if np.ndim(root) == 0:
+            root = float(root)  # a Python float keeps float32 parameters' arithmetic in float32
+        return self.lr * root / (1.0 - self.beta1 ** t)
 
     def _adam_step(self, key: str, p: np.ndarray, g: np.ndarray, lr_t: float) -> None:
         m = self._slot("m", key, p)
@@ -368,7 +402,7 @@ class AdamW(Adam):
         lr_t = self._step_size()
         shrink = self.lr * self.weight_decay
         for key, p in params.items():
-            if shrink:
+            if np.any(shrink):  # shrink is an array when lr or weight_decay is one
                 decay = self._scratch("decay", key, p, p)
                 np.multiply(p, shrink, out=decay)
                 p -= decay

@@ -9,14 +9,31 @@ Files written by :func:`write_run` into one directory:
          "paths": {"function": "book", "start": [-7.0, 2.0], "steps": 29,
                    "optimizers": {"SGD": {"hyperparameters": {"lr": 0.95},
                                           "points": [[x, y], ...],      # start, then each update
+                                          "f": [f0, f1, ...],           # f at each point
+                                          "gradient": [[gx, gy], ...],  # per update, at its start
+                                          "update": [[dx, dy], ...],    # per update: the step taken
+                                          "state": {"v": [[vx, vy], ...], "iter": [1, 2, ...]},
+                                          "summary": {"final_f": 1e-3, "first_within_1e-6": null,
+                                                      "steps": 29, "diverged_at": null,
+                                                      "reason": null},
+                                          "explanation": null,          # why it diverged, in words
                                           "diverged_at": null, "reason": null}, ...}},
          "mnist": {"iterations": 2000, "completed": 2000, "finished": true, "batch_size": 128,
                    "optimizers": {"SGD": {"hyperparameters": {"lr": 0.01},
                                           "loss": [2.30, ...],            # iterations 1..completed
                                           "test_accuracy": [[0, 0.1], [100, 0.83], ...],
-                                          "diverged_at": null, "reason": null}, ...}},
+                                          "diverged_at": null, "reason": null,
+                                          "not_learning_at": null,        # see training_rules
+                                          "not_learning_reason": null}, ...}},
          "timing": {"mnist_training_seconds": 4.2},
-         "versions": {"python": "3.11.9", "numpy": "2.1.0"}}
+         "versions": {"python": "3.11.9", "numpy": "2.1.0"},
+         "theory": {"kappa": 20.0, "gd": {"lr_max", "lr_opt", "rho_opt"},    # with the 2D task;
+                    "heavy_ball": {"lr_opt", "beta_opt", "rho_opt"},         # null unless its
+                    "optimizers": {"SGD": {"rho_predicted", "rho_measured"}}, ...},  # f is a quadratic
+         "cloud": {"sigma": 0.5, "seeds": [0, 49], "count": 50,            # with --noise only
+                   "optimizers": {"SGD": {"mean": [[x, y], ...],
+                                          "covariance": [[[xx, xy], [xy, yy]], ...],
+                                          "diverged": 0}}}}
 
     ``"paths"`` / ``"mnist"`` are ``null`` when that task was not run. Every number outside
     ``"timing"`` depends only on the settings (seed included), so two runs with the same settings
@@ -60,8 +77,12 @@ import numpy as np
 
 from .diagnostics import STATISTICS
 from .experiment import MnistHistory
+from .functions import get_function
+from .path_analysis import explain_divergence, summarize
 from .paths import PathResult
 from .settings import Settings
+from .sweeps import Cloud
+from .theory import theory_record
 
 RUN_JSON = "run.json"
 LOSSES_CSV = "losses.csv"
@@ -162,17 +183,34 @@ def _finite_or_none(values: np.ndarray) -> list[float | None]:
     return [value if math.isfinite(value) else None for value in np.asarray(values, dtype=float).tolist()]
 
 
+def _path_entry(settings: Settings, function, name: str, result: PathResult) -> dict:
+    """One optimizer's path: points and the per-step records (lists end where ``points`` does)."""
+    hyperparameters = settings.hyperparameters("paths", name)
+    entry = {"hyperparameters": hyperparameters,
+             "points": [_finite_or_none(row) for row in result.points]}
+    if result.f is not None:
+        entry["f"] = _finite_or_none(result.f)
+        entry["gradient"] = [_finite_or_none(row) for row in result.gradients]
+        entry["update"] = [_finite_or_none(row) for row in result.updates]
+        entry["state"] = {state: (_finite_or_none(values) if values.ndim == 1
+                                  else [_finite_or_none(row) for row in values])
+                          for state, values in result.state.items()}
+        entry["summary"] = summarize(function, result).to_dict()
+        entry["explanation"] = explain_divergence(function, name, hyperparameters,
+                                                  settings.paths.start, result)
+    entry["diverged_at"] = result.diverged_at
+    entry["reason"] = result.reason
+    return entry
+
+
 def _paths_record(settings: Settings, paths: Mapping[str, PathResult]) -> dict:
+    function = get_function(settings.paths.function_key())
     return {
         "function": settings.paths.function,
         "start": [float(v) for v in settings.paths.start],
         "steps": settings.paths.steps,
         "optimizers": {
-            name: {"hyperparameters": settings.hyperparameters("paths", name),
-                   "points": [_finite_or_none(row) for row in result.points],
-                   "diverged_at": result.diverged_at,
-                   "reason": result.reason}
-            for name, result in paths.items()
+            name: _path_entry(settings, function, name, result) for name, result in paths.items()
         },
     }
 
@@ -181,6 +219,7 @@ def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
     optimizers = {}
     for name in history.names:
         divergence = history.diverged.get(name)
+        stall = history.not_learning.get(name)
         optimizers[name] = {
             "hyperparameters": settings.hyperparameters("mnist", name),
             "loss": _finite_or_none(history.losses[name][:history.completed]),
@@ -188,6 +227,8 @@ def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
                               for iteration, accuracy in history.accuracies[name]],
             "diverged_at": divergence.iteration if divergence else None,
             "reason": divergence.reason if divergence else None,
+            "not_learning_at": stall.iteration if stall else None,
+            "not_learning_reason": stall.reason if stall else None,
             **_diagnostics_record(history, name),
         }
     return {"iterations": history.total, "completed": history.completed,
@@ -209,18 +250,42 @@ def _diagnostics_record(history: MnistHistory, name: str) -> dict:
 
 
 def run_record(settings: Settings, paths: Mapping[str, PathResult] | None,
-               history: MnistHistory | None) -> dict:
+               history: MnistHistory | None, clouds: Mapping[str, Cloud] | None = None) -> dict:
     """The JSON-ready ``run.json`` content (schema in this module's docstring).
 
     ``paths`` is ``run_paths``' result, ``history`` the MNIST run's history (possibly stopped
     early: ``completed`` < ``iterations``); either may be None when that task was not run.
+    ``clouds`` (``run_clouds``' result) adds ``"cloud"``; on a quadratic, ``"theory"`` holds
+    the closed-form and measured rates of the paths.
     """
-    return {
+    record = {
         "settings": settings.to_dict(),
         "paths": None if paths is None else _paths_record(settings, paths),
         "mnist": None if history is None else _mnist_record(settings, history),
         "timing": {"mnist_training_seconds": None if history is None else history.elapsed},
         "versions": {"python": platform.python_version(), "numpy": np.__version__},
+    }
+    if paths is not None:
+        record["theory"] = theory_record(
+            get_function(settings.paths.function_key()),
+            {name: settings.hyperparameters("paths", name) for name in paths},
+            {name: result.points for name, result in paths.items()})
+    if clouds:
+        record["cloud"] = _cloud_record(settings, clouds)
+    return record
+
+
+def _cloud_record(settings: Settings, clouds: Mapping[str, Cloud]) -> dict:
+    """Per optimizer: the noisy cloud's mean path and per-step covariance [[xx, xy], [xy, yy]]."""
+    p = settings.paths
+    return {
+        "sigma": p.noise, "seeds": [p.noise_seed, p.noise_seed + p.cloud - 1], "count": p.cloud,
+        "optimizers": {
+            name: {"mean": [_finite_or_none(row) for row in cloud.mean],
+                   "covariance": [[_finite_or_none(row) for row in matrix] for matrix in cloud.covariance],
+                   "diverged": int(np.count_nonzero(cloud.diverged_at))}
+            for name, cloud in clouds.items()
+        },
     }
 
 
@@ -273,7 +338,7 @@ def paths_csv(paths: Mapping[str, PathResult]) -> str:
 
 
 def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, PathResult] | None,
-              history: MnistHistory | None) -> list[Path]:
+              history: MnistHistory | None, clouds: Mapping[str, Cloud] | None = None) -> list[Path]:
     """Write the run's files into ``directory`` (created if needed); return their paths.
 
     Writes the CSVs of the tasks that were run (``paths`` / ``history`` not None), removes the
@@ -291,6 +356,6 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
         written.append(write_text(directory / LOSSES_CSV, losses_csv(history)))
         written.append(write_text(directory / ACCURACY_CSV, accuracy_csv(history)))
         written.append(write_text(directory / LAYERS_CSV, layers_csv(history)))
-    record = json.dumps(run_record(settings, paths, history), indent=1, allow_nan=False)
+    record = json.dumps(run_record(settings, paths, history, clouds), indent=1, allow_nan=False)
     written.append(write_text(directory / RUN_JSON, record + "\n"))
     return written

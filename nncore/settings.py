@@ -11,11 +11,13 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from . import ranges
-from .functions import DEFAULT_FUNCTION, FUNCTIONS
+from .functions import DEFAULT_FUNCTION, DEFAULT_QUADRATIC, FUNCTIONS, QUADRATIC, quadratic_key
 from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
 
 TASKS = ("both", "paths", "mnist")
+CLOUD_POINTS_LIMIT = 2_000_000
+"""Most positions a noisy cloud may keep per optimizer (32 MB): 50 paths of 40,000 steps."""
 
 
 def _default_path_hyperparameters() -> dict[str, dict[str, float]]:
@@ -33,6 +35,25 @@ class PathSettings:
     function: str = DEFAULT_FUNCTION
     start: tuple[float, float] = (-7.0, 2.0)
     steps: int = 29
+    # The rotatable quadratic's parameters (used when function is "quadratic"): curvatures
+    # lambda1 (long axis), lambda2 and the long axis' angle in degrees. Default: x^2/20 + y^2.
+    quadratic_lambda1: float = DEFAULT_QUADRATIC[0]
+    quadratic_lambda2: float = DEFAULT_QUADRATIC[1]
+    quadratic_angle: float = DEFAULT_QUADRATIC[2]
+    # Gradient noise: each gradient component gets Gaussian noise of standard deviation
+    # ``noise`` (0: exact gradients), drawn from ``noise_seed``; ``cloud`` paths with seeds
+    # noise_seed, noise_seed + 1, ... are drawn around the path (0: none).
+    noise: float = 0.0
+    noise_seed: int = 0
+    cloud: int = 50
+
+    def function_key(self) -> str:
+        """The key of the function these settings describe, for ``get_function``: the registry
+        key, or for the quadratic the key naming its curvatures and angle."""
+        if self.function == QUADRATIC:
+            return quadratic_key(self.quadratic_lambda1, self.quadratic_lambda2,
+                                 self.quadratic_angle)
+        return self.function
 
 
 @dataclass
@@ -73,48 +94,74 @@ class Settings:
     mnist: MnistSettings = field(default_factory=MnistSettings)
 
     def validate(self) -> "Settings":
-        """Return self if every value is valid; otherwise raise ValueError naming the problem."""
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {self.task!r}")
+        """Return self if every value is valid; otherwise raise ValueError naming the problem.
+
+        Types are checked strictly (a flag must be a bool, a size a whole number, a name a
+        string): nothing is converted. The hyperparameters of every optimizer in the tables are
+        checked, selected or not, so no out-of-range value can be saved and selected later.
+        """
+        _check_choice("task", self.task, TASKS)
+        if not isinstance(self.optimizers, (list, tuple)):
+            raise ValueError(f"optimizers must be a list of names, got {self.optimizers!r}")
         if not self.optimizers:
             raise ValueError("no optimizer selected: choose at least one")
-        for name in self.optimizers:
-            if name not in OPTIMIZERS:
+        seen: set[str] = set()
+        for name in self.optimizers:  # one pass: a list of a million names ends at once
+            if not isinstance(name, str) or name not in OPTIMIZERS:
                 raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
+            if name in seen:
+                raise ValueError(f"optimizer {name!r} is selected twice: each optimizer may "
+                                 f"appear once")
+            seen.add(name)
         for label, table in (("2D", self.path_hyperparameters), ("MNIST", self.mnist_hyperparameters)):
-            for name in self.optimizers:
-                for hp in OPTIMIZERS[name].hyperparameters:
-                    value = table.get(name, {}).get(hp.name, hp.default)
-                    try:
-                        hp.validate(value)
-                    except ValueError as error:
-                        raise ValueError(f"{name} ({label}): {error}") from None
+            _check_hyperparameter_table(label, table)
         p = self.paths
-        if p.function not in FUNCTIONS:
+        if not isinstance(p.function, str) or p.function not in FUNCTIONS:
             raise ValueError(f"unknown function {p.function!r}; choose from {', '.join(FUNCTIONS)}")
-        if len(p.start) != 2:
+        if not isinstance(p.start, (list, tuple)) or len(p.start) != 2:
             raise ValueError(f"start must be two numbers x,y, got {p.start!r}")
         for value in p.start:
             ranges.START_COORDINATE.check(value)
         ranges.STEPS.check(p.steps)
+        for value in (p.quadratic_lambda1, p.quadratic_lambda2):
+            ranges.QUADRATIC_CURVATURE.check(value)
+        ranges.QUADRATIC_ANGLE.check(p.quadratic_angle)
+        ranges.NOISE.check(p.noise)
+        ranges.NOISE_SEED.check(p.noise_seed)
+        ranges.CLOUD.check(p.cloud)
+        if p.noise > 0 and p.cloud * (p.steps + 1) > CLOUD_POINTS_LIMIT:
+            raise ValueError(f"a noisy cloud keeps every position: cloud size x (steps + 1) must "
+                             f"be at most {CLOUD_POINTS_LIMIT:,}, got {p.cloud} x {p.steps + 1}; "
+                             f"use fewer paths or steps")
         m = self.mnist
         ranges.ITERATIONS.check(m.iterations)
         ranges.BATCH_SIZE.check(m.batch_size)
         ranges.EVAL_INTERVAL.check(m.eval_interval)
         ranges.SEED.check(m.seed)
+        if not isinstance(m.hidden_sizes, (list, tuple)):
+            raise ValueError(f"hidden sizes must be a list of whole numbers, got {m.hidden_sizes!r}")
         ranges.HIDDEN_LAYERS.check(len(m.hidden_sizes))
         for size in m.hidden_sizes:
             ranges.HIDDEN_SIZE.check(size)
-        if m.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {m.activation!r}")
+        _check_choice("activation", m.activation, ACTIVATIONS)
+        if not isinstance(m.weight_init, str):
+            raise ValueError(f"weight init must be a text: one of {', '.join(WEIGHT_INITS)} or a "
+                             f"number in {ranges.WEIGHT_INIT_STD.text()}, got {m.weight_init!r}")
         if m.weight_init not in WEIGHT_INITS:
             try:
                 std = float(m.weight_init)
             except ValueError:
                 raise ValueError(f"weight init must be one of {', '.join(WEIGHT_INITS)} or a "
                                  f"number in {ranges.WEIGHT_INIT_STD.text()}, got {m.weight_init!r}") from None
-            ranges.WEIGHT_INIT_STD.check(std)
+            if not ranges.WEIGHT_INIT_STD.contains(std):
+                raise ValueError(f"{ranges.WEIGHT_INIT_STD.label} must be a number in "
+                                 f"{ranges.WEIGHT_INIT_STD.text()}, got {m.weight_init}")
         ranges.WEIGHT_DECAY.check(m.weight_decay)
+        if not isinstance(m.same_initial_weights, bool):
+            raise ValueError(f"same initial weights must be true or false, got {m.same_initial_weights!r}")
+        if m.data_dir is not None and (not isinstance(m.data_dir, str) or not m.data_dir.strip()):
+            raise ValueError(f"data folder must be a folder path or null (the bundled MNIST), "
+                             f"got {m.data_dir!r}")
         return self
 
     def hyperparameters(self, task: str, name: str) -> dict[str, float]:
@@ -150,13 +197,50 @@ class Settings:
                 values[key] = _merge_hyperparameters(getattr(base, key), data[key], key)
         if "paths" in data:
             paths = _sub(PathSettings, data["paths"], "paths")
-            paths.start = tuple(float(v) for v in _as_list(paths.start, "paths.start"))
+            paths.start = tuple(_as_list(paths.start, "paths.start"))
             values["paths"] = paths
         if "mnist" in data:
             mnist = _sub(MnistSettings, data["mnist"], "mnist")
-            mnist.hidden_sizes = tuple(int(v) for v in _as_list(mnist.hidden_sizes, "mnist.hidden_sizes"))
+            mnist.hidden_sizes = tuple(_as_list(mnist.hidden_sizes, "mnist.hidden_sizes"))
             values["mnist"] = mnist
-        return replace(base, **values).validate()
+        return _normalised(replace(base, **values).validate())
+
+
+def _check_choice(label: str, value: Any, choices) -> None:
+    """ValueError unless ``value`` is one of the string keys ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{label} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def _check_hyperparameter_table(label: str, table: Any) -> None:
+    """ValueError unless ``table`` maps registered optimizers to their declared hyperparameters,
+    each a number inside its declared range."""
+    if not isinstance(table, dict):
+        raise ValueError(f"{label} hyperparameters must be a JSON object")
+    for name, values in table.items():
+        if name not in OPTIMIZERS:
+            raise ValueError(f"{label} hyperparameters: unknown optimizer {name!r}")
+        if not isinstance(values, dict):
+            raise ValueError(f"{name} ({label}): hyperparameters must be a JSON object")
+        declared = {hp.name: hp for hp in OPTIMIZERS[name].hyperparameters}
+        for key, value in values.items():
+            if key not in declared:
+                raise ValueError(f"{name} ({label}): unknown hyperparameter {key!r}")
+            try:
+                declared[key].validate(value)
+            except ValueError as error:
+                raise ValueError(f"{name} ({label}): {error}") from None
+
+
+def _normalised(settings: "Settings") -> "Settings":
+    """Valid settings with JSON's ints turned into the floats the fields hold (start, weight
+    decay, hyperparameters), so a file with ``"lr": 1`` equals one with ``"lr": 1.0``."""
+    settings.paths.start = tuple(float(v) for v in settings.paths.start)
+    settings.mnist.weight_decay = float(settings.mnist.weight_decay)
+    for table in (settings.path_hyperparameters, settings.mnist_hyperparameters):
+        for values in table.values():
+            values.update({key: float(value) for key, value in values.items()})
+    return settings
 
 
 def _as_list(value: Any, label: str) -> list:
@@ -188,23 +272,22 @@ def _merge_hyperparameters(base: dict, data: Any, label: str) -> dict[str, dict[
         for key, value in values.items():
             if key not in declared:
                 raise ValueError(f"{label}.{name}: unknown hyperparameter {key!r}")
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{label}.{name}.{key} must be a number, got {value!r}")
-            merged[name][key] = float(value)
+            merged[name][key] = value
     return merged
 
 
 def book_paths_preset(settings: Settings) -> Settings:
     """The book's figure 6-8: its four optimizers and learning rates on x^2/20 + y^2 from (-7, 2),
-    start + 29 updates. MNIST settings are kept."""
-    return replace(settings, optimizers=BOOK_OPTIMIZERS,
+    start + 29 updates, the 2D task only. MNIST settings are kept."""
+    return replace(settings, task="paths", optimizers=BOOK_OPTIMIZERS,
                    path_hyperparameters=_default_path_hyperparameters(), paths=PathSettings())
 
 
 def book_mnist_preset(settings: Settings) -> Settings:
     """The book's figure 6-9: its four optimizers with their default hyperparameters, batch 128,
-    2000 iterations, 4 x 100 ReLU hidden layers, He init, no weight decay. 2D settings are kept."""
-    return replace(settings, optimizers=BOOK_OPTIMIZERS,
+    2000 iterations, 4 x 100 ReLU hidden layers, He init, no weight decay, the MNIST task only.
+    2D settings are kept."""
+    return replace(settings, task="mnist", optimizers=BOOK_OPTIMIZERS,
                    mnist_hyperparameters=_default_mnist_hyperparameters(),
                    mnist=replace(MnistSettings(), data_dir=settings.mnist.data_dir,
                                  seed=settings.mnist.seed))

@@ -18,6 +18,7 @@ EVERY_SETTING = [
     "--hidden", "50,20", "--activation", "sigmoid", "--weight-init", "0.05",
     "--weight-decay", "0.001", "--seed", "7", "--eval-interval", "25", "--no-same-init",
     "--data-dir", "/data/fashion",
+    "--quadratic", "0.5,3,30", "--noise", "0.1", "--noise-seed", "4", "--cloud", "10",
 ]
 """Flags changing every scalar setting from its default (hyperparameters are tested apart)."""
 
@@ -78,7 +79,7 @@ def test_flags_set_the_values_given():
     assert (m.same_initial_weights, m.data_dir) == (False, "/data/fashion")
     assert s.hyperparameters("mnist", "SGD")["lr"] == 0.1
     assert s.hyperparameters("mnist", "AdamW")["beta1"] == 0.8
-    assert s.hyperparameters("paths", "SGD")["lr"] == 0.95  # --lr is MNIST only
+    assert s.hyperparameters("paths", "SGD")["lr"] == 0.002  # --lr is MNIST only; Rosenbrock's 2D rate
 
 
 def test_function_without_start_uses_the_functions_recommended_start():
@@ -160,7 +161,9 @@ def test_help_documents_every_flag(capsys):
     (["--screenshot", "a.png"], ["--screenshot", "--autorun"]),
     (["--headless", "--out", "d", "--autorun"], ["--autorun", "--headless"]),
 ])
-def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, words, capsys):
+def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, words, capsys, monkeypatch):
+    import gui.app  # were the arguments accepted, fail at once instead of opening a window
+    monkeypatch.setattr(gui.app, "run_app", lambda *args: pytest.fail("the window was opened"))
     assert main.main(argv) == 2
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
@@ -180,7 +183,7 @@ def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, words, caps
 def test_invalid_config_file_exits_2_naming_the_file(tmp_path, capsys, content, words):
     config = tmp_path / "bad.json"
     config.write_text(content)
-    assert main.main(["--config", str(config)]) == 2
+    assert main.main(["--config", str(config), "--save-config", str(tmp_path / "s.json")]) == 2
     line, = capsys.readouterr().err.splitlines()
     assert str(config) in line
     for word in words:
@@ -188,8 +191,13 @@ def test_invalid_config_file_exits_2_naming_the_file(tmp_path, capsys, content, 
 
 
 def test_usage_error_is_a_value_error():
-    with pytest.raises(UsageError, match="steps"):
+    """Code that handles bad input catches ValueError (the window's dialogs do): a UsageError
+    must be one, and parse_command_line must raise exactly it."""
+    assert issubclass(UsageError, ValueError)
+    with pytest.raises(ValueError) as info:
         parse_command_line(["--steps", "0"])
+    assert type(info.value) is UsageError
+    assert str(info.value) == "steps must be a whole number in [1, 100000], got 0"
 
 
 def test_real_process_exit_status_for_bad_arguments():
@@ -198,3 +206,18 @@ def test_real_process_exit_status_for_bad_arguments():
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "optimizer-lab: error: iterations must be a whole number in [1, 1000000], got -5"]
+
+
+def test_function_without_steps_or_rates_uses_that_functions_defaults():
+    from nncore.path_defaults import FUNCTION_PATH_HYPERPARAMETERS
+
+    from nncore.functions import FUNCTIONS
+
+    settings = parse_command_line(["--function", "rosenbrock"]).settings
+    assert settings.paths.steps == FUNCTIONS["rosenbrock"].steps
+    assert settings.path_hyperparameters["SGD"]["lr"] == FUNCTION_PATH_HYPERPARAMETERS["rosenbrock"]["SGD"]["lr"]
+    flagged = parse_command_line(["--function", "rosenbrock", "--steps", "40",
+                                  "--path-lr", "SGD=0.001"]).settings
+    assert flagged.paths.steps == 40 and flagged.path_hyperparameters["SGD"]["lr"] == 0.001
+    book = parse_command_line(["--function", "book"]).settings
+    assert book == Settings()  # the book's function keeps the book's values

@@ -125,6 +125,70 @@ def test_trailing_bytes(tmp_path):
 
 
 def test_dataset_error_is_a_value_error(tmp_path):
-    (tmp_path / "x").write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x01")
-    with pytest.raises(ValueError):
-        read_idx(tmp_path / "x", IMAGES)
+    """Callers catch ValueError for every bad input: a DatasetError must be one, and it must be
+    the DatasetError (naming the file) that a truncated header raises, not some other error."""
+    assert issubclass(DatasetError, ValueError)
+    path = tmp_path / "x"
+    path.write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x01")
+    with pytest.raises(ValueError) as info:
+        read_idx(path, IMAGES)
+    assert type(info.value) is DatasetError and info.value.path == path
+    assert str(info.value).startswith(f"{path}: truncated header")
+
+
+def signed_header(magic, *dims):
+    return magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big", signed=True) for d in dims)
+
+
+@pytest.mark.parametrize("side", [14, 8, 1])
+def test_square_images_of_any_side_train(tmp_path, side):
+    """The input layer follows the data: side x side pixels, evaluated with the same side."""
+    from nncore.experiment import run_mnist
+    from nncore.settings import MnistSettings, Settings
+
+    rng = np.random.default_rng(1)
+    write_dataset(tmp_path, train_images_idx3_ubyte=idx_bytes(IMAGES, rng.integers(0, 256, (6, side, side))),
+                  t10k_images_idx3_ubyte=idx_bytes(IMAGES, rng.integers(0, 256, (4, side, side))))
+    (x_train, _), (x_test, _) = load_mnist(tmp_path)
+    assert x_train.shape == (6, side * side) and x_test.shape == (4, side * side)
+    settings = Settings(optimizers=("SGD", "Adam"), mnist=MnistSettings(
+        iterations=5, batch_size=4, hidden_sizes=(8,), eval_interval=2, data_dir=str(tmp_path)))
+    history = None
+    generator = run_mnist(settings)
+    while True:
+        try:
+            next(generator)
+        except StopIteration as done:
+            history = done.value
+            break
+    assert history.finished and np.isfinite(history.losses["Adam"]).all()
+    assert [i for i, _ in history.accuracies["SGD"]] == [0, 2, 4, 5]
+
+
+def test_images_that_are_not_square_name_the_file(tmp_path):
+    write_dataset(tmp_path, t10k_images_idx3_ubyte=idx_bytes(IMAGES, np.zeros((4, 28, 20))))
+    expect_error(tmp_path, "t10k-images-idx3-ubyte", "28 x 20", "square")
+
+
+def test_training_and_test_images_of_different_sides_name_the_test_file(tmp_path):
+    write_dataset(tmp_path, t10k_images_idx3_ubyte=idx_bytes(IMAGES, np.zeros((4, 14, 14))))
+    expect_error(tmp_path, "t10k-images-idx3-ubyte", "14 x 14", "28 x 28")
+
+
+@pytest.mark.parametrize("role", ["train_images_idx3_ubyte", "t10k_images_idx3_ubyte"])
+def test_a_file_without_images_names_the_file(tmp_path, role):
+    write_dataset(tmp_path, **{role: idx_bytes(IMAGES, np.zeros((0, 28, 28))),
+                               role.replace("images_idx3", "labels_idx1"): idx_bytes(LABELS, np.zeros(0))})
+    expect_error(tmp_path, role.replace("_", "-"), "no images")
+
+
+@pytest.mark.parametrize("dims", [(-1, 28, 28), (6, -28, 28), (6, 28, -2147483648)])
+def test_negative_header_dimensions_name_the_file(tmp_path, dims):
+    write_dataset(tmp_path, train_images_idx3_ubyte=signed_header(IMAGES, *dims) + bytes(6 * 784))
+    expect_error(tmp_path, "train-images-idx3-ubyte", "negative dimension")
+
+
+def test_a_huge_announced_shape_is_a_truncated_file_not_an_overflow(tmp_path):
+    write_dataset(tmp_path, train_images_idx3_ubyte=signed_header(IMAGES, 2**31 - 1, 2**31 - 1, 2**31 - 1)
+                  + bytes(100))
+    expect_error(tmp_path, "train-images-idx3-ubyte", "truncated", "100 data bytes")

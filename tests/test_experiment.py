@@ -99,11 +99,11 @@ def test_stop_flag_ends_the_run_within_one_iteration(mnist):
 
 
 def test_divergence_is_reported_and_the_others_keep_training(mnist):
-    settings = small(("SGD", "Adam"), iterations=40, eval_interval=0)
+    settings = small(("SGD", "Adam"), iterations=150, eval_interval=0)
     settings.mnist_hyperparameters["SGD"] = {"lr": 50.0}
     updates, history = drain(run_mnist(settings, mnist))
     divergence = history.diverged["SGD"]
-    assert 1 <= divergence.iteration < 40 and divergence.reason
+    assert 1 <= divergence.iteration < 150 and divergence.reason
     assert sum("SGD" in u.diverged for u in updates) == 1
     assert np.isnan(history.losses["SGD"][divergence.iteration:]).all()
     assert "Adam" not in history.diverged and np.isfinite(history.losses["Adam"]).all()

@@ -112,24 +112,6 @@ def test_missing_dataset_exits_2_naming_the_file(tmp_path, capsys):
     assert "train-images-idx3-ubyte" in line and "not found" in line
 
 
-def test_ctrl_c_keeps_the_iterations_done(tmp_path, qapp, monkeypatch, capsys):
-    real_run_mnist = gui.headless.run_mnist
-
-    def interrupted_after_first_evaluation(*args, **kwargs):
-        for update in real_run_mnist(*args, **kwargs):
-            yield update
-            if update.stop >= 10:
-                raise KeyboardInterrupt
-
-    monkeypatch.setattr(gui.headless, "run_mnist", interrupted_after_first_evaluation)
-    out = tmp_path / "run"
-    assert _headless(out, "--task", "mnist") == 130
-    mnist = json.loads((out / "run.json").read_text())["mnist"]
-    assert 10 <= mnist["completed"] < 30 and not mnist["finished"]
-    assert len(mnist["optimizers"]["SGD"]["loss"]) == mnist["completed"]
-    assert "interrupted after" in capsys.readouterr().err
-
-
 def test_progress_lines_when_not_a_terminal():
     stream = io.StringIO()
     progress = Progress(100, stream, tty=False)
@@ -159,3 +141,31 @@ def test_headless_rejects_invalid_settings_with_one_line(tmp_path, capsys):
     line, = capsys.readouterr().err.splitlines()
     assert "no optimizer" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_run_json_records_f_gradient_update_and_state_per_step(tmp_path, qapp, capsys):
+    out = tmp_path / "run"
+    assert main.main(["--headless", "--out", str(out), "--task", "paths", "--steps", "29",
+                      "--optimizers", "SGD,Momentum,Adam"]) == 0
+    paths = json.loads((out / "run.json").read_text())["paths"]["optimizers"]
+    for name, entry in paths.items():
+        assert len(entry["f"]) == len(entry["points"]) == 30
+        assert len(entry["gradient"]) == len(entry["update"]) == 29
+        x, y = entry["points"][0]
+        assert entry["f"][0] == x ** 2 / 20 + y ** 2
+        assert entry["update"][0] == [entry["points"][1][i] - entry["points"][0][i] for i in (0, 1)]
+    assert paths["SGD"]["state"] == {}
+    assert [round(v, 6) for v in paths["Momentum"]["state"]["v"][1]] == [0.1323, -0.68]
+    assert set(paths["Adam"]["state"]) == {"m", "v", "iter"}
+    assert paths["Adam"]["state"]["iter"][:3] == [1, 2, 3]
+    assert paths["SGD"]["summary"]["final_f"] == paths["SGD"]["f"][-1]
+
+
+def test_run_json_lists_of_a_diverged_path_end_where_it_diverged(tmp_path, qapp, capsys):
+    out = tmp_path / "run"
+    assert main.main(["--headless", "--out", str(out), "--task", "paths", "--optimizers", "SGD",
+                      "--path-lr", "SGD=100"]) == 0
+    entry = json.loads((out / "run.json").read_text())["paths"]["optimizers"]["SGD"]
+    assert entry["diverged_at"] == 2
+    assert len(entry["points"]) == len(entry["f"]) == 2 and len(entry["update"]) == 1
+    assert entry["explanation"].startswith("each step multiplies y by 1 \u2212 lr\u00b72 = \u2212199")

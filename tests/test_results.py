@@ -10,6 +10,7 @@ from nncore.diagnostics import EvaluationDiagnostics, LayerHistory, LayerRows
 from nncore.experiment import Divergence, MnistHistory, run_paths
 from nncore.results import (ExportError, atomic_write, run_record, write_run, write_text)
 from nncore.settings import Settings
+from nncore.training_rules import NotLearning
 
 
 def _strict_json(text):
@@ -40,6 +41,7 @@ def history():
     h.accuracies["SGD"].extend([(0, 0.1), (2, 0.35), (4, 0.5)])
     h.accuracies["Adam"].extend([(0, 0.1), (2, 0.2)])
     h.diverged["Adam"] = Divergence(3, "the loss became infinite or NaN")
+    h.not_learning["SGD"] = NotLearning(4, "not learning: test accuracy at chance")
     h.completed, h.elapsed = 4, 0.25
     h.layers["SGD"] = LayerHistory()
     h.layers["SGD"].add(LayerRows(np.array([2]), np.array([[1e-3, 2e-3]]), np.array([[0.5, 0.25]]),
@@ -68,6 +70,7 @@ def test_run_record_follows_the_schema(settings, history):
     assert m["optimizers"]["SGD"] == {
         "hyperparameters": {"lr": 0.01}, "loss": [2.3, 2.1, 1.9, 1.7],
         "test_accuracy": [[0, 0.1], [2, 0.35], [4, 0.5]], "diverged_at": None, "reason": None,
+        "not_learning_at": 4, "not_learning_reason": "not learning: test accuracy at chance",
         "layers": {"iterations": [2, 4], "update_ratio": [[1e-3, 2e-3], [5e-4, None]],
                    "gradient_norm": [[0.5, 0.25], [0.4, 0.2]], "weight_norm": [[10.0, 3.0], [10.5, 3.5]]},
         "confusion": np.arange(100).reshape(10, 10).tolist(), "confusion_iteration": 4}
@@ -75,6 +78,7 @@ def test_run_record_follows_the_schema(settings, history):
     assert adam["loss"] == [2.3, 9.0, None, None]  # NaN -> null
     assert adam["hyperparameters"] == {"lr": 0.001, "beta1": 0.9, "beta2": 0.999}
     assert (adam["diverged_at"], adam["reason"]) == (3, "the loss became infinite or NaN")
+    assert (adam["not_learning_at"], adam["not_learning_reason"]) == (None, None)
     assert adam["layers"] is None and adam["confusion"] is None
     assert record["timing"] == {"mnist_training_seconds": 0.25}
 
