@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Generator
+from functools import partial
+from multiprocessing.sharedctypes import RawValue
+from typing import Callable, Generator, Iterable, Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .data import NUM_CLASSES, load_mnist
 from .engine import NetworkStack, evaluation_order
+from .forked import FORK_AVAILABLE, ForkedProducer
 from .functions import get_function
 from .mlp import MultiLayerNet
 from .optimizers import create
@@ -31,7 +33,8 @@ EVAL_CHUNK = 256
 chunk's activations in the CPU cache (evaluations were ~18 % faster than with 2000)."""
 
 PARALLEL_CHUNK = 10
-"""Iterations every thread trains between two synchronisations when compute_threads > 1."""
+"""Iterations a group trains between two looks at the stop flag and at the other groups' progress
+when compute_threads > 1 (the groups never wait for each other before the end)."""
 
 EXPLODE_FACTOR = 4.0
 EXPLODE_PATIENCE = 20
@@ -220,6 +223,74 @@ def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: 
     return groups
 
 
+def _spans(iterations: int, eval_interval: int, chunk: int, batch_rng: np.random.Generator,
+           train_size: int, batch_size: int) -> Iterator[tuple[int, int, bool, list[np.ndarray]]]:
+    """The run cut into spans, in order: ``(first, end, evaluate, batches)`` for iterations
+    ``first .. end`` (1-based, inclusive), one array of minibatch indices per iteration, and
+    whether test accuracy is measured after iteration ``end``. With ``eval_interval`` the first
+    span is the evaluation at iteration 0 (``(1, 0, True, [])``). A span ends at every
+    ``chunk`` iterations, evaluation and the end. The minibatches are drawn from ``batch_rng``
+    as the spans are reached, one ``integers`` call per iteration.
+    """
+    if eval_interval:
+        yield 1, 0, True, []
+    done = 0
+    while done < iterations:
+        end = min(done + chunk, iterations)
+        if eval_interval:
+            end = min(end, (done // eval_interval + 1) * eval_interval)
+        batches = [batch_rng.integers(0, train_size, size=batch_size) for _ in range(done, end)]
+        yield done + 1, end, end == iterations or bool(eval_interval and end % eval_interval == 0), batches
+        done = end
+
+
+@dataclass(frozen=True)
+class _Span:
+    """What one group did in iterations ``first .. end``: its rows' losses (rows, end - first + 1),
+    test accuracy by row after ``end`` (if evaluated) and every divergence of its rows so far."""
+
+    first: int
+    end: int
+    losses: np.ndarray
+    accuracies: dict[int, float]
+    divergences: dict[int, Divergence]
+
+
+def _train_spans(group: _Group, spans: Iterable[tuple[int, int, bool, list[np.ndarray]]], data,
+                 losses: np.ndarray, limit: Callable[[], int]) -> Iterator[_Span]:
+    """Train ``group`` span by span, writing its losses into ``losses`` (names x iterations), and
+    yield each :class:`_Span`. Before a span that trains, ``limit()`` gives the last iteration
+    to train: a span ending after it is not started, and the group's run ends there."""
+    (x_train, t_train), (x_test, t_test) = data
+    for first, end, evaluate, batches in spans:
+        if batches and end > limit():
+            return
+        group.train(first, batches, x_train, t_train, losses)
+        accuracies = group.evaluate(x_test, t_test) if evaluate else {}
+        yield _Span(first, end, losses[group.rows, first - 1:end],
+                    accuracies, {row: d for row, d in zip(group.rows, group.divergences) if d})
+
+
+class _InProcess:
+    """A group trained in this process, one span per :meth:`receive` (where fork is not
+    available): the interface of :class:`nncore.forked.ForkedProducer`."""
+
+    def __init__(self, produce: Callable[[], Iterator[_Span]]) -> None:
+        self._spans = produce()
+        self.finished = False
+
+    def poll(self) -> bool:
+        return not self.finished
+
+    def receive(self) -> _Span | None:
+        span = next(self._spans, None)
+        self.finished = span is None
+        return span
+
+    def close(self) -> None:
+        self._spans.close()
+
+
 def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
               min_interval: float = 0.0, blas_threads: int | None = 1,
               clock: Callable[[], float] = time.perf_counter, compute_threads: int = 1,
@@ -232,10 +303,12 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     iteration (before every ``PARALLEL_CHUNK`` iterations when ``compute_threads`` > 1); when it
     returns True the run ends with a last update. ``blas_threads`` caps the BLAS thread pool
     while training (1 is fastest for these small matrices); None leaves it.
-    ``compute_threads`` splits the optimizers over that many threads (at most one per
-    optimizer); 1, the default, trains on the calling thread alone and so leaves the other cores
-    free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point type of
-    the networks (float64 only to check that float32 gives the same curves).
+    ``compute_threads`` splits the optimizers into that many groups (at most one per
+    optimizer), each trained by its own core: the first on the calling thread, the others in
+    forked child processes (:mod:`nncore.forked`; where fork is not available, on the calling
+    thread too). 1, the default, trains on the calling thread alone and so leaves the other
+    cores free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point
+    type of the networks (float64 only to check that float32 gives the same curves).
     Returns the accumulated :class:`MnistHistory`.
     """
     settings.validate()
@@ -246,73 +319,108 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     names = tuple(settings.optimizers)
     history = MnistHistory(names, m.iterations)
     limits = threadpool_limits(limits=blas_threads) if blas_threads else None
-    pool: ThreadPoolExecutor | None = None
+    others: list[ForkedProducer | _InProcess] = []
     try:
         batch_size = min(m.batch_size, len(x_train))
         groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype)
-        if len(groups) > 1:
-            pool = ThreadPoolExecutor(len(groups) - 1, thread_name_prefix="mnist")
-        chunk = PARALLEL_CHUNK if pool else 1
         order = evaluation_order(x_test)
-        x_test, t_test = x_test[order], t_test[order]
+        data = (x_train, t_train), (x_test[order], t_test[order])
         batch_rng = np.random.default_rng([m.seed, 1 << 16])
+        chunk = PARALLEL_CHUNK if len(groups) > 1 else 1
         losses = np.full((len(names), m.iterations), np.nan)
+        last = RawValue("q", m.iterations)
+        """The last iteration every group trains (lowered when ``stop()`` says so); shared
+        memory, so forked groups read it too."""
+        progress = [0] * len(groups)
+        """The last iteration each group reported."""
+
+        def spans():
+            return _spans(m.iterations, m.eval_interval, chunk, batch_rng, len(x_train), batch_size)
+
+        # The other groups are forked before this process draws a minibatch: each process
+        # draws the same sequence from its own copy of batch_rng.
+        kind = ForkedProducer if FORK_AVAILABLE else _InProcess
+        others = [kind(partial(_train_spans, group, spans(), data, losses, lambda: last.value))
+                  for group in groups[1:]]
+
+        def own_limit() -> int:
+            if stop is not None and last.value == m.iterations and stop():
+                last.value = progress[0]
+            return last.value
+
+        own = _train_spans(groups[0], spans(), data, losses, own_limit)
         started = clock()
         last_yield = started
         reported = 0
-        accuracies: dict[str, list[tuple[int, float]]] = {n: [] for n in names}
-        diverged: dict[str, Divergence] = {}
+        pending_accuracies: list[tuple[int, str, float]] = []
+        pending_divergences: dict[str, Divergence] = {}
+
+        def merge(index: int, span: _Span) -> None:
+            """Record group ``index``'s span (its losses are already in ``losses`` if own)."""
+            group = groups[index]
+            if index:
+                losses[group.rows, span.first - 1:span.end] = span.losses
+            pending_accuracies.extend((span.end, names[row], accuracy)
+                                      for row, accuracy in span.accuracies.items())
+            for row, divergence in span.divergences.items():
+                if names[row] not in history.diverged:
+                    pending_divergences.setdefault(names[row], divergence)
+            progress[index] = span.end
 
         def update(done: int, finished: bool) -> MnistUpdate:
-            nonlocal reported
+            """The update of iterations ``reported + 1 .. done`` (every group is past ``done``)."""
+            nonlocal reported, pending_accuracies
+            accuracies: dict[str, list[tuple[int, float]]] = {}
+            for iteration, name, accuracy in sorted(pending_accuracies, key=lambda p: p[0]):
+                if iteration <= done:
+                    accuracies.setdefault(name, []).append((iteration, accuracy))
+            pending_accuracies = [p for p in pending_accuracies if p[0] > done]
+            diverged = {n: d for n, d in pending_divergences.items() if d.iteration <= done}
+            for name in diverged:
+                del pending_divergences[name]
             result = MnistUpdate(reported, done, m.iterations,
                                  {n: losses[i, reported:done].copy() for i, n in enumerate(names)},
-                                 {n: list(points) for n, points in accuracies.items() if points},
-                                 dict(diverged), clock() - started, finished)
+                                 {n: accuracies[n] for n in names if n in accuracies},
+                                 diverged, clock() - started, finished)
             reported = done
-            for points in accuracies.values():
-                points.clear()
-            diverged.clear()
             history.apply(result)
             return result
 
-        def work(group: _Group, first: int, batches: list[np.ndarray], evaluate: bool) -> dict[int, float]:
-            group.train(first, batches, x_train, t_train, losses)
-            return group.evaluate(x_test, t_test) if evaluate else {}
+        def due(done: int) -> bool:
+            """Whether to yield an update of iterations up to ``done`` now."""
+            if done <= reported:
+                return False
+            evaluated = bool(m.eval_interval and done % m.eval_interval == 0)
+            has_divergence = any(d.iteration <= done for d in pending_divergences.values())
+            return evaluated or has_divergence or clock() - last_yield >= min_interval
 
-        def run_chunk(first: int, batches: list[np.ndarray], evaluate: bool, iteration: int) -> None:
-            """All groups train on ``batches`` (on the pool and this thread), then collect."""
-            futures = [pool.submit(work, group, first, batches, evaluate) for group in groups[1:]] if pool else []
-            results = [work(groups[0], first, batches, evaluate)] + [f.result() for f in futures]
-            for group, scores in zip(groups, results):
-                for row, accuracy in scores.items():
-                    accuracies[names[row]].append((iteration, accuracy))
-                for row, divergence in zip(group.rows, group.divergences):
-                    if divergence and names[row] not in history.diverged:
-                        diverged.setdefault(names[row], divergence)
+        def collected() -> Iterator[MnistUpdate]:
+            """Updates due after merging what has arrived (not the last one of the run)."""
+            nonlocal last_yield
+            done = min(progress)
+            if done < m.iterations and due(done):
+                last_yield = clock()
+                yield update(done, False)
 
-        if m.eval_interval:
-            run_chunk(1, [], True, 0)
-        done = 0
-        while done < m.iterations:
-            if stop is not None and stop():
-                break
-            end = min(done + chunk, m.iterations)
-            if m.eval_interval:
-                end = min(end, (done // m.eval_interval + 1) * m.eval_interval)
-            batches = [batch_rng.integers(0, len(x_train), size=batch_size) for _ in range(done, end)]
-            evaluated = end == m.iterations or bool(m.eval_interval and end % m.eval_interval == 0)
-            run_chunk(done + 1, batches, evaluated, end)
-            done = end
-            now = clock()
-            if evaluated or diverged or now - last_yield >= min_interval:
-                last_yield = now
-                if done < m.iterations:
-                    yield update(done, False)
+        for span in own:
+            merge(0, span)
+            for index, other in enumerate(others, start=1):
+                while other.poll():
+                    received = other.receive()
+                    if received is not None:
+                        merge(index, received)
+            yield from collected()
+        for index, other in enumerate(others, start=1):
+            while not other.finished:
+                received = other.receive()
+                if received is not None:
+                    merge(index, received)
+                    yield from collected()
+        done = min(progress)
         yield update(done, done == m.iterations)
         return history
     finally:
-        if pool is not None:
-            pool.shutdown()
+        for other in others:
+            other.close()
         if limits is not None:
             limits.restore_original_limits()
