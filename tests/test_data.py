@@ -128,3 +128,13 @@ def test_dataset_error_is_a_value_error(tmp_path):
     (tmp_path / "x").write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x01")
     with pytest.raises(ValueError):
         read_idx(tmp_path / "x", IMAGES)
+
+
+def test_a_gzip_file_of_several_members_loads_whole(tmp_path):
+    """The fast inflater reads one gzip member; a file of two (as `cat a.gz b.gz` makes) is
+    still read whole, by the standard library."""
+    contents = write_dataset(tmp_path)
+    data = contents["train-images-idx3-ubyte"]
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(data[:1000]) + gzip.compress(data[1000:]))
+    (x_train, _), _ = load_mnist(tmp_path)
+    assert x_train.tobytes() == data[16:]
