@@ -33,8 +33,8 @@ EVAL_CHUNK = 256
 chunk's activations in the CPU cache (evaluations were ~18 % faster than with 2000)."""
 
 PARALLEL_CHUNK = 10
-"""Iterations a group trains between two looks at the stop flag and at the other groups' progress
-when compute_threads > 1 (the groups never wait for each other before the end)."""
+"""Iterations a group trains between two reports when compute_threads > 1 (the stop flag is
+asked at each report; the groups never wait for each other before the end)."""
 
 EXPLODE_FACTOR = 4.0
 EXPLODE_PATIENCE = 20
@@ -272,15 +272,12 @@ def _train_spans(group: _Group, spans: Iterable[tuple[int, int, bool, list[np.nd
 
 
 class _InProcess:
-    """A group trained in this process, one span per :meth:`receive` (where fork is not
-    available): the interface of :class:`nncore.forked.ForkedProducer`."""
+    """A group trained in this process, one span per :meth:`receive`: the part of the interface
+    of :class:`nncore.forked.ForkedProducer` that :func:`run_mnist` uses for these."""
 
     def __init__(self, produce: Callable[[], Iterator[_Span]]) -> None:
         self._spans = produce()
         self.finished = False
-
-    def poll(self) -> bool:
-        return not self.finished
 
     def receive(self) -> _Span | None:
         span = next(self._spans, None)
@@ -304,9 +301,10 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     returns True the run ends with a last update. ``blas_threads`` caps the BLAS thread pool
     while training (1 is fastest for these small matrices); None leaves it.
     ``compute_threads`` splits the optimizers into that many groups (at most one per
-    optimizer), each trained by its own core: the first on the calling thread, the others in
-    forked child processes (:mod:`nncore.forked`; where fork is not available, on the calling
-    thread too). 1, the default, trains on the calling thread alone and so leaves the other
+    optimizer), each trained in its own forked child process (:mod:`nncore.forked`; where fork
+    is not available, one span of each in turn on the calling thread) while the calling thread
+    only collects their results, so it can do other work meanwhile, at the cost of slowing the
+    groups equally. 1, the default, trains on the calling thread alone and so leaves the other
     cores free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point
     type of the networks (float64 only to check that float32 gives the same curves).
     Returns the accumulated :class:`MnistHistory`.
@@ -319,7 +317,7 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     names = tuple(settings.optimizers)
     history = MnistHistory(names, m.iterations)
     limits = threadpool_limits(limits=blas_threads) if blas_threads else None
-    others: list[ForkedProducer | _InProcess] = []
+    sources: list[ForkedProducer | _InProcess] = []
     try:
         batch_size = min(m.batch_size, len(x_train))
         groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype)
@@ -337,18 +335,24 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         def spans():
             return _spans(m.iterations, m.eval_interval, chunk, batch_rng, len(x_train), batch_size)
 
-        # The other groups are forked before this process draws a minibatch: each process
-        # draws the same sequence from its own copy of batch_rng.
-        kind = ForkedProducer if FORK_AVAILABLE else _InProcess
-        others = [kind(partial(_train_spans, group, spans(), data, losses, lambda: last.value))
-                  for group in groups[1:]]
-
-        def own_limit() -> int:
+        def stop_requested() -> None:
+            """Ask ``stop()``; if it says so, every group ends after the last iteration all have
+            finished (their later ones are not reported)."""
             if stop is not None and last.value == m.iterations and stop():
-                last.value = progress[0]
+                last.value = min(progress)
+
+        def in_process_limit() -> int:
+            stop_requested()
             return last.value
 
-        own = _train_spans(groups[0], spans(), data, losses, own_limit)
+        if len(groups) > 1 and FORK_AVAILABLE:
+            # Forked before this process draws a minibatch: each child draws the same sequence
+            # from its own copy of batch_rng.
+            sources = [ForkedProducer(partial(_train_spans, group, spans(), data, losses,
+                                              lambda: last.value)) for group in groups]
+        else:  # one span of each group in turn, on this thread
+            sources = [_InProcess(partial(_train_spans, group, spans(), data, losses, in_process_limit))
+                       for group in groups]
         started = clock()
         last_yield = started
         reported = 0
@@ -356,10 +360,9 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         pending_divergences: dict[str, Divergence] = {}
 
         def merge(index: int, span: _Span) -> None:
-            """Record group ``index``'s span (its losses are already in ``losses`` if own)."""
+            """Record group ``index``'s span."""
             group = groups[index]
-            if index:
-                losses[group.rows, span.first - 1:span.end] = span.losses
+            losses[group.rows, span.first - 1:span.end] = span.losses  # the same values in process
             pending_accuracies.extend((span.end, names[row], accuracy)
                                       for row, accuracy in span.accuracies.items())
             for row, divergence in span.divergences.items():
@@ -397,30 +400,27 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         def collected() -> Iterator[MnistUpdate]:
             """Updates due after merging what has arrived (not the last one of the run)."""
             nonlocal last_yield
-            done = min(progress)
+            done = min(min(progress), last.value)
             if done < m.iterations and due(done):
                 last_yield = clock()
                 yield update(done, False)
 
-        for span in own:
-            merge(0, span)
-            for index, other in enumerate(others, start=1):
-                while other.poll():
-                    received = other.receive()
-                    if received is not None:
-                        merge(index, received)
-            yield from collected()
-        for index, other in enumerate(others, start=1):
-            while not other.finished:
-                received = other.receive()
+        forked = isinstance(sources[0], ForkedProducer)
+        while not all(source.finished for source in sources):
+            ready = ([s for s in sources if s.poll()] or [next(s for s in sources if not s.finished)]
+                     if forked else [s for s in sources if not s.finished])
+            for source in ready:  # forked: those with a message waiting, else the first unfinished
+                received = source.receive()
                 if received is not None:
-                    merge(index, received)
-                    yield from collected()
-        done = min(progress)
+                    merge(sources.index(source), received)
+                    if forked:
+                        stop_requested()
+            yield from collected()
+        done = min(min(progress), last.value)
         yield update(done, done == m.iterations)
         return history
     finally:
-        for other in others:
-            other.close()
+        for source in sources:
+            source.close()
         if limits is not None:
             limits.restore_original_limits()

@@ -180,15 +180,14 @@ def test_divergence_with_two_threads_stops_only_the_diverging_optimizer(mnist):
 
 
 def test_stop_with_two_threads_ends_between_chunks(mnist):
-    calls = []
-
-    def stop():
-        calls.append(None)
-        return len(calls) > 2
-
-    history = finish(run_mnist(small_settings(iterations=500, eval_interval=0), mnist, stop=stop,
-                               compute_threads=2))
-    assert 0 < history.completed < 500 and not history.finished
+    stopped = []
+    run = run_mnist(small_settings(iterations=500, eval_interval=0), mnist, stop=lambda: bool(stopped),
+                    compute_threads=2)
+    first = next(run)  # every group has reported at least one chunk
+    stopped.append(True)
+    history = finish(run)
+    assert first.stop <= history.completed < 500 and not history.finished
+    assert history.completed % 10 == 0  # PARALLEL_CHUNK: groups stop between chunks
     assert np.isfinite(history.losses["Adam"][:history.completed]).all()
     assert np.isnan(history.losses["Adam"][history.completed:]).all()
 

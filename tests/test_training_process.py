@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nncore.experiment import MnistHistory, run_mnist
-from nncore.training_process import NICENESS, TrainingFailed, TrainingProcess
+from nncore.training_process import COMPUTE_THREADS, NICENESS, TrainingFailed, TrainingProcess
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +100,10 @@ def wait_until_ended(pids, timeout=10.0):
 
 def test_the_child_and_the_processes_it_trains_with_run_at_lower_priority(trainer, small_settings):
     updates = trainer.train(endless(small_settings))
-    next(updates)  # training: run_mnist's second group trains in a process forked by the child
+    next(updates)  # training: run_mnist's groups train in processes forked by the child
     try:
         helpers = children_of(trainer.pid)
-        assert len(helpers) == 1  # COMPUTE_THREADS = 2: the child trains one group, a fork the other
+        assert len(helpers) == COMPUTE_THREADS  # one forked process per group
         threads = [int(t) for pid in [trainer.pid, *helpers] for t in os.listdir(f"/proc/{pid}/task")]
         expected = os.getpriority(os.PRIO_PROCESS, 0) + NICENESS
         assert [os.getpriority(os.PRIO_PROCESS, t) for t in threads] == [expected] * len(threads)
