@@ -135,6 +135,9 @@ def train(settings: Settings, data, stream: TextIO) -> tuple[MnistHistory, bool]
                 importing = import_in_background(FIGURE_MODULES)
     except KeyboardInterrupt:
         interrupted = True
+    except ChildProcessError as error:  # a training process was killed (e.g. out of memory)
+        stream.write(f"MNIST: {error}\n")
+        interrupted = True
     progress.finish(history.completed, history.elapsed, interrupted)
     return history, interrupted
 

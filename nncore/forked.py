@@ -34,8 +34,8 @@ _REAP_INTERVAL = 0.002
 class ForkedProducer:
     """Iterates ``produce()`` in a forked child process; :meth:`receive` returns its items in order.
 
-    The child ignores Ctrl+C (the parent decides when it ends), sends each item as soon as it
-    is produced, and ends when the iterator ends, when ``produce`` raises (the exception is
+    The child ignores SIGINT and SIGTERM (Ctrl+C reaches the whole process group; the parent
+    decides when it ends), sends each item as soon as it is produced, and ends when the iterator ends, when ``produce`` raises (the exception is
     raised again by :meth:`receive`) or when the parent closes the pipe. A child that dies
     makes :meth:`receive` raise :class:`ChildProcessError` (an ``OSError``) with its exit code.
     """
@@ -63,6 +63,11 @@ class ForkedProducer:
         self._exit_code: int | None = None
         self.finished = False
         """True once the child's iterator has ended (every item received)."""
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id; None once it has been reaped."""
+        return self._pid
 
     def poll(self) -> bool:
         """True when :meth:`receive` would return (or raise) without waiting."""
@@ -108,8 +113,8 @@ class ForkedProducer:
 def _serve(produce: Callable[[], Iterable[object]], conn, parent_end) -> None:
     """The child: send every item of ``produce()``, then the end or the exception."""
     parent_end.close()  # the parent's copy of the reading end: without it, EOF tells of its death
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for number in (signal.SIGINT, signal.SIGTERM):  # sent to the whole process group: the
+        signal.signal(number, signal.SIG_IGN)       # parent handles it and closes the pipe
     try:
         try:
             for item in produce():
