@@ -323,7 +323,6 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype)
         order = evaluation_order(x_test)
         data = (x_train, t_train), (x_test[order], t_test[order])
-        batch_rng = np.random.default_rng([m.seed, 1 << 16])
         chunk = PARALLEL_CHUNK if len(groups) > 1 else 1
         losses = np.full((len(names), m.iterations), np.nan)
         last = RawValue("q", m.iterations)
@@ -333,7 +332,9 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         """The last iteration each group reported."""
 
         def spans():
-            return _spans(m.iterations, m.eval_interval, chunk, batch_rng, len(x_train), batch_size)
+            """A group's spans; each group draws the same minibatches from its own generator."""
+            return _spans(m.iterations, m.eval_interval, chunk, np.random.default_rng([m.seed, 1 << 16]),
+                          len(x_train), batch_size)
 
         def stop_requested() -> None:
             """Ask ``stop()``; if it says so, every group ends after the last iteration all have
@@ -346,8 +347,6 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
             return last.value
 
         if len(groups) > 1 and FORK_AVAILABLE:
-            # Forked before this process draws a minibatch: each child draws the same sequence
-            # from its own copy of batch_rng.
             sources = [ForkedProducer(partial(_train_spans, group, spans(), data, losses,
                                               lambda: last.value)) for group in groups]
         else:  # one span of each group in turn, on this thread

@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 
+import nncore.experiment
 from nncore.data import load_mnist, scale_batch
 from nncore.engine import NetworkStack
 from nncore.experiment import run_mnist
@@ -157,8 +158,11 @@ def finish(generator):
             return done.value
 
 
+@pytest.mark.parametrize("fork", [True, False])
 @pytest.mark.parametrize("optimizers", [BOOK_OPTIMIZERS, ("SGD", "Adam", "RMSprop")])
-def test_results_do_not_depend_on_the_number_of_compute_threads(mnist, optimizers):
+def test_results_do_not_depend_on_the_number_of_compute_threads(mnist, optimizers, fork, monkeypatch):
+    """Forked groups (Linux) and groups taking turns on this thread (elsewhere) alike."""
+    monkeypatch.setattr(nncore.experiment, "FORK_AVAILABLE", fork and nncore.experiment.FORK_AVAILABLE)
     one = finish(run_mnist(small_settings(optimizers), mnist))
     two = finish(run_mnist(small_settings(optimizers), mnist, compute_threads=2))
     three = finish(run_mnist(small_settings(optimizers), mnist, compute_threads=3))
