@@ -5,8 +5,8 @@ process the groups shared a GIL: every NumPy call returns to Python and must tak
 and on a busy machine the thread that should take it is often not running, so two threads
 trained barely faster than one (on a loaded 2-core machine, slower). A forked child has its
 own interpreter: it starts in milliseconds, with the parent's memory (the dataset, the group's
-networks, the state of the minibatch generator) shared copy-on-write, so nothing is sent to it
-but its results come back as small pickled messages.
+networks) shared copy-on-write, so nothing is sent to it, and its results come back as small
+pickled messages.
 
 Fork is used only where it is the platform's usual way to start a process and the parent is
 free of threads that could hold a lock at the fork: on Linux, from a Qt-free process (the
