@@ -2,6 +2,7 @@
 (issue 12, items 7 and 8). Signals go to a real process; the test waits for the progress line
 that says where the run is, never for a fixed time."""
 import json
+import math
 import os
 import queue
 import signal
@@ -183,7 +184,7 @@ def test_stale_part_files_and_staging_folders_are_removed(tmp_path, qapp):
 def test_a_run_that_does_not_fit_on_the_disk_is_refused_before_it_starts(tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     needed = run_requirements.output_size(_small())
-    free = int(needed * run_requirements.SAFETY) - 1
+    free = math.ceil(needed * run_requirements.SAFETY) - 1  # one byte short of enough
     monkeypatch.setattr(run_requirements.os, "statvfs",
                         lambda path: os.statvfs_result((4096, 1, 0, 0, free, 0, 0, 0, 0, 255)))
     assert gui.headless.run_headless(_small(), out, stream=sys.stderr) == 2
