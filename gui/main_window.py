@@ -13,6 +13,7 @@ a QSettings store on Start and on close, and restored by :func:`load_session`.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -718,16 +719,14 @@ class MainWindow(QMainWindow):
 
     # -- export and settings files -----------------------------------------------------------
     def _panels(self) -> dict[str, tuple[str, object]]:
-        """Plot key -> (label in the export dialog, plot item): every plot of the window."""
-        panels = {"paths": ("2D paths", self.path_panel), "loss": ("Training loss", self.loss_panel),
-                  "accuracy": ("Test accuracy", self.accuracy_panel),
-                  "values": ("f per step", self.value_panel),
-                  "theory": ("Theory: distance to the minimum", self.theory_panel),
-                  "map": ("Hyperparameter map", self.map_panel),
-                  "basins": ("Basin map", self.basin_panel)}
-        plots = {key: (label, panel.plot_item) for key, (label, panel) in panels.items()}
-        plots["confusion"] = ("Confusion matrix (Diagnostics)", self.diagnostics_panel.confusion_plot)
-        return plots
+        return {"paths": ("2D paths", self.path_panel), "loss": ("Training loss", self.loss_panel),
+                "accuracy": ("Test accuracy", self.accuracy_panel),
+                "values": ("f per step", self.value_panel),
+                "theory": ("Theory: distance to the minimum", self.theory_panel),
+                "map": ("Hyperparameter map", self.map_panel),
+                "basins": ("Basin map", self.basin_panel),
+                "confusion": ("Confusion matrix (MNIST test set)",
+                              SimpleNamespace(plot_item=self.diagnostics_panel.confusion_plot))}
 
     def _export(self, title: str, write) -> object | None:
         """Run ``write()``; an ExportError (or OSError) becomes a message box. Returns its result."""
@@ -748,7 +747,7 @@ class MainWindow(QMainWindow):
         """Save plot ``panel`` ('paths', 'loss', 'accuracy') as 'svg' or as a picture ``width`` px
         wide ('png': in the format of ``path``'s suffix, e.g. JPEG for .jpg)."""
         from .export import save_plot_png, save_plot_svg
-        item = self._panels()[panel][1]
+        item = self._panels()[panel][1].plot_item
         if fmt == "svg":
             return self._export("Export plot failed", lambda: save_plot_svg(item, path))
         return self._export("Export plot failed", lambda: save_plot_png(item, path, width))

@@ -91,7 +91,7 @@ def test_export_plot_dialog_offers_every_panel(qtbot, window, monkeypatch, tmp_p
         target = tmp_path / f"{key}.png"
         assert window.export_plot(key, target, "png", 400) == target
         assert QImage(str(target)).width() == 400
-        exported_items.add(id(window._panels()[key][1]))
+        exported_items.add(id(window._panels()[key][1].plot_item))
     assert exported_items == {id(p.getPlotItem()) for p in plots}  # each shown plot, once
     opened[0].format_combo.setCurrentText("SVG")
     assert not opened[0].width_spin.isEnabled()
