@@ -806,15 +806,16 @@ class MainWindow(QMainWindow):
         return self._export("Save settings failed", lambda: write_text(path, text + "\n"))
 
     def load_settings_file(self, path: str | Path) -> bool:
-        """Load settings from the JSON file at ``path`` into the controls; False on a bad file."""
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            settings = Settings.from_dict(data)
+        """Load settings from the JSON file at ``path`` (a settings file or a run.json) into the
+        controls; False, with a message, on a bad file."""
+        from nncore.settings_file import read_settings_file
+        try:  # the command line's reader: regular files only, size cap, strict JSON and types
+            settings = read_settings_file(path)
         except OSError as error:
             self.report_error("Cannot load settings", f"{path}: {error.strerror or error}")
             return False
-        except (ValueError, TypeError) as error:  # json.JSONDecodeError is a ValueError
-            self.report_error("Cannot load settings", f"{path}: {error}")
+        except ValueError as error:  # SettingsFileError names the file
+            self.report_error("Cannot load settings", str(error))
             return False
         self.controls.set_settings(settings)
         return True

@@ -193,3 +193,18 @@ def test_an_exception_in_a_slot_shows_a_dialog_and_the_window_lives_on(qtbot, wi
     assert window.isVisible() and window.start()  # the window still works
     with qtbot.waitSignal(window.runFinished, timeout=60_000):
         pass
+
+
+def test_load_settings_refuses_a_fifo_at_once_and_reads_a_run_json(window, tmp_path, dialogs):
+    """The window uses the command line's reader: a FIFO (which json.loads would wait on for
+    ever) is refused naming the file, and a run.json gives its settings."""
+    import os
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    assert window.load_settings_file(fifo) is False
+    assert dialogs and str(fifo) in dialogs[-1][1] and "regular file" in dialogs[-1][1]
+    run = tmp_path / "run.json"
+    settings = extreme_settings()
+    run.write_text(json.dumps({"settings": settings.to_dict(), "paths": None}))
+    assert window.load_settings_file(run)
+    assert window.controls.settings() == settings
