@@ -164,7 +164,7 @@ class ScheduleSpec:
         """The command-line form: ``cosine``, ``step:gamma=0.5,every=500`` (warmup not included)."""
         if not self.parameters:
             return self.name
-        return self.name + ":" + ",".join(f"{k}={v:g}" for k, v in self.parameters.items())
+        return self.name + ":" + ",".join(f"{k}={_number_text(v)}" for k, v in self.parameters.items())
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "parameters": dict(self.parameters), "warmup": self.warmup}
@@ -187,6 +187,12 @@ def _typed(schedule: str, key: str, value: float) -> float | int:
     """``value`` as the parameter's type: int for whole-number ranges, float otherwise."""
     declared = {p.name: p for p in SCHEDULES[schedule].parameters}[key]
     return int(value) if declared.range.integer else float(value)
+
+
+def _number_text(value: float) -> str:
+    """The shortest text that reads back as ``value`` (0.5, 1e-05, 500)."""
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def parse_schedule(text: str) -> ScheduleSpec:

@@ -8,6 +8,7 @@ import pytest
 
 import main
 from nncore.cli import UsageError, parse_command_line
+from nncore.optimizers import OPTIMIZERS, path_defaults
 from nncore.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,19 +40,27 @@ def test_no_arguments_means_book_settings_and_no_explicit_settings():
     assert not invocation.headless and not invocation.autorun and invocation.screenshot is None
 
 
+def _changed_value(hp, *defaults):
+    """A valid value of ``hp`` unlike each of ``defaults``."""
+    for value in (hp.default + hp.step, hp.default - hp.step, hp.default / 2):
+        if hp.contains(value) and value not in defaults:
+            return value
+    raise AssertionError(f"no other value for {hp.name}")
+
+
 def test_every_setting_has_a_flag():
-    hyperparameter_flags = [
-        "--path-lr", "SGD=0.5,Momentum=0.2,Nesterov=0.2,AdaGrad=1,RMSprop=0.2,Adam=0.2,AdamW=0.2",
-        "--lr", "SGD=0.1,Momentum=0.02,Nesterov=0.02,AdaGrad=0.02,RMSprop=0.02,Adam=0.002,AdamW=0.002",
-        "--path-hp", "Momentum.momentum=0.5,Nesterov.momentum=0.5,RMSprop.decay_rate=0.9",
-        "--path-hp", "Adam.beta1=0.5,Adam.beta2=0.9,AdamW.beta1=0.5,AdamW.beta2=0.9,AdamW.weight_decay=0.1",
-        "--hp", "Momentum.momentum=0.8,Nesterov.momentum=0.8,RMSprop.decay_rate=0.95",
-        "--hp", "Adam.beta1=0.8,Adam.beta2=0.99,AdamW.beta1=0.8,AdamW.beta2=0.99,AdamW.weight_decay=0.05",
-    ]
+    hyperparameter_flags = []
+    for name, cls in OPTIMIZERS.items():
+        for hp in cls.hyperparameters:
+            path_default = path_defaults(name)[hp.name]
+            hyperparameter_flags += [
+                "--path-hp", f"{name}.{hp.name}={_changed_value(hp, path_default, hp.default)!r}",
+                "--hp", f"{name}.{hp.name}={_changed_value(hp, path_default, hp.default)!r}"]
+    hyperparameter_flags += ["--repeats", "3"]
     invocation = parse_command_line(EVERY_SETTING + hyperparameter_flags)
     defaults = dict(_leaves(Settings().to_dict()))
     changed = dict(_leaves(invocation.settings.to_dict()))
-    unchanged = sorted(key for key in defaults if defaults[key] == changed[key])
+    unchanged = sorted(key for key in defaults if defaults[key] == changed[key] and key != "version")
     assert unchanged == [], f"settings without a working flag: {unchanged}"
     assert invocation.settings_given
 
