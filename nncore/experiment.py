@@ -23,6 +23,7 @@ from .mlp import MultiLayerNet
 from .optimizers import create
 from .paths import PathResult, trace_path
 from .run_requirements import check_batch_fits, check_memory
+from .schedules import scheduled
 from .settings import Settings
 from .training_rules import Divergence, DivergenceWatch, LearningWatch, NotLearning
 from .sweeps import Cloud, noisy_cloud, noisy_function
@@ -37,29 +38,32 @@ PARALLEL_CHUNK = 10
 """Iterations every thread trains between two synchronisations when compute_threads > 1."""
 
 def run_paths(settings: Settings) -> dict[str, PathResult]:
-    """The 2D trajectory of every selected optimizer, by name, from the settings' start.
+    """The 2D trajectory of every entry of the run, by label, from the settings' start; an
+    entry's schedule sets its learning rate at each step (of ``steps``).
 
-    With gradient noise (``settings.paths.noise`` > 0) every optimizer sees the same noise
+    With gradient noise (``settings.paths.noise`` > 0) every entry sees the same noise
     sequence, from ``settings.paths.noise_seed``."""
     p = settings.paths
     function = get_function(p.function_key())
     return {
-        name: trace_path(noisy_function(function, p.noise, p.noise_seed) if p.noise > 0 else function,
-                         create(name, **settings.hyperparameters("paths", name)), p.start, p.steps)
-        for name in settings.optimizers
+        label: trace_path(noisy_function(function, p.noise, p.noise_seed) if p.noise > 0 else function,
+                          scheduled(create(entry.optimizer, **entry.hyperparameters("paths")),
+                                    entry.schedule, p.steps), p.start, p.steps)
+        for label, entry in settings.run_entries().items()
     }
 
 
 def run_clouds(settings: Settings) -> dict[str, Cloud]:
-    """With gradient noise and a cloud size K > 0: each selected optimizer's :class:`Cloud` of K
-    noisy paths (seeds noise_seed .. noise_seed + K - 1; run 0 is its path); else empty."""
+    """With gradient noise and a cloud size K > 0: each entry's :class:`Cloud` of K noisy paths
+    (seeds noise_seed .. noise_seed + K - 1; run 0 is its path), by label; else empty. The cloud
+    runs at the entry's learning rate (schedules are not applied to clouds)."""
     p = settings.paths
     if p.noise <= 0 or p.cloud <= 0:
         return {}
     function = get_function(p.function_key())
-    return {name: noisy_cloud(function, name, settings.hyperparameters("paths", name), p.start,
-                              p.steps, p.noise, p.noise_seed, p.cloud)
-            for name in settings.optimizers}
+    return {label: noisy_cloud(function, entry.optimizer, entry.hyperparameters("paths"), p.start,
+                               p.steps, p.noise, p.noise_seed, p.cloud)
+            for label, entry in settings.run_entries().items()}
 
 
 @dataclass(frozen=True)
@@ -121,14 +125,17 @@ class MnistHistory:
 
 
 class _Group:
-    """The optimizers one thread trains: a :class:`NetworkStack` of their networks.
+    """The networks one thread trains in one go: a :class:`NetworkStack` of entries of one
+    repeat (they share its minibatches).
 
-    ``rows`` are the optimizers' positions in the run's order (rows of the loss table).
+    ``rows`` are the networks' positions in the run's order (rows of the loss table, see
+    :func:`row_names`), ``repeat`` the repeat (0-based) whose batches they train on.
     """
 
-    def __init__(self, rows: list[int], stack: NetworkStack) -> None:
+    def __init__(self, rows: list[int], stack: NetworkStack, repeat: int = 0) -> None:
         self.rows = rows
         self.stack = stack
+        self.repeat = repeat
         self.watches = [DivergenceWatch() for _ in rows]
         self.divergences: list[Divergence | None] = [None] * len(rows)
 
@@ -175,11 +182,25 @@ def at_evaluation_points(stack: NetworkStack) -> Iterator[None]:
             param[...] = training_value
 
 
-def build_networks(settings: Settings, input_size: int, dtype=np.float32) -> dict[str, MultiLayerNet]:
-    """One network per selected optimizer, seeded from ``settings.mnist.seed``.
+def repeat_name(label: str, repeat: int, repeats: int) -> str:
+    """The key of repeat ``repeat`` (0-based) of the entry ``label`` in a run of ``repeats``:
+    the label itself without repeats, else ``"label #1"``, ``"label #2"``, ..."""
+    return label if repeats == 1 else f"{label} #{repeat + 1}"
+
+
+def row_names(settings: Settings) -> tuple[str, ...]:
+    """The keys of a run's networks, repeat by repeat: row r * E + e is repeat r of entry e."""
+    repeats = settings.mnist.repeats
+    return tuple(repeat_name(label, repeat, repeats) for repeat in range(repeats)
+                 for label in settings.labels())
+
+
+def build_networks(settings: Settings, input_size: int, dtype=np.float32,
+                   repeat: int = 0) -> dict[str, MultiLayerNet]:
+    """One network per entry of the run, by label, seeded from ``settings.mnist.seed + repeat``.
 
     With ``same_initial_weights`` every network starts from a copy of the same draw; otherwise
-    optimizer i draws from its own stream. Either way the result depends only on the seed.
+    entry i draws from its own stream. Either way the result depends only on the seed.
     """
     m = settings.mnist
     init = m.weight_init if m.weight_init in ("he", "relu", "xavier", "sigmoid") else float(m.weight_init)
@@ -187,38 +208,40 @@ def build_networks(settings: Settings, input_size: int, dtype=np.float32) -> dic
     def make(stream: int) -> MultiLayerNet:
         return MultiLayerNet(input_size, m.hidden_sizes, NUM_CLASSES, activation=m.activation,
                              weight_init_std=init, weight_decay_lambda=m.weight_decay, dtype=dtype,
-                             rng=np.random.default_rng([m.seed, stream]))
+                             rng=np.random.default_rng([m.seed + repeat, stream]))
 
     networks = {}
-    for index, name in enumerate(settings.optimizers):
-        networks[name] = make(0 if m.same_initial_weights else 1 + index)
+    for index, label in enumerate(settings.labels()):
+        networks[label] = make(0 if m.same_initial_weights else 1 + index)
     return networks
 
 
 def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: int,
                  dtype) -> list[_Group]:
-    """The selected optimizers dealt onto ``threads`` groups (fewer if there are fewer
-    optimizers), each a NetworkStack of their freshly initialised networks.
+    """For each repeat, the run's entries dealt onto ``threads`` groups (fewer if there are
+    fewer entries), each a NetworkStack of their freshly initialised networks, whose optimizers
+    follow the entries' schedules over the run's iterations.
 
     Dealt back and forth (0 1 1 0 0 1 ...), which balances the groups when the optimizers' cost
     grows along the list, as in the book's SGD, Momentum, AdaGrad, Adam: {SGD, Adam} and
     {Momentum, AdaGrad}.
     """
     m = settings.mnist
-    names = list(settings.optimizers)
-    networks = build_networks(settings, input_size, dtype)
-    count = min(threads, len(names))
-    groups = []
+    entries = list(settings.run_entries().items())
+    count = min(threads, len(entries))
     dealt = [index % count if (index // count) % 2 == 0 else count - 1 - index % count
-             for index in range(len(names))]
-    for group in range(count):
-        rows = [row for row in range(len(names)) if dealt[row] == group]
-        stack = NetworkStack([networks[names[row]].params for row in rows],
-                             [create(names[row], **settings.hyperparameters("mnist", names[row]))
-                              for row in rows],
-                             batch_size=batch_size, activation=m.activation,
-                             weight_decay_lambda=m.weight_decay, dtype=dtype, eval_rows=EVAL_CHUNK)
-        groups.append(_Group(rows, stack))
+             for index in range(len(entries))]
+    groups = []
+    for repeat in range(m.repeats):
+        networks = build_networks(settings, input_size, dtype, repeat)
+        for group in range(count):
+            members = [index for index in range(len(entries)) if dealt[index] == group]
+            optimizers = [scheduled(create(entries[i][1].optimizer, **entries[i][1].hyperparameters("mnist")),
+                                    entries[i][1].schedule, m.iterations) for i in members]
+            stack = NetworkStack([networks[entries[i][0]].params for i in members], optimizers,
+                                 batch_size=batch_size, activation=m.activation,
+                                 weight_decay_lambda=m.weight_decay, dtype=dtype, eval_rows=EVAL_CHUNK)
+            groups.append(_Group([repeat * len(entries) + i for i in members], stack, repeat))
     return groups
 
 
@@ -226,7 +249,10 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
               min_interval: float = 0.0, blas_threads: int | None = 1,
               clock: Callable[[], float] = time.perf_counter, compute_threads: int = 1,
               dtype=np.float32) -> Generator[MnistUpdate, None, MnistHistory]:
-    """Train one network per selected optimizer on identical minibatches and stream the losses.
+    """Train one network per entry and repeat and stream the losses, keyed by
+    :func:`row_names` (the entries' labels without repeats). Repeat r starts from the weights
+    of seed + r and draws its minibatches from seed + r; all entries of a repeat see the same
+    ones. Each entry's schedule sets its optimizer's lr at every iteration.
 
     ``data`` is ``load_mnist()``'s result (loaded from ``settings.mnist.data_dir`` if None).
     Yields an update at most every ``min_interval`` seconds, after each evaluation and at the
@@ -245,7 +271,7 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         raise ValueError(f"compute_threads must be a whole number >= 1, got {compute_threads!r}")
     m = settings.mnist
     (x_train, t_train), (x_test, t_test) = load_mnist(m.data_dir) if data is None else data
-    names = tuple(settings.optimizers)
+    names = row_names(settings)
     history = MnistHistory(names, m.iterations)
     limits = threadpool_limits(limits=blas_threads) if blas_threads else None
     pool: ThreadPoolExecutor | None = None
@@ -254,12 +280,14 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         check_batch_fits(batch_size, len(x_train), m.data_dir)
         check_memory(settings, x_train.shape[1], len(x_test))
         groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype)
-        if len(groups) > 1:
-            pool = ThreadPoolExecutor(len(groups) - 1, thread_name_prefix="mnist")
+        lanes = [groups[lane::compute_threads] for lane in range(min(compute_threads, len(groups)))]
+        if len(lanes) > 1:
+            pool = ThreadPoolExecutor(len(lanes) - 1, thread_name_prefix="mnist")
         chunk = PARALLEL_CHUNK if pool else 1
         order = evaluation_order(x_test, side=image_side(x_test))
         x_test, t_test = x_test[order], t_test[order]
-        batch_rng = np.random.default_rng([m.seed, 1 << 16])
+        # repeat r draws its minibatches from seed + r; every entry of a repeat sees the same ones
+        batch_rngs = [np.random.default_rng([m.seed + repeat, 1 << 16]) for repeat in range(m.repeats)]
         losses = np.full((len(names), m.iterations), np.nan)
         started = clock()
         last_yield = started
@@ -283,15 +311,21 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
             history.apply(result)
             return result
 
-        def work(group: _Group, first: int, batches: list[np.ndarray], evaluate: bool) -> dict[int, float]:
-            group.train(first, batches, x_train, t_train, losses)
-            return group.evaluate(x_test, t_test) if evaluate else {}
+        def work(lane: list[_Group], first: int, batches: list[list[np.ndarray]],
+                 evaluate: bool) -> list[dict[int, float]]:
+            """Each group of ``lane`` trains on its repeat's batches, then evaluates."""
+            scores = []
+            for group in lane:
+                group.train(first, batches[group.repeat], x_train, t_train, losses)
+                scores.append(group.evaluate(x_test, t_test) if evaluate else {})
+            return scores
 
-        def run_chunk(first: int, batches: list[np.ndarray], evaluate: bool, iteration: int) -> None:
-            """All groups train on ``batches`` (on the pool and this thread), then collect."""
-            futures = [pool.submit(work, group, first, batches, evaluate) for group in groups[1:]] if pool else []
-            results = [work(groups[0], first, batches, evaluate)] + [f.result() for f in futures]
-            for group, scores in zip(groups, results):
+        def run_chunk(first: int, batches: list[list[np.ndarray]], evaluate: bool, iteration: int) -> None:
+            """All lanes train on ``batches`` (one list per repeat; on the pool and this
+            thread), then collect."""
+            futures = [pool.submit(work, lane, first, batches, evaluate) for lane in lanes[1:]] if pool else []
+            results = work(lanes[0], first, batches, evaluate) + [s for f in futures for s in f.result()]
+            for group, scores in zip([g for lane in lanes for g in lane], results):
                 for row, accuracy in scores.items():
                     accuracies[names[row]].append((iteration, accuracy))
                     mark = learning[row].check(iteration, accuracy)
@@ -302,7 +336,7 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
                         diverged.setdefault(names[row], divergence)
 
         if m.eval_interval:
-            run_chunk(1, [], True, 0)
+            run_chunk(1, [[] for _ in batch_rngs], True, 0)
         done = 0
         while done < m.iterations:
             if stop is not None and stop():
@@ -310,7 +344,8 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
             end = min(done + chunk, m.iterations)
             if m.eval_interval:
                 end = min(end, (done // m.eval_interval + 1) * m.eval_interval)
-            batches = [batch_rng.integers(0, len(x_train), size=batch_size) for _ in range(done, end)]
+            batches = [[rng.integers(0, len(x_train), size=batch_size) for _ in range(done, end)]
+                       for rng in batch_rngs]
             evaluated = end == m.iterations or bool(m.eval_interval and end % m.eval_interval == 0)
             run_chunk(done + 1, batches, evaluated, end)
             done = end
