@@ -162,17 +162,31 @@ class PathPanel(QWidget):
         self.plot_item.addItem(self.minima_item)
         self.plot_item.addItem(self.start_item)
         self.path_items: dict[str, pg.PlotDataItem] = {}
-        for z, name in enumerate(OPTIMIZERS):
-            item = pg.PlotDataItem(pen=style.pen(name), symbol="o", symbolSize=6,
-                                   symbolPen=None, symbolBrush=style.color(name))
-            item.setZValue(10 + z)
-            item.setVisible(False)
-            self.plot_item.addItem(item)
-            self.path_items[name] = item
+        self.colors: dict[str, str] = {}
+        for name in OPTIMIZERS:
+            self._add_path_item(name)
         self.legend = style.OptimizerLegend(self.plot_item)
         self.paths: dict[str, PathResult] = {}
         self.steps_shown = 0
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
+
+    def _add_path_item(self, label: str) -> None:
+        """The (hidden) path item of the entry ``label``, in its colour."""
+        color = self.colors.get(label) or style.name_color(label)
+        item = pg.PlotDataItem(pen=style.hex_pen(color), symbol="o", symbolSize=6,
+                               symbolPen=None, symbolBrush=style.hex_color(color))
+        item.setZValue(10 + len(self.path_items))
+        item.setVisible(False)
+        self.plot_item.addItem(item)
+        self.path_items[label] = item
+
+    def set_colors(self, colors: dict[str, str]) -> None:
+        """Draw the path of each label in ``colors[label]`` ('#rrggbb')."""
+        self.colors = dict(colors)
+        for label, item in self.path_items.items():
+            color = self.colors.get(label) or style.name_color(label)
+            item.setPen(style.hex_pen(color))
+            item.setSymbolBrush(style.hex_color(color))
 
     # -- function and start ------------------------------------------------------------------
     def set_function(self, key: str) -> None:
@@ -215,6 +229,9 @@ class PathPanel(QWidget):
         """Show ``paths`` (optimizer name -> PathResult), revealing ``steps_shown`` updates of
         each (None = all of them, immediately). Optimizers not in ``paths`` are hidden."""
         self.paths = dict(paths)
+        for name in self.paths:
+            if name not in self.path_items:
+                self._add_path_item(name)
         for name, item in self.path_items.items():
             item.setVisible(name in self.paths)
             if name not in self.paths:
