@@ -154,6 +154,18 @@ def _differences(entry: RunEntry, siblings: Sequence[RunEntry]) -> list[str]:
 def entry_labels(entries: Sequence[RunEntry]) -> list[str]:
     """The label of each of ``entries`` (the entries of one run), in order (see the module);
     ValueError when two come out the same."""
+    labels = automatic_labels(entries)
+    seen: dict[str, int] = {}
+    for index, label in enumerate(labels):
+        if label in seen:
+            raise ValueError(f"entries {seen[label] + 1} and {index + 1} are both labelled "
+                             f"{label!r}: give one a label of its own or change a value")
+        seen[label] = index
+    return labels
+
+
+def automatic_labels(entries: Sequence[RunEntry]) -> list[str]:
+    """The labels of :func:`entry_labels` without the uniqueness check (two may be equal)."""
     labels = []
     for entry in entries:
         if entry.label:
@@ -164,12 +176,6 @@ def entry_labels(entries: Sequence[RunEntry]) -> list[str]:
             labels.append(entry.optimizer)
         else:
             labels.append(" ".join([entry.optimizer] + _differences(entry, siblings)))
-    seen: dict[str, int] = {}
-    for index, label in enumerate(labels):
-        if label in seen:
-            raise ValueError(f"entries {seen[label] + 1} and {index + 1} are both labelled "
-                             f"{label!r}: give one a label of its own or change a value")
-        seen[label] = index
     return labels
 
 
