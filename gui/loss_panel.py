@@ -43,6 +43,8 @@ BAND_LABELS = {"minmax": "min–max", "std": "±1 std"}
 """Band key -> label in the band combo box."""
 BAND_ALPHA = 50
 """Opacity (0-255) of the band around a mean curve."""
+OVERLAY_ALPHA = 120
+"""Opacity (0-255) of a pinned past run's dashed curves."""
 
 
 def smoothed(values: np.ndarray, mode: str, strength: float = DEFAULT_EMA_STRENGTH) -> np.ndarray:
@@ -81,6 +83,8 @@ class _HistoryPanel(QWidget):
         self.history: MnistHistory | None = None
         self.groups: dict[str, list[str]] = {}
         self.colors: dict[str, str] = {}
+        self.overlay_items: dict[tuple[str, str], pg.PlotDataItem] = {}
+        """(pinned run's tag, entry label) -> its dashed curve."""
         self._total = 0
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
@@ -113,6 +117,26 @@ class _HistoryPanel(QWidget):
             return self.groups
         return {name: [name] for name in self.history.names}
 
+    def set_overlays(self, overlays: list[tuple[str, MnistHistory, dict[str, str]]]) -> None:
+        """Draw pinned past runs beside the current one: (tag such as the run's time, its
+        history with one curve per entry, label -> colour), dashed and fainter."""
+        for item in self.overlay_items.values():
+            self.plot_item.removeItem(item)
+        self.overlay_items = {}
+        for tag, history, colors in overlays:
+            for label in history.names:
+                color = colors.get(label) or style.name_color(label)
+                item = pg.PlotDataItem(pen=style.hex_pen(color, width=1.5, alpha=OVERLAY_ALPHA, dashed=True))
+                item.setZValue(-2)
+                x, y = self._overlay_curve(history, label)
+                item.setData(x, y, connect="finite")
+                self.plot_item.addItem(item)
+                self.overlay_items[(tag, label)] = item
+        self.redraw()
+
+    def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def color_of(self, label: str) -> str:
         """The colour of the curve ``label``."""
         return self.colors.get(label) or style.name_color(label)
@@ -125,7 +149,8 @@ class _HistoryPanel(QWidget):
 
     def _show_legend(self, samples: dict[str, pg.PlotDataItem]) -> None:
         self.legend.show([(samples[label], style.legend_label(label, _divergence_reason(self.history, rows)))
-                          for label, rows in self.shown_groups().items()])
+                          for label, rows in self.shown_groups().items()]
+                         + [(item, f"{label} (pinned {tag})") for (tag, label), item in self.overlay_items.items()])
 
 
 class LossPanel(_HistoryPanel):
@@ -166,6 +191,10 @@ class LossPanel(_HistoryPanel):
         self.raw_items[label] = raw
         self.smooth_items[label] = bold
         self.band_items[label] = (low, high, band)
+
+    def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:
+        values = history.losses[label][:history.completed]
+        return np.arange(1, len(values) + 1), smoothed(values, self.smoothing, self.ema_strength)
 
     def _recolor(self) -> None:
         for label in self.raw_items:
@@ -309,6 +338,10 @@ class AccuracyPanel(_HistoryPanel):
         self.plot_item.addItem(item)
         self.items[label] = item
 
+    def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:
+        points = np.array(history.accuracies[label], dtype=float).reshape(-1, 2)
+        return points[:, 0], 100.0 * points[:, 1]
+
     def _recolor(self) -> None:
         for label, item in self.items.items():
             color = self.color_of(label)
@@ -323,7 +356,7 @@ class AccuracyPanel(_HistoryPanel):
         groups = self.shown_groups()
         counts = None if history is None else (
             tuple(len(points) for points in history.accuracies.values()), tuple(history.diverged),
-            tuple(groups))
+            tuple(groups), tuple(self.overlay_items))
         if history is not None and history is self._drawn_history and counts == self._drawn_counts:
             return  # nothing new: evaluations are rare, so most frames skip the repaint
         # Keep the history itself, not its id, which a later history could reuse.

@@ -116,6 +116,14 @@ class Settings:
         enabled = [entry for entry in self.all_entries() if entry.enabled]
         return dict(zip(entry_labels(enabled), enabled))
 
+    def canonical(self) -> "Settings":
+        """These settings with ``entries`` emptied when they are exactly the entries the
+        optimizer selection and the tables describe (so equal settings compare equal)."""
+        if self.entries and tuple(self.entries) == entries_from_tables(
+                self.optimizers, self.path_hyperparameters, self.mnist_hyperparameters):
+            return replace(self, entries=())
+        return self
+
     def labels(self) -> tuple[str, ...]:
         """The labels of the next run's entries, in order."""
         return tuple(self.run_entries())
@@ -244,11 +252,7 @@ class Settings:
         if "entries" in data:
             values["entries"] = tuple(_entry(item, index)
                                       for index, item in enumerate(_as_list(data["entries"], "entries")))
-        settings = _normalised(replace(base, **values).validate())
-        if settings.entries == entries_from_tables(settings.optimizers, settings.path_hyperparameters,
-                                                   settings.mnist_hyperparameters):
-            settings.entries = ()  # the plain form: the selection and the tables say it all
-        return settings
+        return _normalised(replace(base, **values).validate()).canonical()
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

@@ -283,3 +283,27 @@ def test_loss_panel_draws_an_entrys_repeats_as_a_mean_within_a_band(qtbot):
     assert panel.band == "std"
     assert list(high.getData()[1]) == [3.0] * 10  # std of {1, 3} is 1
     assert panel.smooth_items["SGD"].opts["pen"].color().name() == "#00ff00"
+
+
+def test_pinned_runs_are_overlaid_dashed_with_their_own_legend_lines(qtbot):
+    from PySide6.QtCore import Qt as QtCore_Qt
+
+    from nncore.experiment import MnistHistory
+
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    current = MnistHistory(("Adam",), 5)
+    current.losses["Adam"][:] = 1.0
+    current.completed = 5
+    past = MnistHistory(("Adam lr=0.01",), 5)
+    past.losses["Adam lr=0.01"][:] = 2.0
+    past.completed = 5
+    panel.set_smoothing("none")
+    panel.set_history(current)
+    panel.set_overlays([("12:00:00", past, {"Adam lr=0.01": "#00aa00"})])
+    item = panel.overlay_items[("12:00:00", "Adam lr=0.01")]
+    assert list(item.getData()[1]) == [2.0] * 5
+    assert item.opts["pen"].style() == QtCore_Qt.PenStyle.DashLine
+    assert panel.legend.labels() == ["Adam", "Adam lr=0.01 (pinned 12:00:00)"]
+    panel.set_overlays([])
+    assert panel.overlay_items == {} and panel.legend.labels() == ["Adam"]
