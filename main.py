@@ -31,12 +31,26 @@ def main(argv: list[str] | None = None) -> int:
         except ExportError as error:
             return report_error(error)
         return 0
-    if invocation.headless:
+    if invocation.headless or invocation.animation is not None:
         from gui.interrupts import Interrupts
-        with Interrupts() as interrupts:  # from here on Ctrl+C and SIGTERM only set a flag
-            from gui.headless import run_headless
-            return run_headless(invocation.settings, invocation.out, interrupts=interrupts,
-                                instrument=invocation.instrument)
+        # From here on Ctrl+C and SIGTERM only set a flag. Run as the program (argv None), the
+        # handlers stay until the process ends, so a signal between the run's end and the exit
+        # cannot raise either; called from Python, the caller's handlers come back.
+        interrupts = Interrupts().install()
+        try:
+            status = 0
+            if invocation.headless:
+                from gui.headless import run_headless
+                status = run_headless(invocation.settings, invocation.out, interrupts=interrupts,
+                                      instrument=invocation.instrument)
+            if invocation.animation is not None and status == 0:
+                from gui.animation import run_animation
+                status = run_animation(invocation.settings, invocation.animation,
+                                       invocation.animation_width, invocation.animation_fps)
+            return status
+        finally:
+            if argv is not None:
+                interrupts.restore()
     from gui.platform_check import xcb_problem
     problem = xcb_problem()  # before Qt loads its xcb plugin, which would abort the process
     if problem is not None:

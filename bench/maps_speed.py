@@ -1,8 +1,10 @@
 """Time the vectorised instruments of issue 9 and print the figures: a 100 x 100 hyperparameter
 map of 100 steps (target: under 1 s) and a 128 x 128 basin map of 200 steps (target: under 2 s),
 each against the same runs done one path at a time (``trace_path``, a sample of the cells,
-scaled up) in the same invocation, so the ratio holds on a loaded machine too; and the map tab
-computing and painting the 100 x 100 map offscreen.
+scaled up) in the same invocation, so the ratio holds on a loaded machine too; the map tab
+computing and painting the 100 x 100 map offscreen; and both grids for every registered
+optimizer, against Momentum's in the same invocation (Muon's Newton-Schulz on a stack of 1 x 2
+matrices and Prodigy's per-cell sums cost more than an element-wise rule).
 
 Usage: python bench/maps_speed.py [--repeat N]
 """
@@ -15,8 +17,8 @@ import time
 import numpy as np
 
 from nncore.functions import get_function
-from nncore.maps import basin_map, declared, default_axis, hyperparameter_map
-from nncore.optimizers import create
+from nncore.maps import basin_map, declared, default_axis, default_y, hyperparameter_map
+from nncore.optimizers import OPTIMIZERS, create, path_defaults
 from nncore.paths import trace_path
 
 SAMPLE = 200
@@ -70,6 +72,28 @@ def bench_basins(repeat: int) -> None:
               f"({per_path * 128 * 128 / seconds:.0f}x slower)")
 
 
+def bench_every_optimizer(repeat: int) -> None:
+    """Every registered optimizer's 100 x 100 map of 100 steps (its learning rate against its
+    second hyperparameter around its path defaults; a 100-cell curve when it has only lr) on the
+    book function and its 128 x 128 basin map of 200 steps on Himmelblau, timed against Momentum."""
+    book, himmelblau = get_function("book"), get_function("himmelblau")
+    rows = []
+    for optimizer in OPTIMIZERS:
+        values = path_defaults(optimizer)
+        y_name = default_y(optimizer)
+        x = default_axis(declared(optimizer, "lr"), values["lr"], 100)
+        y = None if y_name is None else default_axis(declared(optimizer, y_name), values[y_name], 100)
+        map_seconds = _median_seconds(
+            lambda: hyperparameter_map(book, optimizer, values, book.start, 100, x, y), repeat)
+        basin_seconds = _median_seconds(lambda: basin_map(himmelblau, optimizer, values, 200, 128), repeat)
+        rows.append((optimizer, "100 cells (curve)" if y is None else "100 x 100 cells", map_seconds, basin_seconds))
+    base = {optimizer: (m, b) for optimizer, _, m, b in rows}["Momentum"]
+    for optimizer, cells, map_seconds, basin_seconds in rows:
+        print(f"{optimizer:>18}: map {cells} x 100 steps {map_seconds:.3f} s "
+              f"({map_seconds / base[0]:.1f}x Momentum's), basins 128 x 128 x 200 steps "
+              f"{basin_seconds:.3f} s ({basin_seconds / base[1]:.1f}x) (medians of {repeat})")
+
+
 def bench_map_panel(repeat: int) -> None:
     """The map as the window shows it: compute, colour and paint the 100 x 100 map (offscreen)."""
     import os
@@ -77,7 +101,6 @@ def bench_map_panel(repeat: int) -> None:
     from PySide6.QtWidgets import QApplication
 
     from gui.map_panel import MapPanel
-    from nncore.optimizers import OPTIMIZERS, path_defaults
 
     app = QApplication.instance() or QApplication([])
     panel = MapPanel()
@@ -104,6 +127,7 @@ def main() -> None:
     bench_map(args.repeat)
     bench_map_panel(args.repeat)
     bench_basins(args.repeat)
+    bench_every_optimizer(args.repeat)
 
 
 if __name__ == "__main__":

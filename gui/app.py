@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QApplication
 
 from nncore.settings import Settings
 
+from .terminal_signals import close_on_signals
+
 ORGANIZATION = "OptimizerLab"
 APPLICATION = "Optimizer Lab"
 
@@ -19,15 +21,28 @@ def run_app(settings: Settings | None = None, autorun: bool = False,
     ``settings`` None restores the last session (QSettings), otherwise the window starts from
     ``settings``. ``autorun`` presses Start once the window is shown, waits for the run to end,
     saves a PNG of the whole window to ``screenshot`` (if given) and exits: 0 on success,
-    1 with one line on stderr if the run or the export failed.
+    1 with one line on stderr if the run or the export failed. Ctrl+C (SIGINT) or SIGTERM
+    close the window as its close button would; the exit code is then 130 or 143.
     """
+    from . import crash_guard
     from .main_window import MainWindow  # after the QApplication's names are set
 
+    crash_guard.install()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     window = MainWindow(settings, QSettings())
+    closer = close_on_signals(window)  # Ctrl+C / SIGTERM close the window like its close button
     window.show()
+    try:
+        code = _event_loop(app, window, autorun, screenshot)
+    finally:
+        closer.restore()
+    return closer.exit_code() or code
+
+
+def _event_loop(app: QApplication, window, autorun: bool, screenshot: str | None) -> int:
+    """Run the event loop until the window closes (after the autorun, if asked); the exit code."""
     if not autorun:
         app.aboutToQuit.connect(window.shutdown)
         return app.exec()

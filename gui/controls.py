@@ -7,99 +7,64 @@ or hyperparameter appears here without GUI changes. Each optimizer has separate 
 """
 from __future__ import annotations
 
-import math
+import os
 from dataclasses import replace
+from typing import Callable
 
-from PySide6.QtCore import QLocale, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QSizePolicy, QSpinBox, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
+from nncore import ranges
 from nncore.functions import FUNCTIONS, QUADRATIC, get_function, quadratic_key
-from nncore.mlp import ACTIVATIONS
+from nncore.mlp import ACTIVATIONS, WEIGHT_INITS
 from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter
+from nncore.ranges import Range
+from nncore.path_defaults import function_path_defaults
 from nncore.settings import TASKS, MnistSettings, PathSettings, Settings
 
 from . import style
+from .hyperparameter_editor import HyperparameterEditor
 from .instrument_controls import NoiseControls, QuadraticControls
+from .number_box import NumberBox, hyperparameter_range, log_step, parse_number  # noqa: F401 (log_step: API)
 
 TASK_LABELS = {"both": "2D paths + MNIST", "paths": "2D paths only", "mnist": "MNIST only"}
 WEIGHT_INIT_CHOICES = ("he", "xavier")
 DEFAULT_ANIMATION_SPEED = 10
+VISIBLE_OPTIMIZER_ROWS = 9
+"""Rows of the optimizer list shown without scrolling (17 would push the hyperparameters off a
+640-pixel-high window)."""
 """Path steps revealed per second."""
-LOG_LADDER = (1.0, 2.0, 5.0)
-"""Mantissas of the values a log-scaled spin box steps through: ..., 0.1, 0.2, 0.5, 1, 2, ..."""
+ANIMATION_SPEED = Range("animation speed", 1, 1000, integer=True)
+"""Path steps revealed per second (a view option, not a setting of the run)."""
 
 
-def log_step(value: float, steps: int) -> float:
-    """``value`` moved ``steps`` places along the 1-2-5 ladder (0.01, 0.02, 0.05, 0.1, ...).
-
-    A value between two rungs moves to the next rung in the direction of the step.
-    """
-    exponent = math.floor(math.log10(value))
-    rungs = [m * 10.0 ** e for e in (exponent - 1, exponent, exponent + 1) for m in LOG_LADDER]
-    tolerance = value * 1e-9
-    if steps > 0:
-        position = next(r for r in rungs if r > value + tolerance)
-        return position if steps == 1 else log_step(position, steps - 1)
-    position = next(r for r in reversed(rungs) if r < value - tolerance)
-    return position if steps == -1 else log_step(position, steps + 1)
-
-
-class HyperparameterSpinBox(QDoubleSpinBox):
-    """A spin box for one declared hyperparameter: its valid range, step and decimals.
-
-    Exclusive bounds are moved inward by one unit of the last decimal. Log-scaled ones (learning
-    rates) step along the 1-2-5 ladder. Values are shown without trailing zeros (0.001, not
-    0.001000), always with a '.' decimal point.
-    """
+class HyperparameterSpinBox(NumberBox):
+    """A number box for one declared hyperparameter: its valid range (exclusive bounds stay
+    exclusive), its step and log scale (learning rates step along the 1-2-5 ladder). It takes
+    each valid value while it is typed, so the live 2D paths follow the typing."""
 
     def __init__(self, hp: Hyperparameter, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(hyperparameter_range(hp), hp.step, hp.description, parent)
         self.hp = hp
-        self.setLocale(QLocale.c())
-        self.setDecimals(hp.decimals)
-        unit = 10.0 ** -hp.decimals
-        self.setRange(hp.minimum if hp.minimum_inclusive else hp.minimum + unit,
-                      hp.maximum if hp.maximum_inclusive else hp.maximum - unit)
-        self.setSingleStep(hp.step)
-        self.setKeyboardTracking(False)
         self.setValue(hp.default)
-
-    def stepBy(self, steps: int) -> None:
-        if not self.hp.log_scale:
-            super().stepBy(steps)
-            return
-        self.setValue(min(max(log_step(self.value(), steps), self.minimum()), self.maximum()))
-
-    def textFromValue(self, value: float) -> str:
-        text = f"{value:.{self.decimals()}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
+        self.set_live()
 
 
-def _spin(name: str, tooltip: str, low: int, high: int, step: int = 1) -> QSpinBox:
-    box = QSpinBox()
+def _number(name: str, tooltip: str, valid: Range, step: float = 1) -> NumberBox:
+    """A NumberBox for the setting whose one definition of its range is ``valid``."""
+    box = NumberBox(valid, step, tooltip)
     box.setObjectName(name)
-    box.setToolTip(tooltip)
-    box.setRange(low, high)
-    box.setSingleStep(step)
-    box.setKeyboardTracking(False)
     return box
 
 
-def _double_spin(name: str, tooltip: str, low: float, high: float, step: float,
-                 decimals: int) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    box.setObjectName(name)
-    box.setToolTip(tooltip)
-    box.setLocale(QLocale.c())
-    box.setRange(low, high)
-    box.setSingleStep(step)
-    box.setDecimals(decimals)
-    box.setKeyboardTracking(False)
-    return box
+def _valid_weight_init(text: str) -> bool:
+    """True for a weight init the settings accept: a named scheme or a std in its range."""
+    if text in WEIGHT_INITS:
+        return True
+    value = parse_number(text)
+    return value is not None and ranges.WEIGHT_INIT_STD.contains(value)
 
 
 def _combo(name: str, tooltip: str, items: dict[str, str]) -> QComboBox:
@@ -133,6 +98,13 @@ class ControlPanel(QWidget):
         self.setObjectName("controlPanel")
         self._data_dir: str | None = None
         self._updating = False
+        defaults = Settings()
+        self._valid_hidden_sizes = defaults.mnist.hidden_sizes
+        """The last hidden sizes and weight init that were valid (kept for the session)."""
+        self._valid_weight_init = defaults.mnist.weight_init
+        self._function_key: str | None = None
+        self._per_function: dict[str, tuple] = {}
+        """Function key -> (start, steps, 2D hyperparameters) the user left it with."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._build_run_box())
@@ -173,12 +145,13 @@ class ControlPanel(QWidget):
         self.optimizer_list.setToolTip("Tick the optimizers to compare; select one to edit its "
                                        "hyperparameters")
         for name in OPTIMIZERS:
-            item = QListWidgetItem(style.swatch_icon(name), name)
+            item = QListWidgetItem(style.swatch_icon(name), style.display_name(name))
+            item.setData(Qt.ItemDataRole.UserRole, name)  # the registry name, for settings
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
-            item.setToolTip(OPTIMIZERS[name].__doc__.strip().splitlines()[0])
+            item.setToolTip(style.optimizer_tooltip(name))
             self.optimizer_list.addItem(item)
-        rows = len(OPTIMIZERS)
+        rows = min(len(OPTIMIZERS), VISIBLE_OPTIMIZER_ROWS)  # the rest scroll
         self.optimizer_list.setFixedHeight(self.optimizer_list.sizeHintForRow(0) * rows + 6)
         self.optimizer_list.itemChanged.connect(self._edited)
         layout = QVBoxLayout(box)
@@ -190,6 +163,8 @@ class ControlPanel(QWidget):
         self.hyperparameter_pages = QStackedWidget()
         self.hyperparameter_pages.setObjectName("hyperparameterPages")
         self.hp_spins: dict[tuple[str, str, str], HyperparameterSpinBox] = {}
+        label_width = max(QLabel(hp.name).sizeHint().width()
+                          for cls in OPTIMIZERS.values() for hp in cls.hyperparameters)
         for name, cls in OPTIMIZERS.items():
             page = QWidget()
             grid = QGridLayout(page)
@@ -199,20 +174,26 @@ class ControlPanel(QWidget):
             for row, hp in enumerate(cls.hyperparameters, start=1):
                 label = QLabel(hp.name)
                 label.setToolTip(hp.description)
+                label.setMinimumWidth(label_width)  # every page as wide: none is clipped
                 grid.addWidget(label, row, 0)
                 for column, (task, task_label) in enumerate((("paths", "2D"), ("mnist", "MNIST")), 1):
                     spin = HyperparameterSpinBox(hp)
                     spin.setObjectName(f"hp_{task}_{name}_{hp.name}")
-                    spin.setToolTip(f"{name} {hp.name} for {task_label}: {hp.description}; "
-                                    f"valid {hp.range_text()}")
+                    spin.set_tooltip(f"{name} {hp.name} for {task_label}: {hp.description}")
                     spin.valueChanged.connect(self._edited)
-                    grid.addWidget(spin, row, column)
+                    if task == "paths":  # live 2D paths: react while typing, and a slider
+                        spin.setKeyboardTracking(True)
+                        grid.addWidget(HyperparameterEditor(spin), row, column)
+                    else:
+                        grid.addWidget(spin, row, column)
                     self.hp_spins[(task, name, hp.name)] = spin
             self.hyperparameter_pages.addWidget(page)
         self.book_defaults_button = QPushButton("Reset to book defaults")
         self.book_defaults_button.setObjectName("bookDefaultsButton")
-        self.book_defaults_button.setToolTip("Set every control to the book's settings")
-        self.book_defaults_button.clicked.connect(self.reset_to_defaults)
+        self.book_defaults_button.setToolTip("Set this optimizer's hyperparameters (2D and MNIST) "
+                                             "to the book's values; Presets \u25b8 Book defaults "
+                                             "resets every control")
+        self.book_defaults_button.clicked.connect(self.reset_shown_hyperparameters)
         self.optimizer_list.currentRowChanged.connect(self._show_hyperparameters)
         layout = QVBoxLayout(self.hyperparameter_box)
         layout.addWidget(self.hyperparameter_pages)
@@ -223,15 +204,16 @@ class ControlPanel(QWidget):
         self.paths_box = QGroupBox("2D paths")
         self.function_combo = _combo("functionCombo", "The 2D test function the paths run on",
                                      {key: fn.name for key, fn in FUNCTIONS.items()})
-        self.start_x_spin = _double_spin("startXSpin", "x of the start point (or click the plot)",
-                                         -1000.0, 1000.0, 0.1, 3)
-        self.start_y_spin = _double_spin("startYSpin", "y of the start point (or click the plot)",
-                                         -1000.0, 1000.0, 0.1, 3)
-        self.steps_spin = _spin("stepsSpin", "Number of updates per path (the book shows 29)",
-                                1, 100_000)
-        self.animation_spin = _spin("animationSpeedSpin", "Path steps drawn per second",
-                                    1, 1000)
-        self.animation_spin.setSuffix(" steps/s")
+        self.start_x_spin = _number("startXSpin", "x of the start point (or click the plot)",
+                                    ranges.START_COORDINATE, 0.1)
+        self.start_y_spin = _number("startYSpin", "y of the start point (or click the plot)",
+                                    ranges.START_COORDINATE, 0.1)
+        self.steps_spin = _number("stepsSpin", "Number of updates per path (the book shows 29)",
+                                  ranges.STEPS)
+        for box in (self.start_x_spin, self.start_y_spin, self.steps_spin):
+            box.set_live()  # the live 2D paths follow the typing
+        self.animation_spin = _number("animationSpeedSpin", "Path steps drawn per second",
+                                      ANIMATION_SPEED)
         self.animation_spin.setValue(DEFAULT_ANIMATION_SPEED)
         start = QHBoxLayout()
         start.addWidget(self.start_x_spin)
@@ -240,10 +222,11 @@ class ControlPanel(QWidget):
         form.addRow("Function", self.function_combo)
         form.addRow("Start x, y", start)
         form.addRow("Steps", self.steps_spin)
-        form.addRow("Animation", self.animation_spin)
+        form.addRow("Steps/s", self.animation_spin)
         self._add_instrument_rows(form)
         self.function_combo.currentIndexChanged.connect(self._function_chosen)
         for spin in (self.start_x_spin, self.start_y_spin, self.steps_spin):
+            spin.setKeyboardTracking(True)  # the 2D paths follow every keystroke
             spin.valueChanged.connect(self._edited)
         return self.paths_box
 
@@ -306,14 +289,12 @@ class ControlPanel(QWidget):
 
     def _build_mnist_box(self) -> QGroupBox:
         self.mnist_box = QGroupBox("MNIST")
-        self.iterations_spin = _spin("iterationsSpin", "Training iterations (minibatches)",
-                                     1, 1_000_000, 100)
-        self.batch_size_spin = _spin("batchSizeSpin", "Images per minibatch", 1, 60_000, 16)
+        self.iterations_spin = _number("iterationsSpin", "Training iterations (minibatches)",
+                                       ranges.ITERATIONS, 100)
+        self.batch_size_spin = _number("batchSizeSpin", "Images per minibatch", ranges.BATCH_SIZE, 16)
         self.hidden_edit = QLineEdit()
         self.hidden_edit.setObjectName("hiddenSizesEdit")
-        self.hidden_edit.setToolTip("Sizes of the hidden layers, comma-separated, e.g. 100,100,100,100")
-        self.hidden_edit.setValidator(QRegularExpressionValidator(
-            QRegularExpression(r"^\s*\d{1,4}(\s*,\s*\d{1,4})*\s*,?\s*$")))
+        self.hidden_edit.textChanged.connect(self._check_hidden_sizes)
         self.activation_combo = _combo("activationCombo", "Activation of the hidden layers",
                                        {key: key for key in ACTIVATIONS})
         self.weight_init_combo = QComboBox()
@@ -322,12 +303,12 @@ class ControlPanel(QWidget):
                                           "deviation such as 0.01")
         self.weight_init_combo.setEditable(True)
         self.weight_init_combo.addItems(WEIGHT_INIT_CHOICES)
-        self.weight_decay_spin = _double_spin("weightDecaySpin", "L2 weight decay lambda added "
-                                              "to the loss", 0.0, 10.0, 0.001, 6)
-        self.seed_spin = _spin("seedSpin", "Seed of the initial weights and the minibatches",
-                               0, 2 ** 31 - 1)
-        self.eval_interval_spin = _spin("evalIntervalSpin", "Test accuracy every so many "
-                                        "iterations (0: only at the end)", 0, 1_000_000, 50)
+        self.weight_decay_spin = _number("weightDecaySpin", "L2 weight decay lambda added "
+                                         "to the loss", ranges.WEIGHT_DECAY, 0.001)
+        self.seed_spin = _number("seedSpin", "Seed of the initial weights and the minibatches",
+                                 ranges.SEED)
+        self.eval_interval_spin = _number("evalIntervalSpin", "Test accuracy every so many "
+                                          "iterations (0: only at the end)", ranges.EVAL_INTERVAL, 50)
         self.same_init_check = QCheckBox("Same initial weights")
         self.same_init_check.setObjectName("sameInitCheck")
         self.same_init_check.setToolTip("Every optimizer starts from the same weights (fair comparison)")
@@ -341,14 +322,36 @@ class ControlPanel(QWidget):
         form.addRow("Seed", self.seed_spin)
         form.addRow("Eval interval", self.eval_interval_spin)
         form.addRow(self.same_init_check)
+        self._build_dataset_rows(form)
         for spin in (self.iterations_spin, self.batch_size_spin, self.seed_spin,
                      self.eval_interval_spin, self.weight_decay_spin):
             spin.valueChanged.connect(self._edited)
         self.hidden_edit.textEdited.connect(self._edited)
         self.activation_combo.currentIndexChanged.connect(self._edited)
+        self.weight_init_combo.currentTextChanged.connect(self._check_weight_init)
         self.weight_init_combo.currentTextChanged.connect(self._edited)
         self.same_init_check.toggled.connect(self._edited)
         return self.mnist_box
+
+    def _build_dataset_rows(self, form: QFormLayout) -> None:
+        """The dataset in use, a button to choose a folder and one back to the bundled MNIST."""
+        self.dataset_label = QLabel()
+        self.dataset_label.setObjectName("datasetLabel")
+        self.dataset_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.dataset_label.setMinimumWidth(10)
+        choose = QPushButton("Choose\u2026")
+        choose.setObjectName("chooseDatasetButton")
+        choose.setToolTip("Train on the MNIST-format IDX files of a folder")
+        choose.clicked.connect(self._choose_data_dir)
+        self.bundled_button = QPushButton("Use bundled MNIST")
+        self.bundled_button.setObjectName("bundledDatasetButton")
+        self.bundled_button.setToolTip("Train on the MNIST copy that comes with Optimizer Lab")
+        self.bundled_button.clicked.connect(lambda: self.set_data_dir(None))
+        buttons = QHBoxLayout()
+        buttons.addWidget(choose)
+        buttons.addWidget(self.bundled_button)
+        form.addRow("Dataset", self.dataset_label)
+        form.addRow(buttons)
 
     # -- reactions ---------------------------------------------------------------------------
     def _edited(self, *_args) -> None:
@@ -356,10 +359,32 @@ class ControlPanel(QWidget):
             self.settingsChanged.emit()
 
     def _function_chosen(self) -> None:
-        """A new function from the user: start from its recommended point."""
+        """A new function from the user: load its start, steps and 2D hyperparameters (its
+        defaults, or what the user last set for it in this session)."""
         if self._updating:
+            self._function_key = self.function_combo.currentData()
             return
-        self.set_start(*get_function(self.function_key()).start)
+        if self._function_key is not None:
+            self._per_function[self._function_key] = self._function_values()
+        key = self._function_key = self.function_combo.currentData()
+        function = get_function(self.function_key())  # a quadratic's start turns with it
+        start, steps, table = self._per_function.get(key, (
+            function.start, function.steps,
+            {name: function_path_defaults(key, name) for name in OPTIMIZERS}))
+        self._updating = True
+        try:
+            self.set_start(*start)
+            self.steps_spin.setValue(steps)
+            for (task, name, hp_name), spin in self.hp_spins.items():
+                if task == "paths":
+                    spin.setValue(table[name][hp_name])
+        finally:
+            self._updating = False
+        self.settingsChanged.emit()
+
+    def _function_values(self) -> tuple[tuple[float, float], int, dict[str, dict[str, float]]]:
+        """(start, steps, 2D hyperparameters) shown now: what a function keeps for the session."""
+        return (self.path_settings().start, self.steps_spin.value(), self.path_hyperparameters())
 
     def _show_hyperparameters(self, row: int) -> None:
         if row < 0:
@@ -377,88 +402,217 @@ class ControlPanel(QWidget):
     def checked_optimizers(self) -> tuple[str, ...]:
         """The ticked optimizers, in registry order."""
         items = (self.optimizer_list.item(row) for row in range(self.optimizer_list.count()))
-        return tuple(item.text() for item in items if item.checkState() == Qt.CheckState.Checked)
+        return tuple(item.data(Qt.ItemDataRole.UserRole) for item in items
+                     if item.checkState() == Qt.CheckState.Checked)
 
     def set_checked_optimizers(self, names) -> None:
         """Tick exactly ``names``."""
         for row in range(self.optimizer_list.count()):
             item = self.optimizer_list.item(row)
-            item.setCheckState(Qt.CheckState.Checked if item.text() in names
+            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in names
                                else Qt.CheckState.Unchecked)
 
     def hidden_sizes(self) -> tuple[int, ...]:
-        """The hidden layer sizes typed in; ValueError if the text is not a list of numbers."""
-        parts = [part.strip() for part in self.hidden_edit.text().split(",") if part.strip()]
-        if not parts or not all(part.isdigit() for part in parts):
-            raise ValueError(f"hidden sizes must be whole numbers separated by commas, "
-                             f"got {self.hidden_edit.text()!r}")
-        return tuple(int(part) for part in parts)
+        """The hidden layer sizes typed in; ValueError naming the range of a size or of the
+        number of layers, or the text, if it is not such a list (nothing is cut or rounded)."""
+        text = self.hidden_edit.text()
+        parts = [part.strip() for part in text.split(",")]
+        if parts and not parts[-1]:
+            parts.pop()  # "100,100," while typing the next size
+        if not parts or not all(part.isdigit() and part.isascii() for part in parts):
+            raise ValueError(f"hidden sizes must be whole numbers in {ranges.HIDDEN_SIZE.text()} "
+                             f"separated by commas, got {text!r}")
+        ranges.HIDDEN_LAYERS.check(len(parts))
+        return tuple(ranges.HIDDEN_SIZE.check(int(part)) for part in parts)
 
-    def settings(self) -> Settings:
-        """The Settings these controls describe (not validated; ValueError for unparsable text)."""
+    def _check_hidden_sizes(self) -> None:
+        """Mark the hidden sizes red, the reason in the tooltip, when they are refused."""
+        tip = (f"Sizes of the hidden layers, comma-separated, e.g. 100,100,100,100; each in "
+               f"{ranges.HIDDEN_SIZE.text()}, {ranges.HIDDEN_LAYERS.text()} layers")
+        try:
+            self._valid_hidden_sizes = self.hidden_sizes()
+        except ValueError as error:
+            self.hidden_edit.setToolTip(f"Refused: {error}\n{tip}")
+            self.hidden_edit.setStyleSheet("QLineEdit { background: #ffd6d6; }")
+        else:
+            self.hidden_edit.setToolTip(tip)
+            self.hidden_edit.setStyleSheet("")
+
+    def _check_weight_init(self, text: str) -> None:
+        """Mark the weight init red, the reason in the tooltip, when it is refused."""
+        tip = (f"Initial weight scale: {', '.join(WEIGHT_INIT_CHOICES)}, or a standard deviation "
+               f"in {ranges.WEIGHT_INIT_STD.text()} such as 0.01")
+        if _valid_weight_init(text.strip()):
+            self._valid_weight_init = text.strip()
+            self.weight_init_combo.setToolTip(tip)
+            self.weight_init_combo.setStyleSheet("")
+        else:
+            self.weight_init_combo.setToolTip(f"Refused: {text.strip()!r} is none of these\n{tip}")
+            self.weight_init_combo.setStyleSheet("QComboBox { background: #ffd6d6; }")
+
+    def path_hyperparameters(self) -> dict[str, dict[str, float]]:
+        """The 2D hyperparameters shown, optimizer name -> {name: value} (last valid values)."""
+        table: dict[str, dict[str, float]] = {}
+        for (task, name, hp_name), spin in self.hp_spins.items():
+            if task == "paths":
+                table.setdefault(name, {})[hp_name] = spin.value()
+        return table
+
+    def path_settings(self, number: Callable[[NumberBox], float] | None = None) -> PathSettings:
+        """The 2D task's settings shown; reads no MNIST control. ``number`` reads a box: by
+        default its last valid value, so the live paths never fail on a half-typed box."""
+        read = number or NumberBox.value
+        return PathSettings(function=self.function_combo.currentData(),
+                            start=(read(self.start_x_spin), read(self.start_y_spin)),
+                            steps=read(self.steps_spin),
+                            **self.quadratic_controls.values(), **self.noise_controls.values())
+
+    def settings(self, lenient: bool = False) -> Settings:
+        """The Settings these controls describe (not validated).
+
+        A control whose text is refused raises ValueError naming its range, or with
+        ``lenient`` gives its last valid value (to keep a session or apply a preset).
+        """
+        def number(box: NumberBox):
+            return box.value() if lenient else box.checked_value()
+
         tables = {"paths": {}, "mnist": {}}
         for (task, name, hp_name), spin in self.hp_spins.items():
-            tables[task].setdefault(name, {})[hp_name] = spin.value()
+            try:
+                tables[task].setdefault(name, {})[hp_name] = number(spin)
+            except ValueError as error:
+                if name in self.checked_optimizers():
+                    raise ValueError(f"{name} ({'2D' if task == 'paths' else 'MNIST'}): {error}") from None
+                tables[task].setdefault(name, {})[hp_name] = spin.value()  # not run: last valid
+        try:
+            hidden_sizes = self.hidden_sizes()
+        except ValueError:
+            if not lenient:
+                raise
+            hidden_sizes = self._valid_hidden_sizes
+        weight_init = self.weight_init_combo.currentText().strip()
+        if lenient and not _valid_weight_init(weight_init):
+            weight_init = self._valid_weight_init
         return Settings(
             task=self.task_combo.currentData(),
             optimizers=self.checked_optimizers(),
             path_hyperparameters=tables["paths"],
             mnist_hyperparameters=tables["mnist"],
-            paths=PathSettings(function=self.function_combo.currentData(),
-                               start=(self.start_x_spin.value(), self.start_y_spin.value()),
-                               steps=self.steps_spin.value(),
-                               **self.quadratic_controls.values(), **self.noise_controls.values()),
-            mnist=MnistSettings(iterations=self.iterations_spin.value(),
-                                batch_size=self.batch_size_spin.value(),
-                                hidden_sizes=self.hidden_sizes(),
+            paths=self.path_settings(number),
+            mnist=MnistSettings(iterations=number(self.iterations_spin),
+                                batch_size=number(self.batch_size_spin),
+                                hidden_sizes=hidden_sizes,
                                 activation=self.activation_combo.currentData(),
-                                weight_init=self.weight_init_combo.currentText().strip(),
-                                weight_decay=self.weight_decay_spin.value(),
-                                seed=self.seed_spin.value(),
-                                eval_interval=self.eval_interval_spin.value(),
+                                weight_init=weight_init,
+                                weight_decay=number(self.weight_decay_spin),
+                                seed=number(self.seed_spin),
+                                eval_interval=number(self.eval_interval_spin),
                                 same_initial_weights=self.same_init_check.isChecked(),
                                 data_dir=self._data_dir))
 
     def set_settings(self, settings: Settings) -> None:
-        """Show ``settings`` in every control (emits settingsChanged once)."""
-        self._updating = True
+        """Show ``settings`` in every control, exactly (emits settingsChanged once). A value
+        outside its range is shown as it is and marked refused, never clamped.
+
+        All or nothing: if showing any field fails, every control gets its previous value back
+        and the exception propagates.
+        """
+        previous = self.settings(lenient=True)
         try:
-            _select(self.task_combo, settings.task if settings.task in TASKS else "both")
-            self.set_checked_optimizers(settings.optimizers)
-            for (task, name, hp_name), spin in self.hp_spins.items():
-                spin.setValue(settings.hyperparameters(task, name)[hp_name])
-            p = settings.paths
-            _select(self.function_combo, p.function)
-            self.set_start(*p.start)
-            self.steps_spin.setValue(p.steps)
-            self.quadratic_controls.set_values(p)
-            self.noise_controls.set_values(p)
-            m = settings.mnist
-            self.iterations_spin.setValue(m.iterations)
-            self.batch_size_spin.setValue(m.batch_size)
-            self.hidden_edit.setText(",".join(str(size) for size in m.hidden_sizes))
-            _select(self.activation_combo, m.activation)
-            self.weight_init_combo.setCurrentText(str(m.weight_init))
-            self.weight_decay_spin.setValue(m.weight_decay)
-            self.seed_spin.setValue(m.seed)
-            self.eval_interval_spin.setValue(m.eval_interval)
-            self.same_init_check.setChecked(m.same_initial_weights)
-            self._data_dir = m.data_dir
+            self._show_settings(settings)
+        except BaseException:
+            self._show_settings(previous)
+            raise
         finally:
             self._updating = False
         self.settingsChanged.emit()
 
+    def _show_settings(self, settings: Settings) -> None:
+        """Write ``settings`` into the controls, without signals (see set_settings)."""
+        self._updating = True
+        _select(self.task_combo, settings.task if settings.task in TASKS else "both")
+        self.set_checked_optimizers(settings.optimizers)
+        for (task, name, hp_name), spin in self.hp_spins.items():
+            spin.setValue(settings.hyperparameters(task, name)[hp_name])
+        p = settings.paths
+        _select(self.function_combo, p.function)
+        self._function_key = p.function
+        self.set_start(*p.start)
+        self.steps_spin.setValue(p.steps)
+        self.quadratic_controls.set_values(p)
+        self.noise_controls.set_values(p)
+        m = settings.mnist
+        self.iterations_spin.setValue(m.iterations)
+        self.batch_size_spin.setValue(m.batch_size)
+        self.hidden_edit.setText(",".join(str(size) for size in m.hidden_sizes))
+        _select(self.activation_combo, m.activation)
+        self.weight_init_combo.setCurrentText(str(m.weight_init))
+        self.weight_decay_spin.setValue(m.weight_decay)
+        self.seed_spin.setValue(m.seed)
+        self.eval_interval_spin.setValue(m.eval_interval)
+        self.same_init_check.setChecked(m.same_initial_weights)
+        self._show_data_dir(m.data_dir)
+
     def set_start(self, x: float, y: float) -> None:
-        """Set the 2D start point (the spin boxes round to their 3 decimals)."""
+        """Set the 2D start point (shown exactly; a point outside the range is marked refused)."""
         self.start_x_spin.setValue(x)
         self.start_y_spin.setValue(y)
 
     def reset_to_defaults(self) -> None:
-        """Every control back to the book's settings (the dataset directory is kept)."""
-        defaults = Settings()
-        self.set_settings(replace(defaults, optimizers=BOOK_OPTIMIZERS,
-                                  mnist=replace(defaults.mnist, data_dir=self._data_dir)))
+        """Every control back to the book's settings, the bundled MNIST included."""
+        self.set_settings(replace(Settings(), optimizers=BOOK_OPTIMIZERS))
         self.animation_spin.setValue(DEFAULT_ANIMATION_SPEED)
+
+    def reset_shown_hyperparameters(self) -> None:
+        """The hyperparameters (2D and MNIST) of the optimizer shown in the box back to the
+        book's values; every other control keeps its value."""
+        row = self.optimizer_list.currentRow()
+        if row < 0:
+            return
+        name = self.optimizer_list.item(row).text()
+        defaults = Settings()
+        self._updating = True
+        try:
+            for (task, owner, hp_name), spin in self.hp_spins.items():
+                if owner == name:
+                    spin.setValue(defaults.hyperparameters(task, name)[hp_name])
+        finally:
+            self._updating = False
+        self.settingsChanged.emit()
+
+    # -- dataset -----------------------------------------------------------------------------
+    @property
+    def data_dir(self) -> str | None:
+        """The MNIST folder of the run (None: the bundled MNIST)."""
+        return self._data_dir
+
+    def set_data_dir(self, directory: str | None) -> None:
+        """Train on the IDX files in ``directory`` (None: the bundled MNIST)."""
+        self._show_data_dir(directory)
+        self._edited()
+
+    def _show_data_dir(self, directory: str | None) -> None:
+        """Show which dataset the run uses; a folder that does not exist is said to be missing."""
+        self._data_dir = directory
+        self.bundled_button.setEnabled(directory is not None)
+        if directory is None:
+            self.dataset_label.setText("Bundled MNIST")
+            self.dataset_label.setStyleSheet("")
+            self.dataset_label.setToolTip("The MNIST copy that comes with Optimizer Lab")
+            return
+        missing = not os.path.isdir(directory)
+        name = os.path.basename(os.path.normpath(directory)) or directory
+        self.dataset_label.setText(f"{name} (missing)" if missing else name)
+        self.dataset_label.setStyleSheet("color: #b00020;" if missing else "")
+        self.dataset_label.setToolTip(f"{directory}\n" + (
+            "This folder does not exist: choose another or use the bundled MNIST" if missing
+            else "IDX files of the dataset the runs train on"))
+
+    def _choose_data_dir(self) -> None:
+        directory = QFileDialog.getExistingDirectory(self, "MNIST folder (IDX files)",
+                                                     self._data_dir or "")
+        if directory:
+            self.set_data_dir(directory)
 
     @property
     def animation_speed(self) -> int:

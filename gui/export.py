@@ -31,20 +31,43 @@ def _rendering(path: Path | str) -> Iterator[None]:
         raise ExportError(path, f"the plot could not be rendered ({type(error).__name__}: {error})") from error
 
 
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".tif": "TIFF",
+                 ".tiff": "TIFF", ".webp": "WEBP"}
+"""File name suffix -> the Qt image writer that writes it. A picture is written in the format its
+name asks for; other suffixes are refused (a .jpg must never hold PNG bytes)."""
+
+
+def with_suffix(path: Path | str, suffix: str) -> Path:
+    """``path`` with ``suffix`` (e.g. ".png") added when its name has none ("plot" -> "plot.png")."""
+    path = Path(path)
+    return path if path.suffix else path.with_name(path.name + suffix)
+
+
+def image_format(path: Path | str) -> str:
+    """The Qt format name for ``path``'s suffix; ExportError naming the suffixes that work."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in IMAGE_FORMATS:
+        problem = f"cannot write {suffix} images" if suffix else "the name has no suffix"
+        raise ExportError(path, f"{problem}; end the name in {', '.join(sorted(IMAGE_FORMATS))}")
+    return IMAGE_FORMATS[suffix]
+
+
 def _save_image(image: QImage | QPixmap, path: Path | str) -> Path:
-    """Atomically save a QImage or QPixmap as PNG at ``path``."""
+    """Atomically save a QImage or QPixmap at ``path`` in the format its suffix names."""
+    fmt = image_format(path)
     if image.isNull():
         raise ExportError(path, "there is nothing to draw (the image is empty)")
 
     def write(temporary: Path) -> None:
-        if not image.save(str(temporary), "PNG"):
-            raise ExportError(path, "Qt could not encode or write the PNG image")
+        if not image.save(str(temporary), fmt):
+            raise ExportError(path, f"Qt could not encode or write the {fmt} image")
 
     return atomic_write(path, write)
 
 
 def save_widget_png(widget: QWidget, path: Path | str) -> Path:
-    """Save a PNG of ``widget`` as it is on screen, at the screen's device pixel ratio.
+    """Save a picture of ``widget`` as it is on screen, at the screen's device pixel ratio, in
+    the format of ``path``'s suffix (PNG for .png; see IMAGE_FORMATS).
 
     ``QWidget.grab`` renders the widget and its children into a pixmap whose size is the widget's
     size times the device pixel ratio (e.g. 2x on a Retina screen, 1x offscreen).
@@ -54,14 +77,16 @@ def save_widget_png(widget: QWidget, path: Path | str) -> Path:
 
 def save_plot_png(plot_item: pg.PlotItem, path: Path | str, width: int = 1600,
                   caption: str | None = None) -> Path:
-    """Save ``plot_item`` (axes, title, legend, curves) as a PNG ``width`` px wide, with a
-    ``caption`` line below it if given (gui.figure_caption).
+    """Save ``plot_item`` (axes, title, legend, curves) as a picture ``width`` px wide, in the
+    format of ``path``'s suffix (PNG for .png; see IMAGE_FORMATS), with a ``caption`` line below
+    it if given (gui.figure_caption).
 
     The height follows the item's aspect ratio on screen. pyqtgraph's ImageExporter re-renders the
     scene at that size, so curves stay sharp (pens are cosmetic: their width is in pixels).
     """
     if width < 1:
         raise ExportError(path, f"the width must be at least 1 pixel, got {width}")
+    image_format(path)  # refuse an unknown suffix before rendering
     with _rendering(path):
         exporter = pg.exporters.ImageExporter(plot_item)
         exporter.parameters()["width"] = int(width)

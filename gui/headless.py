@@ -25,7 +25,9 @@ the free disk space (:mod:`nncore.run_requirements`).
 
 Ctrl+C (SIGINT) and SIGTERM only set a flag (:mod:`gui.interrupts`): training stops after the
 current iteration, the work done so far is written as usual, and the exit status is 130
-(SIGINT) or 143 (SIGTERM); a second signal changes nothing. The PNGs are drawn by the window's own panel classes on Qt's "offscreen" platform
+(SIGINT) or 143 (SIGTERM); a second signal changes nothing.
+
+The PNGs are drawn by the window's own panel classes on Qt's "offscreen" platform
 (unless ``QT_QPA_PLATFORM`` names another platform), so no display is needed; their pixel size is the
 figure size times the screen's device pixel ratio (1 offscreen).
 
@@ -49,8 +51,9 @@ from nncore.experiment import MnistHistory, row_names, run_clouds, run_mnist, ru
 from nncore.functions import get_function
 from nncore.paths import PathResult
 from nncore.output_folder import clean_stale, commit, discard, make_staging
-from nncore.results import (ACCURACY_CSV, LOSSES_CSV, LOSSES_REPEATS_CSV, PATHS_CSV, RUN_JSON,
-                            SUMMARY_CSV, ExportError, history_groups, prepare_directory, write_run)
+from nncore.results import (ACCURACY_CSV, LAYERS_CSV, LOSSES_CSV, LOSSES_REPEATS_CSV, PATHS_CSV,
+                            RUN_JSON, SUMMARY_CSV, ExportError, history_groups, prepare_directory,
+                            write_run)
 from nncore.run_requirements import check_batch_fits, check_disk_space, check_memory
 from nncore.settings import Settings
 from nncore.summary import summarize, summary_table
@@ -63,7 +66,7 @@ PATHS_FIGURE_SIZE = (1600, 1000)
 LOSSES_FIGURE_SIZE = (1600, 800)
 """Figure sizes in logical pixels (width, height)."""
 
-RESULT_FILES = (RUN_JSON, LOSSES_CSV, ACCURACY_CSV, PATHS_CSV, LOSSES_PNG, PATHS_PNG,
+RESULT_FILES = (RUN_JSON, LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV, PATHS_CSV, LOSSES_PNG, PATHS_PNG,
                 LOSSES_REPEATS_CSV, SUMMARY_CSV)
 """Every file a run writes; a run removes those of them it does not write."""
 
@@ -207,11 +210,7 @@ def render_figures(directory: Path, settings: Settings, paths: dict[str, PathRes
 
     Creates an offscreen QApplication if none exists. Raises ExportError if a file cannot be written.
     """
-    if not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
+    app = offscreen_application()
     written = []
     if paths is not None:
         written.append(_render(_paths_figure(settings, paths), directory / PATHS_PNG,
@@ -220,6 +219,15 @@ def render_figures(directory: Path, settings: Settings, paths: dict[str, PathRes
         written.append(_render(_losses_figure(history, settings), directory / LOSSES_PNG,
                                LOSSES_FIGURE_SIZE, app))
     return written
+
+
+def offscreen_application():
+    """The QApplication, created on the offscreen platform (no display needed) if there is none."""
+    if not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
 
 
 def _paths_figure(settings: Settings, paths: dict[str, PathResult]):
@@ -322,7 +330,8 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
         report_error(error, stream)
         return WRITE_FAILED_STATUS
     if not runs_mnist:
-        print("MNIST task not run (--task paths): no losses.csv, accuracy.csv, summary.csv or losses.png",
+        print("MNIST task not run (--task paths): no losses.csv, accuracy.csv, layers.csv, summary.csv "
+              "or losses.png",
               file=stream)
     if not runs_paths:
         print("2D task not run (--task mnist): no paths.csv or paths.png", file=stream)

@@ -42,13 +42,21 @@ class Interrupts:
         """The exit status for the signal received (128 + its number), 0 if none."""
         return 0 if self.received is None else 128 + self.received
 
-    def __enter__(self) -> "Interrupts":
-        if threading.current_thread() is threading.main_thread():  # handlers only live there
+    def install(self) -> "Interrupts":
+        """Install the flag-setting handlers (only the main thread can; elsewhere a no-op)."""
+        if threading.current_thread() is threading.main_thread():
             for number in HANDLED:
                 self._previous[number] = signal.signal(number, self._handle)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def restore(self) -> None:
+        """Put back the handlers that were installed before :meth:`install`."""
         for number, handler in self._previous.items():
             signal.signal(number, handler)
         self._previous.clear()
+
+    def __enter__(self) -> "Interrupts":
+        return self.install()
+
+    def __exit__(self, *exc) -> None:
+        self.restore()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
 from nncore.experiment import MnistHistory
@@ -24,7 +24,10 @@ from nncore.optimizers import OPTIMIZERS
 from nncore.smoothing import ema, smooth_curve
 from nncore.summary import BANDS, loss_band, mean_accuracy
 
+from nncore.ranges import Range
+
 from . import style
+from .number_box import NumberBox
 
 SMOOTHING_MODES = {"none": "None", "book": "Book (Kaiser window)", "ema": "EMA"}
 """Smoothing key -> label shown in the combo box."""
@@ -45,6 +48,12 @@ BAND_ALPHA = 50
 """Opacity (0-255) of the band around a mean curve."""
 OVERLAY_ALPHA = 120
 """Opacity (0-255) of a pinned past run's dashed curves."""
+EMA_STRENGTH = Range("EMA strength", 0, 1, maximum_inclusive=False)
+"""Valid weights on the past of nncore.smoothing.ema."""
+EMPTY_HINT = "Press Start (Ctrl+Return) to train"
+"""Shown in an empty MNIST plot instead of bare 0-1 axes."""
+SINGLE_POINT_SYMBOL_SIZE = 8
+"""A loss curve of one iteration has no line to draw: it is drawn as a dot this many px wide."""
 
 
 def smoothed(values: np.ndarray, mode: str, strength: float = DEFAULT_EMA_STRENGTH) -> np.ndarray:
@@ -68,6 +77,16 @@ def _divergence_reason(history: MnistHistory, rows: list[str]) -> str | None:
     return f"{count}iteration {first.iteration}, {first.reason}"
 
 
+def _not_learning_reason(history: MnistHistory, rows: list[str]) -> str | None:
+    """The legend's note for an entry one of whose repeats ``rows`` was found not learning."""
+    stalls = [history.not_learning[row] for row in rows if row in history.not_learning]
+    if not stalls:
+        return None
+    first = min(stalls, key=lambda s: s.iteration)
+    count = f"{len(stalls)} of {len(rows)} repeats, " if len(rows) > 1 else ""
+    return f"{count}iteration {first.iteration}, {first.reason}"
+
+
 class _HistoryPanel(QWidget):
     """A plot of one quantity of an MnistHistory, one item per optimizer, with a legend."""
 
@@ -80,6 +99,9 @@ class _HistoryPanel(QWidget):
         self.plot_widget.setObjectName(f"{object_name}View")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.legend = style.OptimizerLegend(self.plot_item, legend_offset)
+        self.hint = pg.TextItem(EMPTY_HINT, color=style.HINT_COLOR, anchor=(0.5, 0.5))
+        self.hint.setParentItem(self.plot_item.getViewBox())
+        self.plot_item.getViewBox().sigResized.connect(self._center_hint)
         self.history: MnistHistory | None = None
         self.groups: dict[str, list[str]] = {}
         self.colors: dict[str, str] = {}
@@ -90,13 +112,15 @@ class _HistoryPanel(QWidget):
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setSpacing(2)
         self.layout_.addWidget(self.plot_widget, 1)
+        self._show_hint()
 
     def set_history(self, history: MnistHistory | None) -> None:
         """Draw ``history`` now (None clears the plot)."""
         self.history = history
         if history is not None and history.total != self._total:
             self._total = history.total
-            self.plot_item.setXRange(0, history.total, padding=0.01)
+            # A short run's last point would sit on the edge: more room around a few iterations.
+            self.plot_item.setXRange(0, history.total, padding=0.01 if history.total >= 100 else 0.08)
         self.redraw()
 
     def set_entries(self, groups: dict[str, list[str]] | None, colors: dict[str, str] | None = None) -> None:
@@ -147,10 +171,24 @@ class _HistoryPanel(QWidget):
     def redraw(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _center_hint(self) -> None:
+        """Keep the empty-plot hint in the middle of the data area."""
+        area = self.plot_item.getViewBox().boundingRect()
+        self.hint.setPos(area.center())
+
+    def _show_hint(self) -> None:
+        """The hint to press Start, with no tick values, while there is nothing to draw."""
+        empty = self.history is None
+        self.hint.setVisible(empty)
+        for side in ("bottom", "left"):
+            self.plot_item.getAxis(side).setStyle(showValues=not empty)
+
     def _show_legend(self, samples: dict[str, pg.PlotDataItem]) -> None:
-        self.legend.show([(samples[label], style.legend_label(label, _divergence_reason(self.history, rows)))
+        self.legend.show([(samples[label], style.legend_label(label, _divergence_reason(self.history, rows),
+                                                              _not_learning_reason(self.history, rows)))
                           for label, rows in self.shown_groups().items()]
                          + [(item, f"{label} (pinned {tag})") for (tag, label), item in self.overlay_items.items()])
+        self._show_hint()
 
 
 class LossPanel(_HistoryPanel):
@@ -175,7 +213,8 @@ class LossPanel(_HistoryPanel):
         # No antialiasing for the jagged raw curves: it is most of their drawing time.
         raw = pg.PlotDataItem(pen=style.hex_pen(color, width=1, alpha=style.RAW_ALPHA), antialias=False,
                               autoDownsampleFactor=RAW_SAMPLES_PER_PIXEL)
-        bold = pg.PlotDataItem(pen=style.hex_pen(color))
+        bold = pg.PlotDataItem(pen=style.hex_pen(color), symbolSize=SINGLE_POINT_SYMBOL_SIZE,
+                               symbolPen=None, symbolBrush=style.hex_color(color))
         low, high = pg.PlotCurveItem(), pg.PlotCurveItem()
         band = pg.FillBetweenItem(low, high, brush=style.hex_color(color, BAND_ALPHA))
         band.setZValue(-1)
@@ -191,6 +230,7 @@ class LossPanel(_HistoryPanel):
         self.raw_items[label] = raw
         self.smooth_items[label] = bold
         self.band_items[label] = (low, high, band)
+        self.legend.set_items(label, (raw, bold, band))
 
     def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:
         values = history.losses[label][:history.completed]
@@ -201,6 +241,7 @@ class LossPanel(_HistoryPanel):
             color = self.color_of(label)
             self.raw_items[label].setPen(style.hex_pen(color, width=1, alpha=style.RAW_ALPHA))
             self.smooth_items[label].setPen(style.hex_pen(color))
+            self.smooth_items[label].setSymbolBrush(style.hex_color(color))
             self.band_items[label][2].setBrush(style.hex_color(color, BAND_ALPHA))
 
     def set_band(self, band: str) -> None:
@@ -223,12 +264,9 @@ class LossPanel(_HistoryPanel):
         for key, label in SMOOTHING_MODES.items():
             self.smoothing_combo.addItem(label, key)
         self.smoothing_combo.setCurrentIndex(list(SMOOTHING_MODES).index(self.smoothing))
-        self.strength_spin = QDoubleSpinBox()
+        self.strength_spin = NumberBox(EMA_STRENGTH, 0.05, "EMA strength: weight on the past, "
+                                       "0 (none) to nearly 1 (heavy)")
         self.strength_spin.setObjectName("lossEmaStrengthSpin")
-        self.strength_spin.setToolTip("EMA strength: weight on the past, 0 (none) to 0.999 (heavy)")
-        self.strength_spin.setRange(0.0, 0.999)
-        self.strength_spin.setDecimals(3)
-        self.strength_spin.setSingleStep(0.05)
         self.strength_spin.setValue(self.ema_strength)
         self.band_combo = QComboBox()
         self.band_combo.setObjectName("lossBandCombo")
@@ -304,6 +342,10 @@ class LossPanel(_HistoryPanel):
                 bold.setData([], [])
                 continue
             x = np.arange(1, history.completed + 1)
+            # One iteration is a point, not a line: without a symbol nothing would be drawn.
+            single = history.completed == 1
+            if (bold.opts["symbol"] is not None) != single:
+                bold.setSymbol("o" if single else None)
             if len(rows) == 1:
                 values = history.losses[rows[0]][:history.completed]
                 raw.setData(x, values, connect="finite")
@@ -337,6 +379,7 @@ class AccuracyPanel(_HistoryPanel):
         item.setVisible(False)
         self.plot_item.addItem(item)
         self.items[label] = item
+        self.legend.set_items(label, (item,))
 
     def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:
         points = np.array(history.accuracies[label], dtype=float).reshape(-1, 2)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -21,17 +22,22 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
-                               QSpinBox, QSplitter, QTabWidget, QWidget)
+                               QSplitter, QTabWidget, QWidget)
 
 from nncore.experiment import MnistHistory, MnistUpdate
 from nncore.paths import PathResult
 from nncore.optimizers import OPTIMIZERS
+from nncore.ranges import Range
 from nncore.settings import PRESETS, Settings
 from nncore.sweeps import Cloud
 
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
-from .loss_panel import DEFAULT_SMOOTHING, SMOOTHING_MODES, AccuracyPanel, LossPanel
-from .path_panel import PathPanel
+from .diagnostics_panel import DiagnosticsPanel
+from .doc_text import plain_text
+from .loss_panel import DEFAULT_SMOOTHING, EMA_STRENGTH, SMOOTHING_MODES, AccuracyPanel, LossPanel
+from .number_box import NumberBox, parse_number
+from .paths_model import PathsModel
+from .paths_tab import PathsTab
 from .basin_panel import BasinPanel
 from .cloud_overlay import CloudOverlay
 from .map_panel import MapPanel
@@ -53,6 +59,15 @@ STATUS_INTERVAL_S = 0.2
 """Least time between two status bar updates during a run: five a second are plenty to read, and
 each repaint takes CPU from the training process."""
 PLOT_EXPORT_WIDTH = 1600
+PLOT_EXPORT_WIDTHS = Range("plot width in pixels", 200, 10_000, integer=True)
+STOP_TIMEOUT_MS = 5000
+"""How long Stop waits for the training process (a run stops within ten iterations or one
+evaluation: milliseconds) before it kills the process and fails the run."""
+STATE_TEXT_CHARS = 60
+"""The status bar shows this much of a failure's reason; its tooltip has all of it."""
+
+IMAGE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;Other images (*.bmp *.tif *.tiff *.webp)"
+"""File dialog filter of picture exports: the name's suffix picks the format (gui.export)."""
 
 SESSION_SETTINGS = "session/settings"
 SESSION_ANIMATION = "session/animationSpeed"
@@ -72,6 +87,18 @@ def load_session(store: QSettings) -> Settings:
         return Settings.from_dict(json.loads(str(text)))
     except (ValueError, TypeError):
         return Settings()
+
+
+def _elided(text: str, characters: int) -> str:
+    """``text`` cut to ``characters`` characters with an ellipsis if longer."""
+    return text if len(text) <= characters else text[:characters - 1] + "\u2026"
+
+
+def _set_growing_text(label: QLabel, text: str) -> None:
+    """Set ``label``'s text; its minimum width only ever grows to fit, so a status bar label
+    is never clipped ("Step 29 / 2") and does not make its neighbours jump while counting."""
+    label.setText(text)
+    label.setMinimumWidth(max(label.minimumWidth(), label.sizeHint().width()))
 
 
 def _format_duration(seconds: float) -> str:
@@ -97,11 +124,8 @@ class ExportPlotDialog(QDialog):
         self.format_combo.setObjectName("exportFormatCombo")
         self.format_combo.setToolTip("PNG (pixels) or SVG (vector, for editing and print)")
         self.format_combo.addItems(["PNG", "SVG"])
-        self.width_spin = QSpinBox()
+        self.width_spin = NumberBox(PLOT_EXPORT_WIDTHS, 100, "Width of the picture in pixels")
         self.width_spin.setObjectName("exportWidthSpin")
-        self.width_spin.setToolTip("Width of the PNG in pixels")
-        self.width_spin.setRange(200, 10_000)
-        self.width_spin.setSingleStep(100)
         self.width_spin.setValue(PLOT_EXPORT_WIDTH)
         self.format_combo.currentTextChanged.connect(
             lambda fmt: self.width_spin.setEnabled(fmt == "PNG"))
@@ -116,9 +140,10 @@ class ExportPlotDialog(QDialog):
         form.addRow(buttons)
 
     def choice(self) -> tuple[str, str, int]:
-        """(panel key, 'png' or 'svg', width in px)."""
-        return (self.panel_combo.currentData(), self.format_combo.currentText().lower(),
-                self.width_spin.value())
+        """(panel key, 'png' or 'svg', width in px); ValueError naming the range of a refused width."""
+        fmt = self.format_combo.currentText().lower()
+        width = self.width_spin.checked_value() if fmt == "png" else self.width_spin.value()
+        return self.panel_combo.currentData(), fmt, width
 
 
 class MainWindow(QMainWindow):
@@ -140,13 +165,21 @@ class MainWindow(QMainWindow):
         self.remember_session = True
         """False: closing does not overwrite the saved session (scripted --autorun runs)."""
         self.controls = ControlPanel()
-        self.path_panel = PathPanel()
+        self.paths_model = PathsModel(self)
+        self.timeline = self.paths_model.timeline
+        self.paths_tab = PathsTab(self.paths_model)
+        self.path_panel = self.paths_tab.path_panel
+        self.value_panel = self.paths_tab.value_panel
+        self.inspector = self.paths_tab.inspector
         self.loss_panel = LossPanel()
         self.accuracy_panel = AccuracyPanel()
         self.theory_panel = TheoryPanel()
         self.map_panel = MapPanel()
         self.basin_panel = BasinPanel()
         self.cloud_overlay = CloudOverlay(self.path_panel.plot_item)
+        # A click on an optimizer in either legend hides its loss and accuracy curves alike.
+        self.accuracy_panel.legend.use_hidden(self.loss_panel.legend.hidden)
+        self.diagnostics_panel = DiagnosticsPanel()
         self._build_layout()
         self._build_status_bar()
         self._build_menus()
@@ -163,10 +196,18 @@ class MainWindow(QMainWindow):
         self.paths: dict[str, PathResult] | None = None
         self.clouds: dict[str, Cloud] = {}
         self.history: MnistHistory | None = None
+        self.failure: str | None = None
+        """Why the last run failed (None if it did not)."""
         self._history_dirty = False
-        self._animation_started = 0.0
         self._curves_drawn = 0.0
         self._status_drawn = 0.0
+
+        self.stop_timer = QTimer(self)
+        self.stop_timer.setObjectName("stopTimer")
+        self.stop_timer.setSingleShot(True)
+        self.stop_timer.setInterval(STOP_TIMEOUT_MS)
+        self.stop_timer.timeout.connect(self._stop_timed_out)
+        self._stopping_run: int | None = None
 
         self.frame_timer = QTimer(self)
         self.frame_timer.setObjectName("frameTimer")
@@ -175,15 +216,20 @@ class MainWindow(QMainWindow):
         self.frames_drawn = 0
 
         self.controls.settingsChanged.connect(self._settings_edited)
+        self._bind_paths()
         self.controls.start_button.clicked.connect(self.start)
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.reset_button.clicked.connect(self.reset)
         self.path_panel.startPicked.connect(self._start_picked)
         self._connect_instruments()
         self._set_running(False)
-        self._restore_view_options()
-        initial = settings if settings is not None else load_session(self.store)
-        self.controls.set_settings(initial)
+        try:
+            self._restore_view_options()
+            initial = settings if settings is not None else load_session(self.store)
+            self.controls.set_settings(initial)
+        except BaseException:
+            self.runner.shutdown()  # a QThread destroyed while running aborts the process
+            raise
         if initial.task in ("both", "mnist"):
             # ~0.3 s of process start and MNIST loading, done while the user looks at the window.
             self.runner.prepare(initial.mnist.data_dir)
@@ -213,7 +259,7 @@ class MainWindow(QMainWindow):
         self.path_tabs = QTabWidget()
         self.path_tabs.setObjectName("pathTabs")
         self.path_tabs.setDocumentMode(True)
-        self.path_tabs.addTab(self.path_panel, "Paths")
+        self.path_tabs.addTab(self.paths_tab, "Paths")
         self.path_tabs.addTab(self.theory_panel, "Theory")
         self.path_tabs.addTab(self.map_panel, "Map")
         self.path_tabs.addTab(self.basin_panel, "Basins")
@@ -221,6 +267,7 @@ class MainWindow(QMainWindow):
         self.curve_tabs.setObjectName("curveTabs")
         self.curve_tabs.setDocumentMode(True)
         self.curve_tabs.addTab(curves, "Training")
+        self.curve_tabs.addTab(self.diagnostics_panel, "Diagnostics")
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.setObjectName("plotSplitter")
         plots.addWidget(self.path_tabs)
@@ -281,6 +328,9 @@ class MainWindow(QMainWindow):
                      "exportScreenshotAction")
         self._action(file_menu, "Export &plot\u2026", self.export_plot_dialog, ["Ctrl+E"],
                      "Save one plot as PNG or SVG", "exportPlotAction")
+        self._action(file_menu, "Export &animation\u2026", self.export_animation_dialog, [],
+                     "Save the 2D paths growing step by step as an animated GIF or an MP4 video",
+                     "exportAnimationAction")
         self._action(file_menu, "Export &data\u2026", self.export_data_dialog, ["Ctrl+Shift+E"],
                      "Save the run as run.json and CSV files in a folder", "exportDataAction")
         file_menu.addSeparator()
@@ -306,7 +356,7 @@ class MainWindow(QMainWindow):
         for label, preset in PRESETS.items():
             self.preset_actions.append(self._action(
                 presets_menu, label, lambda _=False, p=preset: self.apply_preset(p),
-                tip=(preset.__doc__ or label).strip().splitlines()[0],
+                tip=plain_text(preset.__doc__) or label,
                 name=f"preset:{label}"))
         presets_menu.addSeparator()
         self.preset_actions.append(self._action(
@@ -318,18 +368,29 @@ class MainWindow(QMainWindow):
         speed = self.store.value(SESSION_ANIMATION, DEFAULT_ANIMATION_SPEED, type=int)
         self.controls.animation_spin.setValue(speed)
         smoothing = str(self.store.value(SESSION_SMOOTHING, DEFAULT_SMOOTHING))
-        strength = self.store.value(SESSION_EMA, self.loss_panel.ema_strength, type=float)
+        # Parsed from the stored text: QSettings' type=float gives a float32 (0.8999999761581421).
+        strength = parse_number(str(self.store.value(SESSION_EMA, self.loss_panel.ema_strength)))
         self.loss_panel.set_smoothing(smoothing if smoothing in SMOOTHING_MODES else DEFAULT_SMOOTHING,
-                                      min(max(strength, 0.0), 0.999))
+                                      strength if strength is not None and EMA_STRENGTH.contains(strength)
+                                      else None)
         self.loss_panel.set_log_y(self.store.value(SESSION_LOG_Y, False, type=bool))
+
+    def session_settings(self) -> Settings | None:
+        """The settings to keep for the next session: the controls' valid values, and for each
+        refused one its last valid value; with no optimizer ticked, the last session's
+        optimizers. None if even that is not valid."""
+        settings = self.controls.settings(lenient=True)
+        if not settings.optimizers:
+            settings = replace(settings, optimizers=load_session(self.store).optimizers)
+        try:
+            return settings.validate()
+        except ValueError:
+            return None
 
     def save_session(self) -> None:
         """Write the controls' settings and the view options to the QSettings store."""
-        try:
-            settings = self.controls.settings()
-        except ValueError:
-            settings = None  # unparsable text in a control: keep the last good session
-        if settings is not None:
+        settings = self.session_settings()
+        if settings is not None:  # otherwise the last valid session stays
             self.store.setValue(SESSION_SETTINGS, json.dumps(settings.to_dict()))
         self.store.setValue(SESSION_ANIMATION, self.controls.animation_speed)
         self.store.setValue(SESSION_SMOOTHING, self.loss_panel.smoothing)
@@ -364,10 +425,19 @@ class MainWindow(QMainWindow):
         if settings.task == "paths":
             self.history = None
             self._show_history()
+        if settings.task in ("both", "paths"):
+            self.paths_model.solve()  # any edit still waiting for its solve
+            self.timeline.play_from_start()
         self.run_id = self.runner.start_run(settings)
+        self.failure = None
+        self._clear_status()
+        start_had_focus = self.controls.start_button.hasFocus()
         self._set_running(True)
         self.state_label.setText("Running\u2026")
-        self.diverged_label.clear()
+        if start_had_focus:
+            # Space on Start: the next Space must stop the run, not reach Reset (Qt's next
+            # focus after the disabled Start).
+            self.controls.stop_button.setFocus()
         self.frame_timer.start()
         if self.remember_session:
             self.save_session()
@@ -379,46 +449,76 @@ class MainWindow(QMainWindow):
         self.controls.set_running(running)
         for action in (*self.preset_actions, self.load_settings_action, self.start_action):
             action.setEnabled(not running)
-        self.stop_action.setEnabled(running)
+        self._enable_stop()
+
+    def _enable_stop(self, *_args) -> None:
+        """Stop (and Esc) work during a run and while the 2D animation plays."""
+        self.stop_action.setEnabled(self.running or self.timeline.playing)
 
     def stop(self) -> None:
-        """Ask the run to stop; it ends with what it computed so far."""
+        """Pause the 2D animation; ask a run to stop (it ends with what it computed so far). A
+        training process that does not answer within STOP_TIMEOUT_MS is killed: the run fails,
+        saying so."""
+        self.timeline.pause()
         if self.running:
             self.runner.stop()
             self.state_label.setText("Stopping\u2026")
+            self._stopping_run = self.run_id
+            self.stop_timer.start()
+
+    def _stop_timed_out(self) -> None:
+        run, self._stopping_run = self._stopping_run, None
+        if run is None or not self.runner.unfinished(run):
+            return
+        if self.running and run == self.run_id:
+            seconds = self.stop_timer.interval() / 1000
+            self.failure = (f"the training process did not stop within {seconds:g} s (was it "
+                            "suspended?), so it was ended; the next run starts a new one")
+        self.runner.kill_training()
 
     def reset(self) -> None:
-        """Stop any run and forget it: clear the paths, curves and status."""
+        """Stop any run and forget it: clear the curves and status; the live 2D paths stay (they
+        follow the settings) and show every step."""
         self.runner.stop()
+        if self.run_id is not None:  # a run that does not end (a suspended child) is ended
+            self._stopping_run = self.run_id
+            self.stop_timer.start()
         self.run_id = None
         self._set_running(False)
         self.paths = None
         self.history = None
-        self.path_panel.clear_paths()
+        self.timeline.finish()
         self.cloud_overlay.clear()
         self.clouds = {}
         self._show_history()
         self.frame_timer.stop()
+        self._clear_status()
+        self.state_label.setText("Ready")
+
+    def _clear_status(self) -> None:
+        """Empty the status bar's progress, speed, time and divergence of an earlier run."""
         for label in (self.iteration_label, self.speed_label, self.time_label, self.diverged_label):
             label.clear()
         self.progress_bar.reset()
-        self.state_label.setText("Ready")
+        self.state_label.setToolTip("What the window is doing")
 
     def apply_preset(self, preset) -> None:
-        """Set the controls to ``preset(current settings)`` (a function of nncore.settings.PRESETS)."""
+        """Set the controls to ``preset(current settings)`` (a function of nncore.settings.PRESETS).
+
+        Controls whose text is refused do not block a preset: the preset starts from the last
+        valid value of each (and sets its own fields, so it may well repair them)."""
         try:
-            self.controls.set_settings(preset(self.controls.settings()))
+            self.controls.set_settings(preset(self.controls.settings(lenient=True)))
         except ValueError as error:
             self.report_error("Cannot apply preset", str(error))
 
     # -- worker signals ----------------------------------------------------------------------
     def _paths_ready(self, run_id: int, paths: dict[str, PathResult]) -> None:
+        """The run's paths (kept for Export data); the live ones are already drawn and playing."""
         if run_id != self.run_id:
             return
         self.paths = paths
-        self.path_panel.set_paths(paths, steps_shown=0)
         self._instruments_paths_ready(paths)
-        self._animation_started = time.perf_counter()
 
     def _mnist_updated(self, run_id: int, update: MnistUpdate) -> None:
         if run_id != self.run_id:
@@ -431,20 +531,32 @@ class MainWindow(QMainWindow):
     def _run_failed(self, run_id: int, message: str) -> None:
         if run_id != self.run_id:
             return
-        self.report_error("Run failed", message)
+        if self.failure is None:  # else the window ended the run itself and says why
+            self.failure = message
+        self.report_error("Run failed", self.failure)
 
     def _run_finished(self, run_id: int, completed: bool) -> None:
         if run_id != self.run_id:
             return
+        self.stop_timer.stop()
+        stop_had_focus = self.controls.stop_button.hasFocus()
         self._set_running(False)
+        if stop_had_focus:
+            self.controls.start_button.setFocus()  # not Reset, which Qt would pick next
         self._frame()
-        self.state_label.setText("Finished" if completed else "Stopped")
+        if self.failure is not None:
+            reason = self.failure.splitlines()[0] if self.failure else "unknown reason"
+            self.state_label.setText(f"Failed: {_elided(reason, STATE_TEXT_CHARS)}")
+            self.state_label.setToolTip(f"The run failed: {self.failure}")
+        else:
+            self.state_label.setText("Finished" if completed else "Stopped")
         self.runFinished.emit(completed)
 
     # -- drawing -----------------------------------------------------------------------------
     def _show_history(self) -> None:
         self.loss_panel.set_history(self.history)
         self.accuracy_panel.set_history(self.history)
+        self.diagnostics_panel.set_history(self.history)
         self._history_dirty = False
 
     def _frame(self) -> None:
@@ -453,66 +565,94 @@ class MainWindow(QMainWindow):
         if self._history_dirty and (not self.running or now - self._curves_drawn >= CURVE_FRAME_S):
             self._curves_drawn = now
             self._show_history()
-        animating = self._advance_animation()
         if not self.running or now - self._status_drawn >= STATUS_INTERVAL_S:
             self._status_drawn = now
             self._update_status()
         self.frames_drawn += 1
-        if not self.running and not animating:
+        if not self.running:
             self.frame_timer.stop()
-
-    def _advance_animation(self) -> bool:
-        """Reveal the path steps due by now; True while steps remain hidden."""
-        panel = self.path_panel
-        if not self.paths or panel.steps_shown >= panel.total_steps:
-            return False
-        due = int((time.perf_counter() - self._animation_started) * self.controls.animation_speed)
-        if due > panel.steps_shown:
-            panel.show_steps(due)
-            self.cloud_overlay.show_step(panel.steps_shown)
-        return panel.steps_shown < panel.total_steps
 
     def finish_animation(self) -> None:
         """Show every path step now."""
-        if self.paths:
-            self.path_panel.show_steps(self.path_panel.total_steps)
-            self.cloud_overlay.show_step(self.path_panel.steps_shown)
+        self.timeline.finish()
 
     def _update_status(self) -> None:
         history = self.history
         if history is None:
-            if self.paths:
-                panel = self.path_panel
-                self.iteration_label.setText(f"Step {panel.steps_shown} / {panel.total_steps}")
+            diverged, reasons = self._diverged_text()
+            self.diverged_label.setText(diverged)
+            self.diverged_label.setToolTip(reasons or "Optimizers that diverged in this run")
             return
         done, total = history.completed, history.total
-        self.iteration_label.setText(f"Iteration {done} / {total}")
+        _set_growing_text(self.iteration_label, f"Iteration {done} / {total}")
         self.progress_bar.setRange(0, total)
         self.progress_bar.setValue(done)
         if history.elapsed > 0 and done:
             rate = done / history.elapsed
             self.speed_label.setText(f"{rate:,.0f} it/s")
-            remaining = (total - done) / rate if not history.finished else 0.0
-            self.time_label.setText(f"Elapsed {_format_duration(history.elapsed)}, "
-                                    f"remaining {_format_duration(remaining)}")
-        diverged = self._diverged_text()
+            elapsed = f"Elapsed {_format_duration(history.elapsed)}"
+            if self.running and not history.finished:  # no estimate for a run that ended
+                elapsed += f", remaining {_format_duration((total - done) / rate)}"
+            self.time_label.setText(elapsed)
+        diverged, reasons = self._diverged_text()
         self.diverged_label.setText(diverged)
+        self.diverged_label.setToolTip(reasons or "Optimizers that diverged in this run")
 
-    def _diverged_text(self) -> str:
-        parts = []
+    def _diverged_text(self) -> tuple[str, str]:
+        """(status text naming the diverged optimizers and those not learning, their reasons one
+        per line)."""
+        parts, reasons, stalled = [], [], []
         if self.history is not None:
-            parts += [f"{name} (iteration {d.iteration})" for name, d in self.history.diverged.items()]
-        if self.paths:
-            parts += [f"{name} (2D step {p.diverged_at})" for name, p in self.paths.items()
-                      if p.diverged_at is not None]
-        return f"Diverged: {', '.join(parts)}" if parts else ""
+            for name, d in self.history.diverged.items():
+                parts.append(f"{name} (iteration {d.iteration})")
+                reasons.append(f"{name}, MNIST iteration {d.iteration}: {d.reason}")
+            for name, stall in self.history.not_learning.items():
+                if name not in self.history.diverged:
+                    stalled.append(f"{name} (iteration {stall.iteration})")
+                    reasons.append(f"{name} is not learning, MNIST iteration {stall.iteration}: "
+                                   f"{stall.reason}")
+        for name, record in self.paths_model.records.items():
+            if record.diverged_at is not None:
+                why = self.paths_model.explanation(name)
+                parts.append(f"{name} (2D step {record.diverged_at}: {why})")
+                reasons.append(f"{name}, 2D step {record.diverged_at}: {why}")
+        texts = ([f"Diverged: {', '.join(parts)}"] if parts else []) + \
+                ([f"Not learning: {', '.join(stalled)}"] if stalled else [])
+        return "; ".join(texts), "\n".join(reasons)
 
     # -- controls <-> 2D panel ---------------------------------------------------------------
     def _settings_edited(self) -> None:
-        self.path_panel.set_function(self.controls.function_key())
+        """Any edit: the 2D settings go to the paths model (which re-solves what changed)."""
+        paths = self.controls.path_settings()
+        self.path_panel.set_function(paths.function_key())
         self._update_instruments()
-        self.path_panel.set_start(self.controls.start_x_spin.value(),
-                                  self.controls.start_y_spin.value())
+        self.path_panel.set_start(*paths.start)
+        self.paths_model.update(function=paths.function_key(), start=paths.start, steps=paths.steps,
+                                optimizers=self.controls.checked_optimizers(),
+                                hyperparameters=self.controls.path_hyperparameters(),
+                                noise=(paths.noise, paths.noise_seed))
+        task = self.controls.task_combo.currentData()
+        self.curve_tabs.setVisible(task != "paths")  # "2D paths only": the 2D side gets the room
+
+    def _bind_paths(self) -> None:
+        """The controls drive the paths model; its changes reach the status bar."""
+        timeline = self.timeline
+        self.paths_model.recordsChanged.connect(self._records_changed)
+        timeline.stepChanged.connect(self._step_changed)
+        timeline.stepChanged.connect(self.cloud_overlay.show_step)
+        timeline.playingChanged.connect(self._enable_stop)
+        self.controls.animation_spin.valueChanged.connect(timeline.set_speed)
+        timeline.set_speed(self.controls.animation_speed)
+
+    def _records_changed(self, _names: list) -> None:
+        self._update_status()
+        diverged, _reasons = self._diverged_text()
+        if diverged:
+            self.statusBar().showMessage(diverged, 8000)
+
+    def _step_changed(self, step: int) -> None:
+        if self.history is None:
+            _set_growing_text(self.iteration_label, f"Step {step} / {self.timeline.total}")
 
     def _start_picked(self, x: float, y: float) -> None:
         if not self.running:
@@ -535,6 +675,7 @@ class MainWindow(QMainWindow):
             self.report_error("Cannot use these values", str(error))
 
     def _optimizer_selected(self, name: str) -> None:
+        self.paths_model.select(name)
         self.map_panel.select_optimizer(name)
         self.basin_panel.select_optimizer(name)
         self._update_instruments()
@@ -579,6 +720,7 @@ class MainWindow(QMainWindow):
     def _panels(self) -> dict[str, tuple[str, object]]:
         return {"paths": ("2D paths", self.path_panel), "loss": ("Training loss", self.loss_panel),
                 "accuracy": ("Test accuracy", self.accuracy_panel),
+                "values": ("f per step", self.value_panel),
                 "theory": ("Theory: distance to the minimum", self.theory_panel),
                 "map": ("Hyperparameter map", self.map_panel),
                 "basins": ("Basin map", self.basin_panel)}
@@ -599,12 +741,46 @@ class MainWindow(QMainWindow):
 
     def export_plot(self, panel: str, path: str | Path, fmt: str = "png",
                     width: int = PLOT_EXPORT_WIDTH) -> Path | None:
-        """Save plot ``panel`` ('paths', 'loss', 'accuracy') as 'png' (``width`` px) or 'svg'."""
+        """Save plot ``panel`` ('paths', 'loss', 'accuracy') as 'svg' or as a picture ``width`` px
+        wide ('png': in the format of ``path``'s suffix, e.g. JPEG for .jpg)."""
         from .export import save_plot_png, save_plot_svg
         item = self._panels()[panel][1].plot_item
         if fmt == "svg":
             return self._export("Export plot failed", lambda: save_plot_svg(item, path))
         return self._export("Export plot failed", lambda: save_plot_png(item, path, width))
+
+    def export_animation(self, path: str | Path, width: int, fps: int) -> Path | None:
+        """Save the last run's 2D paths growing step by step at ``path`` (.gif or .mp4)."""
+        from .animation import write_animation
+        if self.run_settings is None or not self.paths:
+            self.report_error("Nothing to animate", "There are no 2D paths yet: run the 2D task first.")
+            return None
+        return self._export("Export animation failed",
+                            lambda: write_animation(path, self.run_settings, self.paths, width, fps))
+
+    def export_animation_dialog(self) -> None:
+        from .animation import AnimationDialog
+        from .export import with_suffix
+        if self.run_settings is None or not self.paths:
+            self.export_animation("", 0, 0)  # says there is nothing to animate
+            return
+        dialog = AnimationDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            width, fps = dialog.choice()
+        except ValueError as error:
+            self.report_error("Cannot export animation", str(error))
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export animation",
+                                              self._default_name("paths", ".gif"),
+                                              "Animated GIF (*.gif);;MP4 video (*.mp4)")
+        if path:
+            self.setCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self.export_animation(with_suffix(path, ".gif"), width, fps)
+            finally:
+                self.unsetCursor()
 
     def export_data(self, directory: str | Path) -> list[Path] | None:
         """Write the last run's run.json and CSV files into ``directory``."""
@@ -644,21 +820,28 @@ class MainWindow(QMainWindow):
         return f"optimizer-lab-{stem}-{datetime.now():%Y%m%d-%H%M%S}{suffix}"
 
     def export_screenshot_dialog(self) -> None:
+        from .export import with_suffix
         path, _ = QFileDialog.getSaveFileName(self, "Export screenshot",
-                                              self._default_name("window", ".png"), "PNG image (*.png)")
+                                              self._default_name("window", ".png"), IMAGE_FILTER)
         if path:
-            self.export_screenshot(path)
+            self.export_screenshot(with_suffix(path, ".png"))
 
     def export_plot_dialog(self) -> None:
         dialog = ExportPlotDialog({key: label for key, (label, _) in self._panels().items()}, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        panel, fmt, width = dialog.choice()
+        try:
+            panel, fmt, width = dialog.choice()
+        except ValueError as error:
+            self.report_error("Cannot export plot", str(error))
+            return
         path, _ = QFileDialog.getSaveFileName(
             self, "Export plot", self._default_name(panel, f".{fmt}"),
-            "PNG image (*.png)" if fmt == "png" else "SVG image (*.svg)")
+            IMAGE_FILTER if fmt == "png" else "SVG image (*.svg)")
         if path:
-            self.export_plot(panel, path, fmt, width)
+            from .export import with_suffix
+            path = with_suffix(path, f".{fmt}")  # the name's own suffix decides the format
+            self.export_plot(panel, path, "svg" if path.suffix.lower() == ".svg" else "png", width)
 
     def export_data_dialog(self) -> None:
         directory = QFileDialog.getExistingDirectory(self, "Export data into folder")
@@ -669,7 +852,8 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save settings", "optimizer-lab-settings.json",
                                               "JSON (*.json)")
         if path:
-            self.save_settings_file(path)
+            from .export import with_suffix
+            self.save_settings_file(with_suffix(path, ".json"))
 
     def load_settings_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load settings", "", "JSON (*.json)")

@@ -1,81 +1,39 @@
-"""The 2D panel: contour lines of a test function, its minima, the start point and the paths.
+"""The 2D panel: the landscape of a test function, the start point and each optimizer's path.
 
-Contour lines are computed once per function (marching squares on a grid, cached) and drawn as one
-curve item per level; the path items (line + point markers, one per registered optimizer) are
-created once and only ever updated with ``setData``, so revealing a path step by step is cheap.
-Clicking on the plot (not on its legend) emits :attr:`PathPanel.startPicked` with the position in
-data coordinates.
+The landscape (bands, colour bar, contour lines, critical points) is drawn by
+:class:`gui.landscape.Landscape`. The path items (a faint line of the whole path, the revealed
+part with point markers, and one current-step marker per path) are created once and only updated
+with ``setData``, and only for the paths that changed. The start marker can be dragged (the
+paths follow it) and a click anywhere else on the plot (not on its legend) moves it there; both
+emit :attr:`PathPanel.startPicked`. Hovering a path point shows its step, position, f, gradient
+and update; Space, Left and Right drive the timeline when the plot has the keyboard focus.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+import math
+from typing import Mapping
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QToolTip, QVBoxLayout, QWidget
 
 from nncore.functions import get_function
 from nncore.optimizers import OPTIMIZERS
 from nncore.paths import PathResult
 
 from . import style
-
-GRID_SIZE = 240
-"""Grid points per axis on which the contour lines are computed."""
-LEVELS = 14
-"""Number of contour levels."""
-LINEAR_QUANTILE = 0.55
-LOG_QUANTILE = 0.95
-"""Highest contour level as a quantile of f over the view: linear levels crowd the interesting
-low region of bowl-shaped functions less when the steep corners are left out."""
+from .landscape import Landscape
 
 CLIP_SPANS = 100.0
 """Path segments are clipped to the view widened by this many view widths (heights) on each side."""
-
-Line = tuple[np.ndarray, np.ndarray]
-
-
-def contour_levels(z: np.ndarray, scale: str, count: int = LEVELS) -> np.ndarray:
-    """``count`` increasing contour levels for grid values ``z``.
-
-    'linear': evenly spaced above min(z) up to the LINEAR_QUANTILE of z.
-    'log': geometrically spaced above min(z) (from 1e-4 of the span or the 0.5 % quantile,
-    whichever is larger) up to the LOG_QUANTILE of z, for functions spanning many decades.
-    """
-    low = float(np.min(z))
-    if scale == "log":
-        excess = z - low
-        top = float(np.quantile(excess, LOG_QUANTILE))
-        bottom = max(float(np.quantile(excess, 0.005)), top * 1e-4)
-        return low + np.geomspace(bottom, top, count)
-    top = float(np.quantile(z, LINEAR_QUANTILE))
-    return np.linspace(low, top, count + 1)[1:]
-
-
-@lru_cache(maxsize=None)
-def contour_lines(key: str) -> tuple[tuple[float, tuple[Line, ...]], ...]:
-    """Contour lines of function ``key`` over its view bounds, computed once and cached.
-
-    Returns (level, lines) pairs; each line is (x, y) arrays in data coordinates.
-    """
-    fn = get_function(key)
-    x0, x1, y0, y1 = fn.bounds
-    xs = np.linspace(x0, x1, GRID_SIZE)
-    ys = np.linspace(y0, y1, GRID_SIZE)
-    z = fn.f(*np.meshgrid(xs, ys, indexing="ij"))
-    dx = (x1 - x0) / (GRID_SIZE - 1)
-    dy = (y1 - y0) / (GRID_SIZE - 1)
-    result = []
-    for level in contour_levels(z, fn.contour_scale):
-        lines = []
-        for line in pg.functions.isocurve(z, level, connected=True):
-            points = np.asarray(line, dtype=float)
-            # isocurve puts grid index i at coordinate i + 0.5.
-            lines.append((x0 + (points[:, 0] - 0.5) * dx, y0 + (points[:, 1] - 0.5) * dy))
-        result.append((float(level), tuple(lines)))
-    return tuple(result)
+HOVER_RADIUS_PX = 8.0
+"""A path point within this many pixels of the cursor shows its tooltip."""
+SYMBOL_LIMIT = 201
+"""Paths with more points than this are drawn without a marker on every point."""
+GHOST_ALPHA = 70
+"""Opacity (0-255) of the whole path drawn under its revealed part."""
+DIVERGED_MARK = "\u2715"
 
 
 def drawable_points(points: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
@@ -113,72 +71,156 @@ def drawable_points(points: np.ndarray, bounds: tuple[float, float, float, float
     return segments.reshape(-1, 2)
 
 
-def _joined(lines: tuple[Line, ...]) -> Line:
-    """All ``lines`` as one pair of arrays, separated by NaN (drawn with connect='finite')."""
-    if not lines:
-        return np.empty(0), np.empty(0)
-    gap = np.array([np.nan])
-    xs = np.concatenate([part for x, _ in lines for part in (x, gap)])
-    ys = np.concatenate([part for _, y in lines for part in (y, gap)])
-    return xs, ys
+def nearest_point(paths: Mapping[str, PathResult], steps_shown: int, x: float, y: float,
+                  pixel: tuple[float, float], radius: float = HOVER_RADIUS_PX):
+    """The (name, step) of the shown path point nearest to (x, y), measured in pixels of size
+    ``pixel`` = (data units per pixel in x, in y), if within ``radius`` pixels; else None."""
+    best, best_distance = None, radius
+    for name, result in paths.items():
+        points = result.points[:steps_shown + 1]
+        with np.errstate(invalid="ignore", over="ignore"):
+            distance = np.hypot((points[:, 0] - x) / pixel[0], (points[:, 1] - y) / pixel[1])
+        if not len(distance):
+            continue
+        index = int(np.nanargmin(distance)) if np.isfinite(distance).any() else 0
+        if distance[index] <= best_distance:
+            best, best_distance = (name, index), float(distance[index])
+    return best
 
 
-def _contour_color(fraction: float) -> QColor:
-    """Contour colour for a level at ``fraction`` (0 = lowest, 1 = highest) of the levels."""
-    low, high = (np.array(QColor(c).getRgb()[:3], dtype=float) for c in style.CONTOUR_COLORS)
-    return QColor(*(int(round(v)) for v in low + (high - low) * fraction))
+def _pair(values) -> str:
+    return f"({values[0]:.4g}, {values[1]:.4g})"
+
+
+def point_text(name: str, result: PathResult, step: int) -> str:
+    """The hover text of point ``step`` of ``name``'s path: position, f, gradient and update."""
+    lines = [f"{name}, step {step}", f"(x, y) = {_pair(result.points[step])}"]
+    if result.f is not None:
+        lines.append(f"f = {result.f[step]:.6g}")
+        if step < len(result.gradients):
+            lines.append(f"gradient here {_pair(result.gradients[step])}")
+            lines.append(f"next update {_pair(result.updates[step])}")
+    return "\n".join(lines)
+
+
+class _Arrow:
+    """A line from a point with an arrow head at its end, in data coordinates."""
+
+    def __init__(self, plot_item: pg.PlotItem) -> None:
+        self.line = pg.PlotCurveItem()
+        self.head = pg.ArrowItem(headLen=11, tipAngle=32, pen=None)
+        for item in (self.line, self.head):
+            item.setZValue(40)
+            plot_item.addItem(item)
+        self.set(None)
+
+    def set(self, arrow) -> None:
+        """Show ``arrow`` = (x, y, dx, dy, colour, angle in degrees) or hide (None)."""
+        visible = arrow is not None
+        self.line.setVisible(visible)
+        self.head.setVisible(visible)
+        if visible:
+            x, y, dx, dy, colour, angle = arrow
+            self.line.setData([x, x + dx], [y, y + dy], pen=pg.mkPen(colour, width=2.5))
+            self.head.setStyle(angle=angle, brush=pg.mkBrush(colour))
+            self.head.setPos(x + dx, y + dy)
 
 
 class PathPanel(QWidget):
-    """Contour plot of a test function with each optimizer's trajectory.
+    """The landscape of a test function with each optimizer's trajectory.
 
-    ``set_paths`` takes the trajectories; ``show_steps`` reveals the first n updates of each,
-    which is how the window animates them.
+    ``set_paths`` takes the trajectories; ``show_steps`` reveals the first n updates of each
+    (the animation, and File ▸ Export animation); ``set_current_step`` marks step n on each.
     """
 
     startPicked = Signal(float, float)
-    """Emitted with (x, y) in data coordinates when the user left-clicks inside the plot, except
-    on the legend."""
+    """(x, y) in data coordinates: the user clicked inside the plot (not on the legend) or
+    dragged the start marker there."""
+    keyPressed = Signal(int)
+    """A key (Qt.Key) for the timeline pressed while the plot has the focus: Space, Left, Right."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pathPlot")
-        self.setToolTip("Optimizer paths over the contour lines; click to set the start point")
+        self.setToolTip("Optimizer paths over the landscape; click or drag the white marker to "
+                        "set the start point")
         self.plot_widget = style.make_plot_widget("", "x", "y")
         self.plot_widget.setObjectName("pathPlotView")
+        self.plot_widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        self.equal_aspect_check = QCheckBox("Equal scale")
+        self.equal_aspect_check.setObjectName("equalAspectCheck")
+        self.equal_aspect_check.setToolTip("Same scale on both axes (x\u00b2/20 + y\u00b2 then "
+                                           "looks 4.5 times wider than tall, as in the book)")
+        self.equal_aspect_check.setChecked(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget)
 
         self.function_key: str | None = None
-        self._contour_items: list[pg.PlotCurveItem] = []
-        self.minima_item = pg.ScatterPlotItem(symbol="star", size=18, pen=pg.mkPen("#222222"),
-                                              brush=pg.mkBrush("#ffd700"))
-        self.minima_item.setZValue(30)  # above the paths, which often end on it
-        self.start_item = pg.ScatterPlotItem(symbol="o", size=12, pen=pg.mkPen("#222222", width=2),
-                                             brush=pg.mkBrush(255, 255, 255, 200))
-        self.start_item.setZValue(20)
-        self.plot_item.addItem(self.minima_item)
+        self.landscape = Landscape(self.plot_item)
+        self.minima_item = self.landscape.minima_item
+        self.start_item = pg.TargetItem(pos=(0, 0), size=14, symbol="o", movable=True,
+                                        pen=pg.mkPen("#222222", width=2),
+                                        brush=pg.mkBrush(255, 255, 255, 220),
+                                        hoverPen=pg.mkPen("#000000", width=3),
+                                        hoverBrush=pg.mkBrush(255, 255, 255, 255))
+        self.start_item.setZValue(50)
+        self.start_item.setVisible(False)
+        self.start_item.sigPositionChanged.connect(self._start_dragged)
         self.plot_item.addItem(self.start_item)
+        self._placing_start = False
         self.path_items: dict[str, pg.PlotDataItem] = {}
+        self.ghost_items: dict[str, pg.PlotCurveItem] = {}
+        self.current_items: dict[str, pg.ScatterPlotItem] = {}
+        """Per path, the marker of the current step (one item each: moving it re-renders
+        no symbol)."""
         self.colors: dict[str, str] = {}
+        """Path label (run entry) -> '#rrggbb'; others take gui.style.name_color."""
         for name in OPTIMIZERS:
             self._add_path_item(name)
+        for side in ("left", "bottom"):  # repainted only when their ticks change
+            self.plot_item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.arrows: list[_Arrow] = []
+        self._arrow_specs: list[tuple] = []
         self.legend = style.OptimizerLegend(self.plot_item)
+        self.legend.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.paths: dict[str, PathResult] = {}
+        self.explanations: dict[str, str] = {}
         self.steps_shown = 0
+        self.current_step = 0
+        self._drawn: dict[str, tuple[int, int]] = {}
+        self._marked: dict[str, list[float]] = {}
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
+        self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
+        self.plot_widget.installEventFilter(self)
+        self.plot_item.getViewBox().sigTransformChanged.connect(self._draw_arrows)
+        self.equal_aspect_check.toggled.connect(self.set_equal_aspect)
+        self.set_equal_aspect(True)
 
     def _add_path_item(self, label: str) -> None:
-        """The (hidden) path item of the entry ``label``, in its colour."""
+        """The (hidden) path, ghost and current-step marker items of the path ``label`` (an
+        optimizer or a run entry), in its colour."""
         color = self.colors.get(label) or style.name_color(label)
+        z = len(self.path_items)
+        ghost = pg.PlotCurveItem(pen=style.hex_pen(color, width=1.5, alpha=GHOST_ALPHA))
         item = pg.PlotDataItem(pen=style.hex_pen(color), symbol="o", symbolSize=6,
                                symbolPen=None, symbolBrush=style.hex_color(color))
-        item.setZValue(10 + len(self.path_items))
-        item.setVisible(False)
-        self.plot_item.addItem(item)
+        for offset, graphic in ((0, ghost), (10, item)):
+            graphic.setZValue(10 + offset + z / 100)
+            graphic.setVisible(False)
+            self.plot_item.addItem(graphic)
+        # Cached as pixmaps: a repaint after one path changed redraws that path only.
+        for graphic in (ghost, item.curve, item.scatter):
+            graphic.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        marker = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2),
+                                    brush=pg.mkBrush(style.hex_color(color)))
+        marker.setZValue(35)
+        marker.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.plot_item.addItem(marker)
         self.path_items[label] = item
+        self.ghost_items[label] = ghost
+        self.current_items[label] = marker
 
     def set_colors(self, colors: dict[str, str]) -> None:
         """Draw the path of each label in ``colors[label]`` ('#rrggbb')."""
@@ -187,55 +229,77 @@ class PathPanel(QWidget):
             color = self.colors.get(label) or style.name_color(label)
             item.setPen(style.hex_pen(color))
             item.setSymbolBrush(style.hex_color(color))
+            self.ghost_items[label].setPen(style.hex_pen(color, width=1.5, alpha=GHOST_ALPHA))
+            self.current_items[label].setBrush(pg.mkBrush(style.hex_color(color)))
+        self._drawn.clear()
 
     # -- function and start ------------------------------------------------------------------
     def set_function(self, key: str) -> None:
-        """Draw the contours and minima of function ``key`` and fit the view to its bounds."""
+        """Draw the landscape of function ``key`` and fit the view to its bounds."""
         if key == self.function_key:
             return
-        fn = get_function(key)
-        for item in self._contour_items:
-            self.plot_item.removeItem(item)
-        levels = contour_lines(key)
-        self._contour_items = []
-        for index, (_, lines) in enumerate(levels):
-            xs, ys = _joined(lines)
-            fraction = index / max(len(levels) - 1, 1)
-            item = pg.PlotCurveItem(xs, ys, connect="finite",
-                                    pen=pg.mkPen(_contour_color(fraction), width=1))
-            item.setZValue(0)
-            self.plot_item.addItem(item)
-            self._contour_items.append(item)
-        minima = np.array(fn.minima, dtype=float).reshape(-1, 2)
-        self.minima_item.setData(minima[:, 0], minima[:, 1])
-        self.plot_item.setTitle(fn.name, color=style.FOREGROUND, size="11pt")
-        x0, x1, y0, y1 = fn.bounds
+        self.landscape.set_function(key)
+        self.function_key = key
+        self._fit_view()
+        self._drawn.clear()
+
+    def _fit_view(self) -> None:
+        if self.function_key is None:
+            return
+        x0, x1, y0, y1 = get_function(self.function_key).bounds
         self.plot_item.enableAutoRange(enable=False)
         self.plot_item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
-        self.function_key = key
+
+    def set_equal_aspect(self, equal: bool) -> None:
+        """Lock both axes to the same scale (True, the default) or let each fill the plot."""
+        if self.equal_aspect_check.isChecked() != equal:
+            self.equal_aspect_check.setChecked(equal)
+            return
+        self.plot_item.getViewBox().setAspectLocked(equal, ratio=1.0)
+        self._fit_view()
 
     def set_start(self, x: float, y: float) -> None:
         """Mark the start point (x, y)."""
-        self.start_item.setData([x], [y])
+        if self.start == (x, y):
+            return
+        self._placing_start = True
+        try:
+            self.start_item.setPos(x, y)
+        finally:
+            self._placing_start = False
+        self.start_item.setVisible(True)
 
     @property
     def start(self) -> tuple[float, float] | None:
         """The marked start point, or None before ``set_start``."""
-        xs, ys = self.start_item.getData()
-        return (float(xs[0]), float(ys[0])) if len(xs) else None
+        if not self.start_item.isVisible():
+            return None
+        position = self.start_item.pos()
+        return (float(position.x()), float(position.y()))
+
+    def _start_dragged(self) -> None:
+        if not self._placing_start:
+            self.startPicked.emit(*self.start)
 
     # -- paths -------------------------------------------------------------------------------
-    def set_paths(self, paths: dict[str, PathResult], steps_shown: int | None = None) -> None:
+    def set_paths(self, paths: dict[str, PathResult], steps_shown: int | None = None,
+                  explanations: Mapping[str, str] | None = None) -> None:
         """Show ``paths`` (optimizer name -> PathResult), revealing ``steps_shown`` updates of
-        each (None = all of them, immediately). Optimizers not in ``paths`` are hidden."""
+        each (None = all of them, immediately). Optimizers not in ``paths`` are hidden.
+        ``explanations`` (name -> why it diverged) go into the legend's tooltip."""
         self.paths = dict(paths)
+        self.explanations = dict(explanations or {})
         for name in self.paths:
             if name not in self.path_items:
                 self._add_path_item(name)
         for name, item in self.path_items.items():
-            item.setVisible(name in self.paths)
-            if name not in self.paths:
+            shown = name in self.paths
+            item.setVisible(shown)
+            self.ghost_items[name].setVisible(shown)
+            if not shown:
                 item.setData([], [])
+                self.ghost_items[name].setData([], [])
+                self._drawn.pop(name, None)
         self.show_steps(self.total_steps if steps_shown is None else steps_shown)
 
     @property
@@ -243,28 +307,82 @@ class PathPanel(QWidget):
         """The number of updates in the longest path shown (0 without paths)."""
         return max((len(p.points) - 1 for p in self.paths.values()), default=0)
 
+    def _bounds(self) -> tuple[float, float, float, float]:
+        return get_function(self.function_key).bounds if self.function_key else (-1, 1, -1, 1)
+
     def show_steps(self, steps: int) -> None:
-        """Reveal the start and the first ``steps`` updates of every path."""
+        """Reveal the start and the first ``steps`` updates of every path (the rest stays as a
+        faint line) and mark step ``steps`` on each."""
         self.steps_shown = max(0, min(int(steps), self.total_steps))
-        bounds = get_function(self.function_key).bounds if self.function_key else (-1, 1, -1, 1)
+        bounds = self._bounds()
         for name, result in self.paths.items():
+            key = (id(result), self.steps_shown)
+            if self._drawn.get(name) == key:
+                continue
+            if self._drawn.get(name, (None,))[0] != id(result):
+                whole = drawable_points(result.points, bounds)
+                self.ghost_items[name].setData(whole[:, 0], whole[:, 1], connect="finite")
             shown = drawable_points(result.points[:self.steps_shown + 1], bounds)
-            self.path_items[name].setData(shown[:, 0], shown[:, 1], connect="finite")
+            # A marker per point helps to count steps; past SYMBOL_LIMIT they only cost paint time.
+            symbol = "o" if len(result.points) <= SYMBOL_LIMIT else None
+            self.path_items[name].setData(shown[:, 0], shown[:, 1], connect="finite", symbol=symbol)
+            self._drawn[name] = key
+        self.set_current_step(self.steps_shown)
         self._update_legend()
 
+    def set_current_step(self, step: int) -> None:
+        """Mark step ``step`` (or the last point, for a shorter path) on every path."""
+        self.current_step = step
+        for name, marker in self.current_items.items():
+            result = self.paths.get(name)
+            marker.setVisible(result is not None)
+            position = [] if result is None else list(result.points[min(step, len(result.points) - 1)])
+            if self._marked.get(name) != position:  # setData costs ~0.3 ms: only for a move
+                marker.setData(position[:1], position[1:])
+                self._marked[name] = position
+
     def clear_paths(self) -> None:
-        """Remove every path (the contours and the start point stay)."""
+        """Remove every path (the landscape and the start point stay)."""
         self.set_paths({})
+        self.set_arrows([])
 
     def _update_legend(self) -> None:
-        entries = []
+        entries, tips = [], []
         for name, result in self.paths.items():
             diverged = result.diverged_at is not None and self.steps_shown >= len(result.points) - 1
-            reason = f"step {result.diverged_at}, {result.reason}" if diverged else None
-            entries.append((self.path_items[name], style.legend_label(name, reason)))
+            label = f"{style.display_name(name)} {DIVERGED_MARK}" if diverged else style.display_name(name)
+            note = OPTIMIZERS[name].path_note if name in OPTIMIZERS else ""
+            entries.append((self.path_items[name], f"{label} \u2014 {note}" if note else label))
+            if diverged:
+                why = self.explanations.get(name) or f"at step {result.diverged_at} {result.reason}"
+                tips.append(f"{name} diverged at step {result.diverged_at}: {why}")
         self.legend.show(entries)
+        self.legend.item.setToolTip("\n".join(tips))
 
-    # -- mouse -------------------------------------------------------------------------------
+    # -- inspector arrows --------------------------------------------------------------------
+    def set_arrows(self, arrows: list[tuple[float, float, float, float, str]]) -> None:
+        """Draw ``arrows`` = [(x, y, dx, dy, colour)] in data coordinates (the step inspector)."""
+        while len(self.arrows) < len(arrows):
+            self.arrows.append(_Arrow(self.plot_item))
+        self._arrow_specs = list(arrows)
+        self._draw_arrows()
+
+    def _draw_arrows(self, *_args) -> None:
+        view = self.plot_item.getViewBox()
+        for index, arrow in enumerate(self.arrows):
+            spec = self._arrow_specs[index] if index < len(self._arrow_specs) else None
+            if spec is None or not (math.isfinite(spec[2]) and math.isfinite(spec[3])) \
+                    or (spec[2], spec[3]) == (0.0, 0.0):
+                arrow.set(None)
+                continue
+            x, y, dx, dy, colour = spec
+            tail = view.mapViewToScene(pg.Point(x, y))
+            tip = view.mapViewToScene(pg.Point(x + dx, y + dy))
+            # ArrowItem's angle 0 points left (-x on screen); Qt rotates clockwise (y down).
+            angle = math.degrees(math.atan2(-(tip.y() - tail.y()), -(tip.x() - tail.x())))
+            arrow.set((x, y, dx, dy, colour, angle))
+
+    # -- mouse and keys ----------------------------------------------------------------------
     def _on_legend(self, scene_position) -> bool:
         """True if ``scene_position`` lies on the legend, which floats over the contours."""
         legend = self.legend.item
@@ -280,3 +398,26 @@ class PathPanel(QWidget):
         point = view.mapSceneToView(event.scenePos())
         self.startPicked.emit(float(point.x()), float(point.y()))
 
+    def _hovered(self, scene_position) -> None:
+        view = self.plot_item.getViewBox()
+        if not self.paths or not view.sceneBoundingRect().contains(scene_position):
+            return
+        point = view.mapSceneToView(scene_position)
+        pixel = view.viewPixelSize()
+        found = nearest_point(self.paths, self.steps_shown, point.x(), point.y(), pixel)
+        text = point_text(found[0], self.paths[found[0]], found[1]) if found else ""
+        self.plot_widget.setToolTip(text)
+        if text:
+            global_position = self.plot_widget.mapToGlobal(
+                self.plot_widget.mapFromScene(scene_position))
+            QToolTip.showText(global_position, text, self.plot_widget)
+        else:
+            QToolTip.hideText()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.plot_widget and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if key in (Qt.Key.Key_Space, Qt.Key.Key_Left, Qt.Key.Key_Right):
+                self.keyPressed.emit(int(key))
+                return True
+        return super().eventFilter(watched, event)

@@ -65,14 +65,18 @@ def missing_xcb_packages(libraries: dict[str, str] = XCB_LIBRARIES) -> list[str]
     return sorted({package for library, package in libraries.items() if not _loadable(library)})
 
 
-def xcb_problem(libraries: dict[str, str] = XCB_LIBRARIES) -> str | None:
-    """A one-line message naming the packages to install when Qt would use xcb and cannot
-    load it; None when the window can open."""
-    if not uses_xcb():
+def xcb_problem(libraries: dict[str, str] = XCB_LIBRARIES, environ=os.environ) -> str | None:
+    """A one-line message when Qt would use xcb and could not start it (packages to install,
+    or no X display to connect to: Qt aborts the process in both cases); None when the window
+    can open."""
+    if not uses_xcb(environ=environ):
         return None
+    if not environ.get("DISPLAY"):
+        return ("no X display to open the window on (DISPLAY is not set); run it in a desktop "
+                "session, or without a window with --headless")
     missing = missing_xcb_packages(libraries)
-    if not missing:
-        return None
-    return (f"the window needs X libraries that are not installed; install them with "
-            f"'sudo apt-get install {' '.join(missing)}' (Debian/Ubuntu), or run without a "
-            f"window with --headless")
+    if missing:
+        return (f"the window needs X libraries that are not installed; install them with "
+                f"'sudo apt-get install {' '.join(missing)}' (Debian/Ubuntu), or run without a "
+                f"window with --headless")
+    return None

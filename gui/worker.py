@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, QThread, Signal, Slot
 
 from nncore.experiment import run_clouds, run_paths
 from nncore.settings import Settings
@@ -98,9 +98,13 @@ class RunThread(QObject):
         self.thread.setObjectName("optimizerLabWorker")
         self.worker.moveToThread(self.thread)
         self._runRequested.connect(self.worker.run)
+        self.worker.finished.connect(self._run_ended)  # queued: runs in this (the GUI) thread
         self.thread.start()
         self._stop: threading.Event | None = None
         self._next_id = 0
+        self._unfinished: set[int] = set()
+        """Ids of the runs queued or under way (a run left behind by Reset may still be)."""
+        self._child_watch: QSocketNotifier | None = None
 
     @property
     def pathsReady(self):
@@ -126,6 +130,31 @@ class RunThread(QObject):
         """Start the training process and load the dataset in the background (call before the
         first run, from the GUI thread), so the first Start does not wait for either."""
         self.trainer.prepare(data_dir)
+        self._watch_child()
+
+    def _run_ended(self, run_id: int, completed: bool) -> None:
+        self._unfinished.discard(run_id)
+        self._watch_child()
+
+    def _watch_child(self) -> None:
+        """Reap the training process as soon as it ends between runs (e.g. killed from outside),
+        instead of leaving a zombie until the next Start. Re-armed after every run, since a
+        run may have started a new child."""
+        if self._child_watch is not None:
+            self._child_watch.setEnabled(False)
+            self._child_watch.deleteLater()
+            self._child_watch = None
+        sentinel = self.trainer.sentinel
+        if sentinel is None:
+            return
+        self._child_watch = QSocketNotifier(sentinel, QSocketNotifier.Type.Read, self)
+        self._child_watch.activated.connect(self._child_ended)
+
+    def _child_ended(self) -> None:
+        if self._child_watch is not None:
+            self._child_watch.setEnabled(False)  # the sentinel stays readable: fire once
+        if not self._unfinished:
+            self.trainer.reap()
 
     def start_run(self, settings: Settings) -> int:
         """Queue a run of ``settings`` on the worker thread; return its id.
@@ -134,6 +163,7 @@ class RunThread(QObject):
         """
         self.stop()
         self._next_id += 1
+        self._unfinished.add(self._next_id)
         self._stop = threading.Event()
         self._runRequested.emit(self._next_id, settings, self._stop)
         return self._next_id
@@ -144,9 +174,20 @@ class RunThread(QObject):
             self._stop.set()  # first: a run not yet handed to the child will not start
             self.trainer.request_stop()
 
+    def unfinished(self, run_id: int) -> bool:
+        """True while run ``run_id`` is queued or under way."""
+        return run_id in self._unfinished
+
+    def kill_training(self) -> None:
+        """Kill the training process at once: the run under way fails (for a child that does not
+        answer Stop, e.g. one suspended with SIGSTOP); the next run starts a new child."""
+        self.trainer.kill()
+
     def shutdown(self) -> None:
         """Stop the run and let it end, end the thread's event loop and wait for it (never
         terminate()), then end the child process (killed only if it does not exit)."""
+        if self._child_watch is not None:
+            self._child_watch.setEnabled(False)
         self.stop()
         if self.thread.isRunning():
             self.thread.quit()

@@ -23,6 +23,7 @@ from .maps import DEFAULT_BASIN_SIZE, DEFAULT_MAP_SIZE, default_y
 from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
 from .schedules import SCHEDULES
+from .path_defaults import function_path_defaults
 from .settings import TASKS, Settings
 from .settings_file import read_settings_file
 
@@ -62,6 +63,9 @@ class Invocation:
     save_config: Path | None = None
     instrument: "InstrumentRequest | None" = None
     """For ``--task map`` / ``--task basins``: which map to compute (settings.task is then 'paths')."""
+    animation: Path | None = None
+    animation_width: int = 800
+    animation_fps: int = 10
 
 
 # Flag destination -> (section of Settings.to_dict(), key) for the flags that set one value.
@@ -165,10 +169,13 @@ def _optimizer_list(text: str) -> tuple[str, ...]:
     """``SGD,Adam`` (any case) or ``all``."""
     if text.strip().lower() == "all":
         return tuple(OPTIMIZERS)
-    names = [part for part in text.split(",") if part.strip()]
+    names = [_optimizer_name(part) for part in text.split(",") if part.strip()]
     if not names:
         raise argparse.ArgumentTypeError("give at least one optimizer, e.g. SGD,Adam")
-    return tuple(dict.fromkeys(_optimizer_name(part) for part in names))
+    twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
+    if twice is not None:
+        raise argparse.ArgumentTypeError(f"{twice} is listed twice: name each optimizer once")
+    return tuple(names)
 
 
 def _start(text: str) -> tuple[float, float]:
@@ -276,6 +283,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="open the window and press Start once it is shown")
     mode.add_argument("--screenshot", metavar="FILE.png", type=_file_path,
                       help="with --autorun: when the run ends, save a PNG of the window and exit")
+    mode.add_argument("--animation", metavar="FILE.gif", type=_path,
+                      help="write the 2D paths growing step by step as an animated GIF (.mp4: a "
+                           "video) and exit; with --headless, after the run's files")
+    mode.add_argument("--animation-width", metavar="PX", type=int, default=800,
+                      help="width of the animation in pixels (default: 800)")
+    mode.add_argument("--animation-fps", metavar="N", type=int, default=10,
+                      help="frames (path steps) per second of the animation (default: 10)")
     mode.add_argument("--config", metavar="FILE.json", type=_path,
                       help="read settings from a JSON file (as written by --save-config, the "
                            "window's 'Save settings...', or a run.json); flags override it")
@@ -415,6 +429,12 @@ def resolve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
     if args.function is not None and args.start is None and args.function in FUNCTIONS:
         # A start chosen for the book's function is usually outside another function's view.
         data["paths"]["start"] = list(FUNCTIONS[args.function].start)
+    if args.function is not None and args.function in FUNCTIONS:
+        # As choosing it in the window: its steps and 2D hyperparameters, unless flags say else.
+        if args.steps is None:
+            data["paths"]["steps"] = FUNCTIONS[args.function].steps
+        for name in OPTIMIZERS:
+            data["path_hyperparameters"][name] = function_path_defaults(args.function, name)
     if any(getattr(args, dest) for dest in _HYPERPARAMETER_FLAGS):
         _apply_hyperparameters(data, args, data["optimizers"])
         _apply_hyperparameters_to_entries(data["entries"], args)
@@ -453,9 +473,24 @@ def _check_modes(args: argparse.Namespace) -> None:
         raise UsageError("--autorun and --screenshot need the window; leave out --headless")
     if args.screenshot is not None and not args.autorun:
         raise UsageError("--screenshot needs --autorun (the screenshot is taken when the run ends)")
+    if args.animation is not None:
+        _check_animation(args)
     if args.save_config is not None and (args.headless or args.autorun):
         raise UsageError("--save-config only writes the settings and exits; run again with "
                          "--config FILE to use them")
+
+
+def _check_animation(args: argparse.Namespace) -> None:
+    """--animation needs a .gif or .mp4 name, sizes in their ranges, and no window."""
+    if args.autorun or args.save_config is not None:
+        raise UsageError("--animation is written without a window; leave out --autorun and --save-config")
+    if args.animation.suffix.lower() not in (".gif", ".mp4") or not args.animation.stem:
+        raise UsageError(f"--animation needs a file name ending in .gif or .mp4, got '{args.animation}'")
+    try:
+        ranges.ANIMATION_WIDTH.check(args.animation_width)
+        ranges.ANIMATION_FPS.check(args.animation_fps)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def parse_command_line(argv: Sequence[str]) -> Invocation:
@@ -468,9 +503,13 @@ def parse_command_line(argv: Sequence[str]) -> Invocation:
     _check_modes(args)
     _check_instrument_flags(args)
     settings, given = resolve_settings(args)
+    if args.animation is not None and settings.task == "mnist":
+        raise UsageError("--animation draws the 2D paths: use --task paths or both")
     return Invocation(settings=settings, settings_given=given, headless=args.headless,
                       out=args.out, autorun=args.autorun, screenshot=args.screenshot,
-                      save_config=args.save_config, instrument=instrument_request(args, settings))
+                      save_config=args.save_config, instrument=instrument_request(args, settings),
+                      animation=args.animation, animation_width=args.animation_width,
+                      animation_fps=args.animation_fps)
 
 
 def settings_json(settings: Settings) -> str:

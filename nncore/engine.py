@@ -314,13 +314,17 @@ class NetworkStack:
         Evaluated in chunks of ``eval_rows`` images; ordering the images with
         :func:`evaluation_order` first makes it faster (fewer lit pixels per chunk).
         """
-        correct = np.zeros(self.count, dtype=np.int64)
+        return np.count_nonzero(self.predictions(images) == labels, axis=1) / len(images)
+
+    def predictions(self, images: np.ndarray) -> np.ndarray:
+        """The class each network predicts for each uint8 image (N, in): (G, N) indices,
+        computed in chunks of ``eval_rows`` images."""
+        predicted = np.empty((self.count, len(images)), dtype=np.intp)
         rows = self._eval.rows
         for begin in range(0, len(images), rows):
             scores, _ = self._forward(self._eval, images[begin:begin + rows])
-            predicted = np.argmax(scores, axis=1)
-            correct += np.count_nonzero(predicted == labels[begin:begin + rows], axis=1)
-        return correct / len(images)
+            np.argmax(scores, axis=1, out=predicted[:, begin:begin + rows])
+        return predicted
 
 
 def evaluation_order(images: np.ndarray, side: int = 28) -> np.ndarray:

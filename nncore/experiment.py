@@ -4,6 +4,11 @@
 yields a :class:`MnistUpdate` with what changed since the previous one, and checks ``stop``
 before every iteration, so a caller on another thread can end it within one iteration.
 :class:`MnistHistory` accumulates the updates into whole curves.
+
+Before it allocates, :func:`run_mnist` raises ValueError (at the first ``next``) when the batch
+is larger than the training set or the run needs more memory than is available
+(:mod:`nncore.run_requirements`); the rules that mark an optimizer diverged or not learning are
+in :mod:`nncore.training_rules`.
 """
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .data import NUM_CLASSES, image_side, load_mnist
+from .diagnostics import (EvaluationDiagnostics, LayerHistory, LayerRecorder, LayerRows,
+                          evaluation_diagnostics)
 from .engine import NetworkStack, evaluation_order
 from .functions import get_function
 from .mlp import MultiLayerNet
@@ -36,6 +43,7 @@ chunk's activations in the CPU cache (evaluations were ~18 % faster than with 20
 
 PARALLEL_CHUNK = 10
 """Iterations every thread trains between two synchronisations when compute_threads > 1."""
+
 
 def run_paths(settings: Settings) -> dict[str, PathResult]:
     """The 2D trajectory of every entry of the run, by label, from the settings' start; an
@@ -86,6 +94,10 @@ class MnistUpdate:
     elapsed: float
     finished: bool = False
     not_learning: dict[str, NotLearning] = field(default_factory=dict)
+    layers: dict[str, LayerRows] = field(default_factory=dict)
+    """New per-layer statistics rows (:mod:`nncore.diagnostics`), by optimizer."""
+    evaluations: dict[str, EvaluationDiagnostics] = field(default_factory=dict)
+    """The latest evaluation's confusion matrix, misclassified digits and first layer, by optimizer."""
 
 
 @dataclass
@@ -105,6 +117,9 @@ class MnistHistory:
     accuracies: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     diverged: dict[str, Divergence] = field(default_factory=dict)
     not_learning: dict[str, NotLearning] = field(default_factory=dict)
+    layers: dict[str, LayerHistory] = field(default_factory=dict)
+    evaluations: dict[str, EvaluationDiagnostics] = field(default_factory=dict)
+    """The latest evaluation diagnostics of each optimizer."""
 
     def __post_init__(self) -> None:
         for name in self.names:
@@ -119,6 +134,9 @@ class MnistHistory:
         self.diverged.update(update.diverged)
         for name, mark in update.not_learning.items():
             self.not_learning.setdefault(name, mark)
+        for name, rows in update.layers.items():
+            self.layers.setdefault(name, LayerHistory()).add(rows)
+        self.evaluations.update(update.evaluations)
         self.completed = update.stop
         self.elapsed = update.elapsed
         self.finished = update.finished
@@ -132,12 +150,16 @@ class _Group:
     :func:`row_names`), ``repeat`` the repeat (0-based) whose batches they train on.
     """
 
-    def __init__(self, rows: list[int], stack: NetworkStack, repeat: int = 0) -> None:
+    def __init__(self, rows: list[int], stack: NetworkStack, repeat: int = 0,
+                 diagnostics: bool = False) -> None:
         self.rows = rows
         self.stack = stack
         self.repeat = repeat
         self.watches = [DivergenceWatch() for _ in rows]
         self.divergences: list[Divergence | None] = [None] * len(rows)
+        self.recorder = LayerRecorder(stack.W, stack.dW) if diagnostics else None
+        self.evaluations: dict[int, EvaluationDiagnostics] = {}
+        """Diagnostics of the last :meth:`evaluate`, by row (with ``diagnostics`` only)."""
 
     def train(self, first_iteration: int, batches: list[np.ndarray], images: np.ndarray,
               labels: np.ndarray, losses: np.ndarray) -> None:
@@ -154,12 +176,26 @@ class _Group:
                     losses[row, iteration - 1] = loss
                     self.divergences[i] = self.watches[i].check(iteration, loss, bool(finite[i]))
                     if self.divergences[i] is None:
+                        if self.recorder:
+                            self.recorder.before_update(iteration, i)
                         self.stack.update(i)
+                        if self.recorder:
+                            self.recorder.after_update(iteration, i)
 
-    def evaluate(self, images: np.ndarray, labels: np.ndarray) -> dict[int, float]:
-        """Test accuracy by row, for the networks that have not diverged."""
+    def evaluate(self, images: np.ndarray, labels: np.ndarray, iteration: int = 0) -> dict[int, float]:
+        """Test accuracy by row, for the networks that have not diverged; with diagnostics,
+        also their :class:`EvaluationDiagnostics` (in ``evaluations``) after ``iteration``."""
         with np.errstate(all="ignore"), at_evaluation_points(self.stack):
-            accuracy = self.stack.accuracy(images, labels)
+            if self.recorder is None:
+                accuracy = self.stack.accuracy(images, labels)
+            else:
+                predicted = self.stack.predictions(images)
+                accuracy = np.count_nonzero(predicted == labels, axis=1) / len(images)
+                for i, row in enumerate(self.rows):
+                    if self.divergences[i] is None:
+                        self.evaluations[row] = evaluation_diagnostics(
+                            iteration, images, labels, predicted[i], self.stack.W[0][i],
+                            self.stack.sizes[-1])
         return {row: float(accuracy[i]) for i, row in enumerate(self.rows)
                 if self.divergences[i] is None}
 
@@ -217,7 +253,7 @@ def build_networks(settings: Settings, input_size: int, dtype=np.float32,
 
 
 def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: int,
-                 dtype) -> list[_Group]:
+                 dtype, diagnostics: bool = False) -> list[_Group]:
     """For each repeat, the run's entries dealt onto ``threads`` groups (fewer if there are
     fewer entries), each a NetworkStack of their freshly initialised networks, whose optimizers
     follow the entries' schedules over the run's iterations.
@@ -241,14 +277,14 @@ def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: 
             stack = NetworkStack([networks[entries[i][0]].params for i in members], optimizers,
                                  batch_size=batch_size, activation=m.activation,
                                  weight_decay_lambda=m.weight_decay, dtype=dtype, eval_rows=EVAL_CHUNK)
-            groups.append(_Group([repeat * len(entries) + i for i in members], stack, repeat))
+            groups.append(_Group([repeat * len(entries) + i for i in members], stack, repeat, diagnostics))
     return groups
 
 
 def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
               min_interval: float = 0.0, blas_threads: int | None = 1,
               clock: Callable[[], float] = time.perf_counter, compute_threads: int = 1,
-              dtype=np.float32) -> Generator[MnistUpdate, None, MnistHistory]:
+              dtype=np.float32, diagnostics: bool = True) -> Generator[MnistUpdate, None, MnistHistory]:
     """Train one network per entry and repeat and stream the losses, keyed by
     :func:`row_names` (the entries' labels without repeats). Repeat r starts from the weights
     of seed + r and draws its minibatches from seed + r; all entries of a repeat see the same
@@ -263,7 +299,9 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     ``compute_threads`` splits the optimizers over that many threads (at most one per
     optimizer); 1, the default, trains on the calling thread alone and so leaves the other cores
     free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point type of
-    the networks (float64 only to check that float32 gives the same curves).
+    the networks (float64 only to check that float32 gives the same curves). ``diagnostics``
+    adds the per-layer statistics and evaluation diagnostics of :mod:`nncore.diagnostics` to the
+    updates (False only to measure what they cost).
     Returns the accumulated :class:`MnistHistory`.
     """
     settings.validate()
@@ -279,7 +317,7 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         batch_size = m.batch_size
         check_batch_fits(batch_size, len(x_train), m.data_dir)
         check_memory(settings, x_train.shape[1], len(x_test))
-        groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype)
+        groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype, diagnostics)
         lanes = [groups[lane::compute_threads] for lane in range(min(compute_threads, len(groups)))]
         if len(lanes) > 1:
             pool = ThreadPoolExecutor(len(lanes) - 1, thread_name_prefix="mnist")
@@ -296,18 +334,27 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         diverged: dict[str, Divergence] = {}
         learning = [LearningWatch() for _ in names]
         not_learning: dict[str, NotLearning] = {}
+        layers: dict[str, list[LayerRows]] = {n: [] for n in names}
+        evaluations: dict[str, EvaluationDiagnostics] = {}
 
         def update(done: int, finished: bool) -> MnistUpdate:
             nonlocal reported
             result = MnistUpdate(reported, done, m.iterations,
                                  {n: losses[i, reported:done].copy() for i, n in enumerate(names)},
                                  {n: list(points) for n, points in accuracies.items() if points},
-                                 dict(diverged), clock() - started, finished, dict(not_learning))
+                                 dict(diverged), clock() - started, finished,
+                                 not_learning=dict(not_learning),
+                                 layers={n: LayerRows.concatenate(parts)
+                                         for n, parts in layers.items() if parts},
+                                 evaluations=dict(evaluations))
             reported = done
             not_learning.clear()
             for points in accuracies.values():
                 points.clear()
+            for parts in layers.values():
+                parts.clear()
             diverged.clear()
+            evaluations.clear()
             history.apply(result)
             return result
 
@@ -317,7 +364,8 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
             scores = []
             for group in lane:
                 group.train(first, batches[group.repeat], x_train, t_train, losses)
-                scores.append(group.evaluate(x_test, t_test) if evaluate else {})
+                iteration = first - 1 + len(batches[group.repeat])
+                scores.append(group.evaluate(x_test, t_test, iteration) if evaluate else {})
             return scores
 
         def run_chunk(first: int, batches: list[list[np.ndarray]], evaluate: bool, iteration: int) -> None:
@@ -331,6 +379,13 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
                     mark = learning[row].check(iteration, accuracy)
                     if mark and names[row] not in history.not_learning:
                         not_learning.setdefault(names[row], mark)
+                for row, snapshot in group.evaluations.items():
+                    evaluations[names[row]] = snapshot
+                group.evaluations.clear()
+                for i, row in enumerate(group.rows):
+                    rows = group.recorder.take(i) if group.recorder else None
+                    if rows is not None:
+                        layers[names[row]].append(rows)
                 for row, divergence in zip(group.rows, group.divergences):
                     if divergence and names[row] not in history.diverged:
                         diverged.setdefault(names[row], divergence)

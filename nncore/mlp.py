@@ -15,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import ranges
 from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 
 ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
@@ -32,10 +33,10 @@ def init_scale(weight_init_std: str | float, fan_in: int) -> float:
             return float(np.sqrt(1.0 / fan_in))
         raise ValueError(f"weight_init_std must be one of {', '.join(WEIGHT_INITS)} or a "
                          f"positive number, got {weight_init_std!r}")
-    scale = float(weight_init_std)
-    if not scale > 0:
-        raise ValueError(f"weight_init_std must be a positive number, got {weight_init_std!r}")
-    return scale
+    try:
+        return ranges.WEIGHT_INIT_STD.check(weight_init_std)
+    except ValueError as error:
+        raise ValueError(f"weight_init_std: {error}") from None
 
 
 class MultiLayerNet:
@@ -50,8 +51,10 @@ class MultiLayerNet:
                  rng: np.random.Generator | None = None) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
-        if weight_decay_lambda < 0:
-            raise ValueError(f"weight_decay_lambda must be >= 0, got {weight_decay_lambda}")
+        try:
+            ranges.WEIGHT_DECAY.check(weight_decay_lambda)
+        except ValueError as error:
+            raise ValueError(f"weight_decay_lambda: {error}") from None
         self.input_size = input_size
         self.hidden_size_list = list(hidden_size_list)
         self.output_size = output_size

@@ -112,6 +112,10 @@ class Optimizer:
     """
 
     hyperparameters: ClassVar[tuple[Hyperparameter, ...]] = ()
+    elementwise: ClassVar[bool] = True
+    """True when ``update`` treats every coordinate alike, so the 2D solver may hand (x, y) over
+    as one (2,) array (the same arithmetic, half the NumPy calls); False for rules that read the
+    2D case from two 0-d parameters (Muon's 1 x 2 matrix)."""
 
     # Hyperparameters may be arrays (one value per run, broadcast against the parameters, which
     # then have the broadcast shape): the rules are element-wise, so one optimizer object runs a
@@ -170,12 +174,18 @@ class Optimizer:
     """The name a window shows, when it differs from the registry name (the class name)."""
     note: ClassVar[str] = ""
     """A remark a window shows with the optimizer (in its tooltip), e.g. how a rule differs."""
+    path_note: ClassVar[str] = ""
+    """A short remark for the legend of the 2D paths, where the rule acts differently there."""
     layerwise: ClassVar[bool] = False
     """True for rules that treat weight matrices unlike other parameters (Muon): ``update`` must
     get the network's parameters by layer ('W1', 'b1', ...), never one flat vector."""
     elementwise: ClassVar[bool] = True
     """False for rules that mix coordinates (norms, dot products over all parameters: Muon,
-    Prodigy); only elementwise rules can run a grid of 2D cells as one array."""
+    Prodigy); on a grid of 2D cells (``cells``) they mix only each cell's own x and y."""
+    cells: bool = False
+    """True when every element of the parameter arrays is a separate 2D run (the cells of a grid,
+    set by ``nncore.sweeps.run_many``): a rule that mixes coordinates then mixes element i of
+    every parameter (one cell's x and y) and never different elements."""
 
     def evaluation_point(self, key: str, param: np.ndarray) -> np.ndarray:
         """Where the model is evaluated for parameter ``key`` whose training value is ``param``:

@@ -288,16 +288,17 @@ def newton_schulz(matrix: np.ndarray, steps: int = 5) -> np.ndarray:
     X = G / (||G||_F + 1e-7) (transposed first when rows > cols, so X X^T is the small Gram
     matrix), then ``steps`` times X <- a X + (b A + c A^2) X with A = X X^T and the
     coefficients :data:`NEWTON_SCHULZ_COEFFICIENTS`. Runs in the matrix's own dtype (the
-    reference uses bfloat16). Returns a new array of the input's shape.
+    reference uses bfloat16). A stack of matrices (..., rows, cols) is orthogonalised matrix by
+    matrix, each with the arithmetic it has alone. Returns a new array of the input's shape.
     """
     a, b, c = NEWTON_SCHULZ_COEFFICIENTS
-    tall = matrix.shape[0] > matrix.shape[1]
-    x = matrix.T if tall else matrix
-    x = x / (np.linalg.norm(x) + 1e-7)
+    tall = matrix.shape[-2] > matrix.shape[-1]
+    x = np.swapaxes(matrix, -1, -2) if tall else matrix
+    x = x / (np.linalg.norm(x, axis=(-2, -1), keepdims=True) + 1e-7)
     for _ in range(steps):
-        gram = x @ x.T
+        gram = x @ np.swapaxes(x, -1, -2)
         x = a * x + (b * gram + c * gram @ gram) @ x
-    return x.T if tall else x
+    return np.swapaxes(x, -1, -2) if tall else x
 
 
 _WEIGHT_KEY = re.compile(r"W(\d+)$")
@@ -318,7 +319,8 @@ class Muon(_Stateful):
         m <- lerp(m, dW, 1 - beta1);  v <- lerp(v, dW^2, 1 - beta2)
         W <- W (1 - adam_lr weight_decay) - adam_lr * m_hat / (sqrt(v_hat) + 1e-10)
     On the 2D functions, where every parameter is a number, (x, y) is one 1 x 2 matrix: Newton-
-    Schulz then rescales the momentum vector to about unit length (normalised momentum).
+    Schulz then rescales the momentum vector to about unit length (normalised momentum). On a
+    grid of 2D runs (``cells``) each cell's (x, y) is its own 1 x 2 matrix.
     """
 
     hyperparameters = (learning_rate(0.02),
@@ -332,6 +334,8 @@ class Muon(_Stateful):
     counters = ("iter",)
     layerwise = True
     elementwise = False
+    path_note = "(x, y) as one 1\u00d72 matrix: normalised momentum"
+    elementwise = False  # the 2D case is recognised by its two 0-d parameters
     note = ("On the 2D functions (x, y) is one 1\u00d72 matrix: Muon's orthogonalisation makes "
             "it normalised momentum (steps of 0.7 to 1.2 lr).")
     ADAM_EPSILON = 1e-10
@@ -352,7 +356,7 @@ class Muon(_Stateful):
 
     def update(self, params: Params, grads: Params) -> None:
         self.iter += 1
-        if params and all(np.ndim(p) == 0 for p in params.values()):
+        if self.cells or (params and all(np.ndim(p) == 0 for p in params.values())):
             self._muon_step(list(params), params, grads)
             return
         hidden = self.hidden_matrices(params)
@@ -364,7 +368,8 @@ class Muon(_Stateful):
 
     def _muon_step(self, keys: list[str], params: Params, grads: Params) -> None:
         """One Muon step of the matrix ``params[keys[0]]``, or of the 1 x n matrix made of the
-        numbers ``params[k]`` for k in ``keys`` (the 2D case)."""
+        numbers ``params[k]`` for k in ``keys`` (the 2D case; one such matrix per cell of a grid
+        of 2D runs when the parameters are arrays of cells)."""
         updates = []
         for key in keys:
             buffer = self._slot("momentum", key, params[key])
@@ -376,11 +381,11 @@ class Muon(_Stateful):
             orthogonal *= np.sqrt(max(1.0, matrix.shape[1] / matrix.shape[0]))
             pieces = [orthogonal]
         else:
-            row = np.array([[float(u) for u in updates]])
-            pieces = list(newton_schulz(row, self.NS_STEPS)[0])
+            rows = np.stack(updates, axis=-1)[..., None, :]  # (..., 1, n): one row per run
+            pieces = list(np.moveaxis(newton_schulz(rows, self.NS_STEPS)[..., 0, :], -1, 0))
         for key, piece in zip(keys, pieces):
             p = params[key]
-            if self.weight_decay:
+            if np.any(self.weight_decay):
                 p *= 1.0 - self.lr * self.weight_decay
             p -= self.lr * piece
 
@@ -420,6 +425,7 @@ class ScheduleFreeAdamW(_Stateful):
                        Hyperparameter("warmup_steps", 0.0, 0.0, 1e6, 1.0, 0, minimum_inclusive=True,
                                       description="steps over which lr rises linearly from lr/warmup to lr"))
     counters = ("iter", "lr_max", "weight_sum")
+    path_note = "draws x, the running average of z"
 
     def reset(self) -> None:
         super().reset()
@@ -475,6 +481,9 @@ class Prodigy(_Stateful):
     m <- beta1 m + d (1 - beta1) dW;  v <- beta2 v + d^2 (1 - beta2) dW^2
     d_new = d_max <- max(d_max, r / sum|s|)  (so d never decreases)
     W <- W (1 - d lr weight_decay) - d lr m / (sqrt(v) + d_new eps) No step while every gradient is 0 (sum|s| = 0).
+
+    On a grid of 2D runs (``cells``) "all parameters" are one cell's x and y: r, d, d_max and
+    the counters are arrays, one value per cell, and a cell whose gradients were all 0 does not step.
     """
 
     hyperparameters = (learning_rate(1.0), decay("beta1", 0.9, _BETA1), decay("beta2", 0.999, _BETA2),
@@ -505,23 +514,28 @@ class Prodigy(_Stateful):
             m = self._slot("m", key, p)
             v = self._slot("v", key, p)
             s = self._slot("s", key, p)
-            numerator += (d / d0) * dlr * float(np.vdot(g, start - p))
+            # sums over a run's coordinates: all of the parameter's, or (cells) this element alone
+            inner = g * (start - p) if self.cells else float(np.vdot(g, start - p))
+            numerator += (d / d0) * dlr * inner
             m *= self.beta1
             m += d * (1.0 - self.beta1) * g
             v *= self.beta2
             v += d * d * (1.0 - self.beta2) * g * g
             s *= beta3
             s += (d / d0) * dlr * g
-            denominator += float(np.abs(s).sum())
-        if denominator == 0.0:
+            denominator += np.abs(s) if self.cells else float(np.abs(s).sum())
+        stepped = denominator != 0.0
+        if not np.any(stepped):
             return
+        # a cell that does not step has numerator 0 and m = v = 0: its d (fmax ignores 0 / 0)
+        # and its position stay as they are
         self.d_numerator = numerator
-        self.d_max = max(self.d_max, numerator / denominator)
+        self.d_max = np.fmax(self.d_max, numerator / denominator)
         self.d = self.d_max
-        self.iter += 1
+        self.iter = self.iter + stepped
         for key, p in params.items():
-            if self.weight_decay:
-                p -= self.weight_decay * dlr * p
+            if np.any(self.weight_decay):
+                p -= self.weight_decay * dlr * p * stepped
             # the step size is the old d's (dlr), the denominator's epsilon the new d's
             p -= dlr * self._slot("m", key, p) / (np.sqrt(self._slot("v", key, p)) + self.d * EPSILON)
 

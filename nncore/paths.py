@@ -1,13 +1,13 @@
 """Optimizer trajectories on a 2D test function (the book's figure 6-8 and its variations).
 
-The position is kept as two 0-d float64 arrays ``{"x": ..., "y": ...}`` and handed to the
-optimizer exactly as the book's ``optimizer_compare_naive.py`` does, so each optimizer's
-``update`` runs unchanged on it.
+Each optimizer's ``update`` runs unchanged on the position (see :func:`trace_path`); the result
+records, per step, f, the gradient, the update and the optimizer's state, for the step
+inspector, the value plot and ``run.json``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Generator, Mapping, Sequence
 
 import numpy as np
 
@@ -15,23 +15,43 @@ from .functions import TestFunction
 from .optimizers import Optimizer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PathResult:
-    """A trajectory: ``points`` has shape (n + 1, 2), row 0 the start, row i after i updates.
+    """A trajectory and what happened at each step (a path record).
 
-    When the optimizer left the finite numbers, ``diverged_at`` is the update (1-based) that
-    produced the first non-finite or overflowing position, ``points`` stops at the last finite
-    position before it, and ``reason`` says what happened. Otherwise both are None and
-    n equals the requested number of steps.
+    ``points`` has shape (n + 1, 2): row 0 the start, row i the position after i updates.
+    When the path diverged (see :func:`divergence_codes`), ``diverged_at`` is the update
+    (1-based) that produced the first diverged position, ``points`` stops at the last position
+    before it, and ``reason`` says in words which part of the rule it broke. Otherwise both are
+    None and n equals the requested number of steps.
+
+    The per-step records end where ``points`` ends (all None/empty when built by hand):
+    ``f`` (n + 1,): f at each point; ``gradients`` (n, 2): the gradient update i used, taken at
+    ``points[i - 1]``; ``updates`` (n, 2): ``points[i] - points[i - 1]``; ``state``: the
+    optimizer's state after each update by the book's attribute names (see
+    ``Optimizer.state_for``), an (n, 2) array per per-coordinate slot such as ``v`` or ``h``
+    (x in column 0, y in column 1) and an (n,) array per counter such as Adam's ``iter``.
     """
 
     points: np.ndarray
     diverged_at: int | None = None
     reason: str | None = None
+    f: np.ndarray | None = None
+    gradients: np.ndarray | None = None
+    updates: np.ndarray | None = None
+    state: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        """The number of updates recorded (len(points) - 1)."""
+        return len(self.points) - 1
 
 
 LIMIT = 1e150
 """Positions beyond this magnitude count as diverged: squaring them in f would overflow."""
+CHECK_EVERY = 16
+"""The walk checks the position against LIMIT every this many steps (the divergence rule then
+finds the exact step); a non-finite position stays non-finite, so nothing is lost."""
 
 BOX_FACTOR = 1000.0
 """A path diverges when it leaves the box of this many times the view's width and height,
@@ -66,66 +86,142 @@ def divergence_codes(x, y, f, bounds: tuple[float, float, float, float], f_start
                      [OUTCOME_NOT_FINITE, OUTCOME_LEFT_BOX, OUTCOME_VALUE], 0).astype(np.int8)
 
 
-def iter_path(function: TestFunction, optimizer: Optimizer, start: Sequence[float],
-              steps: int) -> Generator[np.ndarray, None, PathResult]:
-    """Yield the start and then the position after each update, each as an array of shape (2,).
-
-    Stops early, without yielding it, at the first position that is non-finite or beyond
-    ``LIMIT``; the generator's return value (``StopIteration.value``) is the full
-    :class:`PathResult`. ``optimizer`` is reset first, so the same object can be reused.
-    """
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
-    optimizer.reset()
-    params = {"x": np.array(float(start[0])), "y": np.array(float(start[1]))}
-    grads = {"x": np.array(0.0), "y": np.array(0.0)}
-    points = np.empty((steps + 1, 2))
-    points[0] = (params["x"], params["y"])
-    yield points[0].copy()
-    with np.errstate(all="ignore"):
-        for i in range(1, steps + 1):
-            gx, gy = function.gradient(params["x"], params["y"])
-            grads["x"][...] = gx
-            grads["y"][...] = gy
-            optimizer.update(params, grads)
-            # the point the optimizer reports (Schedule-Free's x), not always where it takes gradients
-            position = (float(optimizer.evaluation_point("x", params["x"])),
-                        float(optimizer.evaluation_point("y", params["y"])))
-            problem = _divergence(position, (float(gx), float(gy)))
-            if problem:
-                return PathResult(points[:i].copy(), i, problem)
-            points[i] = position
-            yield points[i].copy()
-    return PathResult(points)
-
-
-def _divergence(position: tuple[float, float], gradient: tuple[float, float]) -> str | None:
-    """Why this position counts as diverged, or None if it is fine."""
-    if not all(np.isfinite(gradient)):
-        return "the gradient overflowed"
-    if not all(np.isfinite(position)):
-        return "the position became infinite or NaN"
-    if max(abs(position[0]), abs(position[1])) > LIMIT:
-        return f"the position exceeded {LIMIT:g}"
-    return None
+REASONS = {
+    OUTCOME_NOT_FINITE: "the position or f became infinite or NaN",
+    OUTCOME_LEFT_BOX: f"it left the box {BOX_FACTOR:g} times the view's size",
+    OUTCOME_VALUE: f"f exceeded {VALUE_FACTOR:g} \u00d7 max(1, f(start))",
+}
+"""What each divergence code means, in words (the ``reason`` of a diverged PathResult)."""
 
 
 def trace_path(function: TestFunction, optimizer: Optimizer, start: Sequence[float],
                steps: int) -> PathResult:
-    """Run ``iter_path`` to the end and return its :class:`PathResult`."""
-    walker = iter_path(function, optimizer, start, steps)
-    while True:
-        try:
-            next(walker)
-        except StopIteration as done:
-            return done.value
+    """Walk ``steps`` updates of ``optimizer`` from ``start`` and return the full record.
+
+    The book's ``optimizer_compare_naive.py`` hands x and y to ``update`` as two 0-d float64
+    arrays. For rules that are ``elementwise`` (all but Muon) the position is instead one (2,)
+    array, as the engine keeps a network's parameters in one flat vector: the same arithmetic
+    with half the NumPy calls (a test checks the points against the book's, bit for bit). Each
+    recorded point is the optimizer's ``evaluation_point`` (the position itself except for
+    Schedule-Free, which reports x and takes gradients at y). The walk stops early once a
+    position is non-finite or beyond ``LIMIT`` (checked every ``CHECK_EVERY`` steps); then f
+    is evaluated on all points at once and the path is cut before its first point that
+    :func:`divergence_codes` flags. ``optimizer`` is reset first, so it can be reused.
+    """
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    optimizer.reset()
+    walker = (_StackedPosition if type(optimizer).elementwise else _BookPosition)(optimizer, start)
+    points = np.empty((steps + 1, 2))
+    gradients = np.empty((steps, 2))
+    states: list[dict] = []
+    points[0] = start
+    walked = steps
+    gradient_at, update = function.gradient, optimizer.update
+    with np.errstate(all="ignore"):
+        for i in range(1, steps + 1):
+            gradients[i - 1] = walker.set_gradient(gradient_at(*walker.xy()))
+            update(walker.params, walker.grads)
+            points[i] = walker.point()
+            states.append(walker.state())
+            if i % CHECK_EVERY == 0 and not np.all(np.abs(points[i]) <= LIMIT):  # False for NaN
+                walked = i
+                break
+        points = points[:walked + 1]
+        f = np.asarray(function.f(points[:, 0], points[:, 1]), dtype=float)
+    codes = divergence_codes(points[:, 0], points[:, 1], f, function.bounds, f[0])
+    bad = np.flatnonzero(codes)
+    kept, diverged_at, reason = walked, None, None
+    if len(bad):
+        kept = max(int(bad[0]) - 1, 0)
+        diverged_at, reason = kept + 1, REASONS[int(codes[bad[0]])]
+    points = points[:kept + 1].copy()
+    return PathResult(points, diverged_at, reason, f=f[:kept + 1].copy(),
+                      gradients=gradients[:kept].copy(), updates=np.diff(points, axis=0),
+                      state=_stacked_state(states[:kept]))
+
+
+KEY = "xy"
+"""The name of the (2,) position parameter handed to an elementwise optimizer."""
+
+
+class _StackedPosition:
+    """(x, y) as one (2,) float64 parameter ``"xy"``."""
+
+    def __init__(self, optimizer: Optimizer, start: Sequence[float]) -> None:
+        self.optimizer = optimizer
+        self.position = np.array([float(start[0]), float(start[1])])
+        self.gradient = np.zeros(2)
+        self.params, self.grads = {KEY: self.position}, {KEY: self.gradient}
+
+    def xy(self):
+        return self.position[0], self.position[1]
+
+    def set_gradient(self, gradient) -> np.ndarray:
+        self.gradient[...] = gradient
+        return self.gradient
+
+    def point(self) -> np.ndarray:
+        return self.optimizer.evaluation_point(KEY, self.position)
+
+    def state(self) -> dict:
+        return self.optimizer.state_for(KEY)
+
+
+class _BookPosition:
+    """(x, y) as the book keeps them: two 0-d float64 parameters ``"x"`` and ``"y"``."""
+
+    def __init__(self, optimizer: Optimizer, start: Sequence[float]) -> None:
+        self.optimizer = optimizer
+        self.params = {"x": np.array(float(start[0])), "y": np.array(float(start[1]))}
+        self.grads = {"x": np.array(0.0), "y": np.array(0.0)}
+
+    def xy(self):
+        return self.params["x"], self.params["y"]
+
+    def set_gradient(self, gradient) -> tuple[float, float]:
+        self.grads["x"][...] = gradient[0]
+        self.grads["y"][...] = gradient[1]
+        return float(self.grads["x"]), float(self.grads["y"])
+
+    def point(self) -> tuple[float, float]:
+        evaluation_point = self.optimizer.evaluation_point
+        return (float(evaluation_point("x", self.params["x"])),
+                float(evaluation_point("y", self.params["y"])))
+
+    def state(self) -> dict:
+        """Per-coordinate slots as (x, y) pairs, counters as numbers."""
+        x_state, y_state = self.optimizer.state_for("x"), self.optimizer.state_for("y")
+        counters = type(self.optimizer).counters
+        return {name: value if name in counters else (float(value), float(y_state[name]))
+                for name, value in x_state.items()}
+
+
+def _stacked_state(states: list[dict]) -> dict[str, np.ndarray]:
+    """Per-step state dicts (name -> (2,) array or number) as name -> (n, 2) or (n,) array."""
+    if not states:
+        return {}
+    return {name: np.array([state[name] for state in states], dtype=float) for name in states[-1]}
+
+
+def iter_path(function: TestFunction, optimizer: Optimizer, start: Sequence[float],
+              steps: int) -> Generator[np.ndarray, None, PathResult]:
+    """Yield the start and then the position after each update, each as an array of shape (2,).
+
+    Stops before the first diverged position; the generator's return value
+    (``StopIteration.value``) is the full :class:`PathResult` of :func:`trace_path`.
+    """
+    result = trace_path(function, optimizer, start, steps)
+    for point in result.points:
+        yield point.copy()
+    return result
 
 
 def solve_path(function: TestFunction, optimizer: Optimizer, start: Sequence[float],
                steps: int) -> np.ndarray:
     """Positions of shape (steps + 1, 2): row 0 is ``start``, row i the position after i updates.
 
-    If the path diverges the array is shorter (it ends at the last finite position); use
-    :func:`trace_path` to learn where and why.
+    If the path diverges the array is shorter (it ends at the last position before the
+    divergence); use :func:`trace_path` to learn where and why.
     """
     return trace_path(function, optimizer, start, steps).points

@@ -101,3 +101,5 @@ NOISE_SEED = Range("noise seed", 0, 2 ** 31 - 1, integer=True)
 """Up to 2^31 - 1, the largest value a spin box holds; the cloud adds its run index to it."""
 CLOUD = Range("cloud size (paths)", 0, 1000, integer=True)
 MAP_SIZE = Range("map size (cells per side)", 2, 1000, integer=True)
+ANIMATION_WIDTH = Range("animation width in pixels", 100, 3840, integer=True)
+ANIMATION_FPS = Range("animation frame rate", 1, 60, integer=True)

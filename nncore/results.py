@@ -9,6 +9,14 @@ Files written by :func:`write_run` into one directory:
          "paths": {"function": "book", "start": [-7.0, 2.0], "steps": 29,
                    "optimizers": {"SGD": {"hyperparameters": {"lr": 0.95},
                                           "points": [[x, y], ...],      # start, then each update
+                                          "f": [f0, f1, ...],           # f at each point
+                                          "gradient": [[gx, gy], ...],  # per update, at its start
+                                          "update": [[dx, dy], ...],    # per update: the step taken
+                                          "state": {"v": [[vx, vy], ...], "iter": [1, 2, ...]},
+                                          "summary": {"final_f": 1e-3, "first_within_1e-6": null,
+                                                      "steps": 29, "diverged_at": null,
+                                                      "reason": null},
+                                          "explanation": null,          # why it diverged, in words
                                           "diverged_at": null, "reason": null}, ...}},
          "mnist": {"iterations": 2000, "completed": 2000, "finished": true, "batch_size": 128,
                    "repeats": 1,
@@ -35,7 +43,8 @@ Files written by :func:`write_run` into one directory:
     name when it has one entry). With repeats (``"repeats"`` K > 1) an entry's ``"loss"`` and
     ``"test_accuracy"`` are the means over its repeats, its ``"diverged_at"``/``"reason"`` the
     first repeat's to diverge, and ``"repeats"`` lists each repeat's record (with its
-    ``"seed"``). ``"summary"`` is :func:`nncore.summary.summarize`'s table.
+    ``"seed"`` and its ``"layers"``/``"confusion"``). ``"summary"`` is
+    :func:`nncore.summary.summarize`'s table.
     ``"paths"`` / ``"mnist"`` are ``null`` when that task was not run. Every number outside
     ``"timing"`` depends only on the settings (seed included), so two runs with the same settings
     on the same machine give identical ``settings``, ``paths`` and ``mnist`` sections; the wall
@@ -52,6 +61,13 @@ Files written by :func:`write_run` into one directory:
     Header :data:`nncore.summary.SUMMARY_COLUMNS`; one row per entry.
 ``paths.csv``
     Header ``optimizer,step,x,y``; one row per point of each path, step 0 being the start.
+``layers.csv``
+    Header ``optimizer,iteration,layer,update_ratio,gradient_norm,weight_norm``; one row per
+    weight matrix (layer 1 = W1) at every iteration the statistics were recorded
+    (:mod:`nncore.diagnostics`); the same numbers are in run.json under each optimizer's
+    ``"layers"``: ``{"iterations": [...], "update_ratio": [[per layer], ...], "gradient_norm":
+    ..., "weight_norm": ...}``, with ``"confusion"`` the last evaluation's confusion matrix
+    (rows true class, columns predicted) and ``"confusion_iteration"`` its iteration.
 
 A task that was not run writes no CSV; a CSV of that task left in the directory by an earlier
 export is removed, so the directory never mixes the files of two runs.
@@ -73,11 +89,15 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
+from .diagnostics import STATISTICS
 from .experiment import MnistHistory
 from .functions import get_function
+from .path_analysis import explain_divergence
+from .path_analysis import summarize as summarize_path
 from .paths import PathResult
 from .settings import Settings
-from .summary import SUMMARY_COLUMNS, entry_rows, loss_band, mean_accuracy, summarize, summary_rows
+from .summary import SUMMARY_COLUMNS, entry_rows, loss_band, mean_accuracy, summary_rows
+from .summary import summarize as summarize_entries
 from .sweeps import Cloud
 from .theory import theory_record
 
@@ -87,6 +107,7 @@ ACCURACY_CSV = "accuracy.csv"
 PATHS_CSV = "paths.csv"
 LOSSES_REPEATS_CSV = "losses_repeats.csv"
 SUMMARY_CSV = "summary.csv"
+LAYERS_CSV = "layers.csv"
 
 
 class ExportError(Exception):
@@ -181,18 +202,35 @@ def _finite_or_none(values: np.ndarray) -> list[float | None]:
     return [value if math.isfinite(value) else None for value in np.asarray(values, dtype=float).tolist()]
 
 
+def _path_entry(settings: Settings, function, name: str, result: PathResult) -> dict:
+    """One entry's path: points and the per-step records (lists end where ``points`` does)."""
+    hyperparameters = settings.hyperparameters("paths", name)
+    fields = _entry_fields(settings, name)
+    entry = {**fields, "hyperparameters": hyperparameters,
+             "points": [_finite_or_none(row) for row in result.points]}
+    if result.f is not None:
+        entry["f"] = _finite_or_none(result.f)
+        entry["gradient"] = [_finite_or_none(row) for row in result.gradients]
+        entry["update"] = [_finite_or_none(row) for row in result.updates]
+        entry["state"] = {state: (_finite_or_none(values) if values.ndim == 1
+                                  else [_finite_or_none(row) for row in values])
+                          for state, values in result.state.items()}
+        entry["summary"] = summarize_path(function, result).to_dict()
+        entry["explanation"] = explain_divergence(function, fields["optimizer"], hyperparameters,
+                                                  settings.paths.start, result)
+    entry["diverged_at"] = result.diverged_at
+    entry["reason"] = result.reason
+    return entry
+
+
 def _paths_record(settings: Settings, paths: Mapping[str, PathResult]) -> dict:
+    function = get_function(settings.paths.function_key())
     return {
         "function": settings.paths.function,
         "start": [float(v) for v in settings.paths.start],
         "steps": settings.paths.steps,
         "optimizers": {
-            name: {**_entry_fields(settings, name),
-                   "hyperparameters": settings.hyperparameters("paths", name),
-                   "points": [_finite_or_none(row) for row in result.points],
-                   "diverged_at": result.diverged_at,
-                   "reason": result.reason}
-            for name, result in paths.items()
+            name: _path_entry(settings, function, name, result) for name, result in paths.items()
         },
     }
 
@@ -234,6 +272,7 @@ def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
                   "hyperparameters": settings.hyperparameters("mnist", label)}
         if len(rows) == 1:
             record.update(_row_record(history, rows[0]))
+            record.update(_diagnostics_record(history, rows[0]))
         else:
             repeats = [_row_record(history, row) for row in rows]
             first = min((r for r in repeats if r["diverged_at"]), key=lambda r: r["diverged_at"], default=None)
@@ -246,15 +285,29 @@ def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
                 "reason": first["reason"] if first else None,
                 "not_learning_at": stall["not_learning_at"] if stall else None,
                 "not_learning_reason": stall["not_learning_reason"] if stall else None,
-                "repeats": [{"seed": settings.mnist.seed + index, **repeat}
-                            for index, repeat in enumerate(repeats)],
+                "repeats": [{"seed": settings.mnist.seed + index, **repeat,
+                             **_diagnostics_record(history, row)}
+                            for index, (repeat, row) in enumerate(zip(repeats, rows))],
             })
         optimizers[label] = record
-    summary = summarize(settings, history) if history_groups(settings, history) == entry_rows(settings) else []
+    summary = summarize_entries(settings, history) if history_groups(settings, history) == entry_rows(settings) else []
     return {"iterations": history.total, "completed": history.completed,
             "finished": history.finished, "batch_size": settings.mnist.batch_size,
             "repeats": settings.mnist.repeats, "optimizers": optimizers,
             "summary": [s.to_dict() for s in summary]}
+
+
+def _diagnostics_record(history: MnistHistory, name: str) -> dict:
+    """``"layers"`` (the per-layer statistics) and the last evaluation's ``"confusion"``."""
+    rows = history.layers[name].rows() if name in history.layers else None
+    layers = None if rows is None else {
+        "iterations": rows.iterations.tolist(),
+        **{statistic: [_finite_or_none(row) for row in getattr(rows, statistic)]
+           for statistic in STATISTICS}}
+    evaluation = history.evaluations.get(name)
+    return {"layers": layers,
+            "confusion": None if evaluation is None else evaluation.confusion.tolist(),
+            "confusion_iteration": None if evaluation is None else evaluation.iteration}
 
 
 def run_record(settings: Settings, paths: Mapping[str, PathResult] | None,
@@ -323,7 +376,7 @@ def losses_csv(history: MnistHistory, groups: Mapping[str, list[str]] | None = N
 
 def summary_csv(settings: Settings, history: MnistHistory) -> str:
     """summary.csv: one row per entry (:func:`nncore.summary.summarize`)."""
-    return _csv_text(list(SUMMARY_COLUMNS), summary_rows(summarize(settings, history)))
+    return _csv_text(list(SUMMARY_COLUMNS), summary_rows(summarize_entries(settings, history)))
 
 
 def accuracy_csv(history: MnistHistory) -> str:
@@ -331,6 +384,19 @@ def accuracy_csv(history: MnistHistory) -> str:
     rows = ([name, int(iteration), _number(accuracy)]
             for name in history.names for iteration, accuracy in history.accuracies[name])
     return _csv_text(["optimizer", "iteration", "accuracy"], rows)
+
+
+def layers_csv(history: MnistHistory) -> str:
+    """``optimizer,iteration,layer,update_ratio,gradient_norm,weight_norm``, one row per layer
+    and recorded iteration."""
+    def rows():
+        for name in history.names:
+            recorded = history.layers[name].rows() if name in history.layers else None
+            for index in range(0 if recorded is None else len(recorded)):
+                for layer in range(recorded.update_ratio.shape[1]):
+                    yield [name, int(recorded.iterations[index]), layer + 1,
+                           *(_number(getattr(recorded, statistic)[index, layer]) for statistic in STATISTICS)]
+    return _csv_text(["optimizer", "iteration", "layer", *STATISTICS], rows())
 
 
 def paths_csv(paths: Mapping[str, PathResult]) -> str:
@@ -354,7 +420,7 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
     else:
         written.append(write_text(directory / PATHS_CSV, paths_csv(paths)))
     if history is None:
-        remove_files(directory, [LOSSES_CSV, ACCURACY_CSV, LOSSES_REPEATS_CSV, SUMMARY_CSV])
+        remove_files(directory, [LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV, LOSSES_REPEATS_CSV, SUMMARY_CSV])
     else:
         groups = history_groups(settings, history)
         written.append(write_text(directory / LOSSES_CSV, losses_csv(history, groups)))
@@ -367,6 +433,7 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
             written.append(write_text(directory / SUMMARY_CSV, summary_csv(settings, history)))
         else:
             remove_files(directory, [SUMMARY_CSV])
+        written.append(write_text(directory / LAYERS_CSV, layers_csv(history)))
     record = json.dumps(run_record(settings, paths, history, clouds), indent=1, allow_nan=False)
     written.append(write_text(directory / RUN_JSON, record + "\n"))
     return written

@@ -40,8 +40,9 @@ list (32 B), json's indented encoder's chunk strings (about 100 B), the text and
 OUTPUT_BYTES_PER_LOSS = 48
 """Disk per recorded loss: about 25 B in run.json (indented, one value a line) and 20 B in
 losses.csv (measured 46.6 B on 2 x 100,000 losses)."""
-OUTPUT_BYTES_PER_POINT = 110
-"""Disk per 2D path point: two coordinates in run.json (about 60 B) and a paths.csv row (50 B)."""
+OUTPUT_BYTES_PER_POINT = 140
+"""Disk per 2D path point: two coordinates in run.json (about 75 B, indented) and a paths.csv row
+(about 56 B); measured 131 B on 2 x 5,001 points."""
 OUTPUT_BYTES_FIXED = 4 * 1024 * 1024
 """Disk for the two PNGs (1600 px wide, about 0.3-1 MB each) and the rest of run.json."""
 

@@ -233,41 +233,51 @@ def learning_rates(spec: ScheduleSpec | None, total: int, base: float) -> list[f
 
 
 class ScheduledOptimizer:
-    """An optimizer whose ``lr`` follows ``spec`` over a run of ``total`` updates.
+    """Mixed into an optimizer's class by :func:`scheduled`: its ``lr`` follows ``spec`` over a
+    run of ``total`` updates.
 
-    Before each :meth:`update` it sets the wrapped optimizer's ``lr`` to ``spec.lr(t, total,
-    base)`` (t counts the updates since the last :meth:`reset`, from 0; ``base`` is the
-    optimizer's ``lr`` when wrapped). Everything else (state, hyperparameters,
-    ``evaluation_point``, ...) is the wrapped optimizer's.
+    Before each :meth:`update` it sets ``lr`` to ``spec.lr(t, total, base)`` (t counts the
+    updates since the last :meth:`reset`, from 0; ``base`` is ``lr`` when the schedule was
+    applied). Everything else (state, other hyperparameters, class attributes such as
+    ``elementwise``) is the optimizer's own.
     """
 
-    def __init__(self, optimizer, spec: ScheduleSpec, total: int) -> None:
-        self.__dict__["inner"] = optimizer
-        self.__dict__["spec"] = spec
-        self.__dict__["total"] = total
-        self.__dict__["base"] = optimizer.lr
-        self.__dict__["t"] = 0
+    _schedule: tuple[ScheduleSpec, int, float]
+    _schedule_step: int
 
     def update(self, params, grads) -> None:
-        self.inner.lr = self.spec.lr(self.t, self.total, self.base)
-        self.__dict__["t"] = self.t + 1
-        self.inner.update(params, grads)
+        spec, total, base = self._schedule
+        self.lr = spec.lr(self._schedule_step, total, base)
+        self._schedule_step += 1
+        super().update(params, grads)
 
     def reset(self) -> None:
-        self.__dict__["t"] = 0
-        self.inner.lr = self.base
-        self.inner.reset()
+        super().reset()
+        if hasattr(self, "_schedule"):  # the optimizer's __init__ resets before it is scheduled
+            self._schedule_step = 0
+            self.lr = self._schedule[2]
 
-    def __getattr__(self, name: str):
-        return getattr(self.inner, name)
 
-    def __setattr__(self, name: str, value) -> None:
-        setattr(self.inner, name, value)
+_SCHEDULED_CLASSES: dict[type, type] = {}
 
-    def __repr__(self) -> str:
-        return f"Scheduled({self.inner!r}, {self.spec.text()}, warmup={self.spec.warmup})"
+
+def _scheduled_class(cls: type) -> type:
+    """``cls`` with :class:`ScheduledOptimizer`'s update and reset in front (same name)."""
+    if cls not in _SCHEDULED_CLASSES:
+        _SCHEDULED_CLASSES[cls] = type(cls.__name__, (ScheduledOptimizer, cls),
+                                       {"__qualname__": cls.__qualname__, "__module__": cls.__module__})
+    return _SCHEDULED_CLASSES[cls]
 
 
 def scheduled(optimizer, spec: ScheduleSpec | None, total: int):
-    """``optimizer`` itself without a schedule, else a :class:`ScheduledOptimizer` around it."""
-    return optimizer if spec is None else ScheduledOptimizer(optimizer, spec, total)
+    """``optimizer`` itself without a schedule; else the same object made a
+    :class:`ScheduledOptimizer` whose lr follows ``spec`` over ``total`` updates (from now:
+    its step count starts at 0)."""
+    if spec is None:
+        return optimizer
+    if isinstance(optimizer, ScheduledOptimizer):
+        raise ValueError("this optimizer already follows a schedule")
+    optimizer.__class__ = _scheduled_class(type(optimizer))
+    optimizer._schedule = (spec, total, optimizer.lr)
+    optimizer._schedule_step = 0
+    return optimizer

@@ -16,8 +16,9 @@ from typing import Any
 from .settings import Settings
 
 MAX_BYTES = 256 * 1024 * 1024
-"""Largest settings file read: well above the largest run.json the app writes (a run of
-1,000,000 iterations x 10 optimizers is about 200 MB of losses)."""
+"""Largest settings file read. A run.json holds about 26 B per recorded loss (measured: 1.03 MB
+for 2 x 20,000), so this covers every run of up to 10 million losses, e.g. 1,000,000
+iterations of 10 optimizers; the run.json of a larger run is refused with this figure."""
 
 
 class SettingsFileError(ValueError):

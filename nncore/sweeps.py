@@ -3,7 +3,8 @@ of a noisy-gradient cloud, each computed as one array computation instead of one
 
 The optimizers' update rules are element-wise and accept array-valued hyperparameters, so one
 optimizer object moves a whole array of positions: position ``x[i]`` is updated with
-hyperparameters ``lr[i]``, ``momentum[i]``, ... The arithmetic of each element is exactly that of
+hyperparameters ``lr[i]``, ``momentum[i]``, ... The rules that mix coordinates (Muon, Prodigy)
+mix only each run's own ``x[i]`` and ``y[i]`` (the optimizer's ``cells`` mode). The arithmetic of each element is exactly that of
 :func:`nncore.paths.trace_path` on the same settings (same operations, same order).
 
 Divergence is the one 2D rule of :func:`nncore.paths.divergence_codes`, checked after every
@@ -100,10 +101,16 @@ def run_many(function: TestFunction, optimizer: str, hyperparameters: Mapping[st
     starts at its start with its own hyperparameters. ``noise`` (count = the number of runs,
     S flattened) adds gradient noise. ``record`` keeps every position (memory: 16 bytes per run
     per step). Returns a :class:`ManyRuns`.
+
+    A run's positions are the points the optimizer reports (``evaluation_point``: Schedule-Free's
+    x), as :func:`nncore.paths.iter_path` draws them. The optimizer runs with ``cells`` set, so
+    rules that mix coordinates (Muon's norm, Prodigy's sums over all parameters) mix only each
+    run's own x and y.
     """
     starts = np.asarray(starts, dtype=float)
     shape = np.broadcast_shapes(starts.shape[:-1], *(np.shape(v) for v in hyperparameters.values()))
     rule = create(optimizer, **hyperparameters)
+    rule.cells = True
     params = {"x": np.array(np.broadcast_to(starts[..., 0], shape)),
               "y": np.array(np.broadcast_to(starts[..., 1], shape))}
     grads = {"x": np.empty(shape), "y": np.empty(shape)}
@@ -121,16 +128,18 @@ def run_many(function: TestFunction, optimizer: str, hyperparameters: Mapping[st
             grads["x"][...] = gx
             grads["y"][...] = gy
             rule.update(params, grads)
+            x, y = rule.evaluation_point("x", params["x"]), rule.evaluation_point("y", params["y"])
             if record:  # checked once at the end, over every recorded position at once
-                points[step, ..., 0], points[step, ..., 1] = params["x"], params["y"]
+                points[step, ..., 0], points[step, ..., 1] = x, y
                 continue
-            value = function.f(params["x"], params["y"])
-            codes = divergence_codes(params["x"], params["y"], value, function.bounds, f_start)
+            value = function.f(x, y)
+            codes = divergence_codes(x, y, value, function.bounds, f_start)
             diverged_at[(codes != 0) & (diverged_at == 0)] = step
         if record:
             diverged_at = _first_divergence(function, points[1:], f_start)
-        final_f = function.f(params["x"], params["y"])
-    final = np.stack([params["x"], params["y"]], axis=-1)
+        x, y = rule.evaluation_point("x", params["x"]), rule.evaluation_point("y", params["y"])
+        final_f = function.f(x, y)
+    final = np.stack([x, y], axis=-1)
     return ManyRuns(final, final_f, diverged_at, points)
 
 

@@ -87,6 +87,30 @@ class TrainingProcess:
         process = self._process
         return process is not None and process.is_alive()
 
+    @property
+    def sentinel(self) -> int | None:
+        """A file descriptor that becomes readable when the child ends (None: no child)."""
+        process = self._process
+        return None if process is None else process.sentinel
+
+    def reap(self) -> bool:
+        """Collect a child that ended between runs (no zombie left); True if there was one.
+
+        Call it only while no run is under way: a run whose child dies reports that itself.
+        """
+        with self._lock:
+            return self._forget_dead_child()
+
+    def _forget_dead_child(self) -> bool:
+        """With the lock held: if the child has ended, reap it and forget it (True)."""
+        if self._process is None or self._process.is_alive():
+            return False
+        self._process.join()
+        self._process.close()
+        self._conn.close()
+        self._process = self._conn = None
+        return True
+
     def request_stop(self) -> None:
         """Ask the run under way (if any) to end at its next stop check. Returns at once."""
         self._stop.set()
@@ -185,11 +209,7 @@ class TrainingProcess:
     def _ensure_started(self) -> Connection:
         """The pipe to a running child, starting the child if there is none (or it died)."""
         with self._lock:
-            if self._process is not None and not self._process.is_alive():
-                self._process.join()
-                self._process.close()
-                self._conn.close()
-                self._process = self._conn = None
+            self._forget_dead_child()
             if self._process is None:
                 parent_end, child_end = self._context.Pipe()
                 process = self._context.Process(

@@ -8,7 +8,6 @@ import pytest
 
 import main
 from nncore.cli import UsageError, parse_command_line
-from nncore.optimizers import OPTIMIZERS, path_defaults
 from nncore.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,24 +39,30 @@ def test_no_arguments_means_book_settings_and_no_explicit_settings():
     assert not invocation.headless and not invocation.autorun and invocation.screenshot is None
 
 
-def _changed_value(hp, *defaults):
-    """A valid value of ``hp`` unlike each of ``defaults``."""
-    for value in (hp.default + hp.step, hp.default - hp.step, hp.default / 2):
-        if hp.contains(value) and value not in defaults:
-            return value
-    raise AssertionError(f"no other value for {hp.name}")
+def _newer_optimizer_flags():
+    """--hp and --path-hp flags changing every hyperparameter of the optimizers beyond the book's
+    seven, each to a valid value one step from its default."""
+    from nncore.optimizers import OPTIMIZERS
+    book = {"SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW"}
+    changes = []
+    for name, cls in OPTIMIZERS.items():
+        for hp in cls.hyperparameters if name not in book else ():
+            value = hp.default + hp.step if hp.contains(hp.default + hp.step) else hp.default - hp.step
+            changes.append(f"{name}.{hp.name}={value!r}")
+    return ["--hp", ",".join(changes), "--path-hp", ",".join(changes)]
 
 
 def test_every_setting_has_a_flag():
-    hyperparameter_flags = []
-    for name, cls in OPTIMIZERS.items():
-        for hp in cls.hyperparameters:
-            path_default = path_defaults(name)[hp.name]
-            hyperparameter_flags += [
-                "--path-hp", f"{name}.{hp.name}={_changed_value(hp, path_default, hp.default)!r}",
-                "--hp", f"{name}.{hp.name}={_changed_value(hp, path_default, hp.default)!r}"]
-    hyperparameter_flags += ["--repeats", "3"]
-    invocation = parse_command_line(EVERY_SETTING + hyperparameter_flags)
+    hyperparameter_flags = [
+        "--path-lr", "SGD=0.5,Momentum=0.2,Nesterov=0.2,AdaGrad=1,RMSprop=0.2,Adam=0.2,AdamW=0.2",
+        "--lr", "SGD=0.1,Momentum=0.02,Nesterov=0.02,AdaGrad=0.02,RMSprop=0.02,Adam=0.002,AdamW=0.002",
+        "--path-hp", "Momentum.momentum=0.5,Nesterov.momentum=0.5,RMSprop.decay_rate=0.9",
+        "--path-hp", "Adam.beta1=0.5,Adam.beta2=0.9,AdamW.beta1=0.5,AdamW.beta2=0.9,AdamW.weight_decay=0.1",
+        "--hp", "Momentum.momentum=0.8,Nesterov.momentum=0.8,RMSprop.decay_rate=0.95",
+        "--hp", "Adam.beta1=0.8,Adam.beta2=0.99,AdamW.beta1=0.8,AdamW.beta2=0.99,AdamW.weight_decay=0.05",
+    ]
+    invocation = parse_command_line(EVERY_SETTING + hyperparameter_flags + _newer_optimizer_flags()
+                                    + ["--repeats", "3"])
     defaults = dict(_leaves(Settings().to_dict()))
     changed = dict(_leaves(invocation.settings.to_dict()))
     unchanged = sorted(key for key in defaults if defaults[key] == changed[key] and key != "version")
@@ -75,7 +80,7 @@ def test_flags_set_the_values_given():
     assert (m.same_initial_weights, m.data_dir) == (False, "/data/fashion")
     assert s.hyperparameters("mnist", "SGD")["lr"] == 0.1
     assert s.hyperparameters("mnist", "AdamW")["beta1"] == 0.8
-    assert s.hyperparameters("paths", "SGD")["lr"] == 0.95  # --lr is MNIST only
+    assert s.hyperparameters("paths", "SGD")["lr"] == 0.002  # --lr is MNIST only; Rosenbrock's 2D rate
 
 
 def test_function_without_start_uses_the_functions_recommended_start():
@@ -137,7 +142,7 @@ def test_help_documents_every_flag(capsys):
 @pytest.mark.parametrize("argv, words", [
     (["--iterations", "-5"], ["iterations", "-5"]),
     (["--iterations", "many"], ["--iterations", "many"]),
-    (["--optimizers", "SGD,Adamax"], ["unknown optimizer", "Adamax"]),
+    (["--optimizers", "SGD,Adamix"], ["unknown optimizer", "Adamix"]),
     (["--start", "1"], ["--start", "X,Y"]),
     (["--start", "a,2"], ["--start", "'a'"]),
     (["--start", "nan,2"], ["start", "[-1000000, 1000000]"]),
@@ -157,7 +162,9 @@ def test_help_documents_every_flag(capsys):
     (["--screenshot", "a.png"], ["--screenshot", "--autorun"]),
     (["--headless", "--out", "d", "--autorun"], ["--autorun", "--headless"]),
 ])
-def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, words, capsys):
+def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, words, capsys, monkeypatch):
+    import gui.app  # were the arguments accepted, fail at once instead of opening a window
+    monkeypatch.setattr(gui.app, "run_app", lambda *args: pytest.fail("the window was opened"))
     assert main.main(argv) == 2
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
@@ -177,7 +184,7 @@ def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, words, caps
 def test_invalid_config_file_exits_2_naming_the_file(tmp_path, capsys, content, words):
     config = tmp_path / "bad.json"
     config.write_text(content)
-    assert main.main(["--config", str(config)]) == 2
+    assert main.main(["--config", str(config), "--save-config", str(tmp_path / "s.json")]) == 2
     line, = capsys.readouterr().err.splitlines()
     assert str(config) in line
     for word in words:
@@ -200,3 +207,18 @@ def test_real_process_exit_status_for_bad_arguments():
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "optimizer-lab: error: iterations must be a whole number in [1, 1000000], got -5"]
+
+
+def test_function_without_steps_or_rates_uses_that_functions_defaults():
+    from nncore.path_defaults import FUNCTION_PATH_HYPERPARAMETERS
+
+    from nncore.functions import FUNCTIONS
+
+    settings = parse_command_line(["--function", "rosenbrock"]).settings
+    assert settings.paths.steps == FUNCTIONS["rosenbrock"].steps
+    assert settings.path_hyperparameters["SGD"]["lr"] == FUNCTION_PATH_HYPERPARAMETERS["rosenbrock"]["SGD"]["lr"]
+    flagged = parse_command_line(["--function", "rosenbrock", "--steps", "40",
+                                  "--path-lr", "SGD=0.001"]).settings
+    assert flagged.paths.steps == 40 and flagged.path_hyperparameters["SGD"]["lr"] == 0.001
+    book = parse_command_line(["--function", "book"]).settings
+    assert book == Settings()  # the book's function keeps the book's values

@@ -134,3 +134,38 @@ def test_divergence_codes_apply_the_rule_at_its_boundaries():
                               OUTCOME_NOT_FINITE, OUTCOME_FINITE, OUTCOME_VALUE]
     assert divergence_codes(0.0, 0.0, 2.1e7, bounds, f_start=20.0) == OUTCOME_VALUE
     assert divergence_codes(0.0, 0.0, 2.0e7, bounds, f_start=20.0) == OUTCOME_FINITE
+
+
+@pytest.mark.parametrize("key", list(FUNCTIONS))
+def test_analytic_hessian_matches_central_differences_of_the_gradient(key):
+    fn = FUNCTIONS[key]
+    x0, x1, y0, y1 = fn.bounds
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(x0, x1, 30), rng.uniform(y0, y1, 30)
+    h = 1e-6
+    (fxx, fxy), (fyx, fyy) = fn.hessian(x, y)
+    dxx = (fn.gradient(x + h, y)[0] - fn.gradient(x - h, y)[0]) / (2 * h)
+    dxy = (fn.gradient(x, y + h)[0] - fn.gradient(x, y - h)[0]) / (2 * h)
+    dyy = (fn.gradient(x, y + h)[1] - fn.gradient(x, y - h)[1]) / (2 * h)
+    for analytic, numeric in ((fxx, dxx), (fxy, dxy), (fyx, dxy), (fyy, dyy)):
+        np.testing.assert_allclose(np.broadcast_to(analytic, x.shape), numeric, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("key", list(FUNCTIONS))
+def test_saddles_and_maxima_are_stationary_with_the_right_curvature(key):
+    fn = FUNCTIONS[key]
+    for points, signs in ((fn.saddles, "mixed"), (fn.maxima, "negative")):
+        for x, y in points:
+            assert np.hypot(*fn.gradient(x, y)) < 1e-3
+            eigenvalues = np.linalg.eigvalsh(np.array(fn.hessian(x, y), dtype=float))
+            if signs == "mixed":
+                assert eigenvalues[0] < 0 < eigenvalues[1]
+            else:
+                assert eigenvalues[1] < 0
+
+
+def test_himmelblau_has_four_minima_four_saddles_and_one_maximum():
+    fn = FUNCTIONS["himmelblau"]
+    assert (len(fn.minima), len(fn.saddles), len(fn.maxima)) == (4, 4, 1)
+    assert fn.f_star == pytest.approx(0.0, abs=1e-9)
+    assert FUNCTIONS["saddle"].f_star is None

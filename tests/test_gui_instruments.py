@@ -172,3 +172,32 @@ def test_cloud_ellipse_is_the_one_sigma_contour():
     mahalanobis = np.einsum("ni,ij,nj->n", offsets, np.linalg.inv(covariance), offsets)
     np.testing.assert_allclose(mahalanobis, 1.0, rtol=1e-12)
     assert ellipse(mean, np.full((2, 2), np.nan)).shape == (0, 2)
+
+
+def test_map_basins_and_clouds_work_for_every_optimizer(qtbot, open_window):
+    """Every registered optimizer (Muon and Prodigy mix coordinates, Schedule-Free draws x) gets
+    its noisy cloud, whose run 0 is the path shown, and its map and basin grids in the tabs."""
+    from nncore.optimizers import OPTIMIZERS
+
+    window = open_window(Settings(task="paths", optimizers=tuple(OPTIMIZERS),
+                                  paths=PathSettings(noise=0.5, cloud=4, steps=10)))
+    try:
+        run_to_end(qtbot, window)
+        clouds = window.cloud_overlay.clouds
+        assert set(clouds) == set(OPTIMIZERS)
+        for name in OPTIMIZERS:
+            shown = window.paths[name].points
+            np.testing.assert_array_equal(shown, clouds[name].points[0, :len(shown)])
+        for panel, size in ((window.map_panel, 6), (window.basin_panel, 6)):
+            window.path_tabs.setCurrentWidget(panel)
+            panel.size_spin.setValue(size)
+            for name in OPTIMIZERS:
+                panel.optimizer_combo.setCurrentText(name)
+                qtbot.waitUntil(lambda: panel.result is not None and panel.result.optimizer == name,
+                                timeout=10_000)
+                grid = getattr(panel.result, "final_f", getattr(panel.result, "outcome", None))
+                assert grid.shape[0] == size, name
+    finally:
+        window.close()
+        assert not window.runner.is_alive()
+    assert multiprocessing.active_children() == []

@@ -4,10 +4,11 @@ import json
 import multiprocessing
 import os
 import signal
+import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QObject, QPointF, Qt, Slot
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit,
                                QListWidget, QTabBar)
 
@@ -201,16 +202,37 @@ def test_a_killed_training_process_fails_the_run_clearly_and_the_next_run_works(
 
 
 def test_reset_during_a_run_clears_and_ignores_its_late_updates(qtbot, window, small_settings):
-    ended = []
-    window.runner.finished.connect(lambda run_id, completed: ended.append(run_id))
+    ended, emitted, received = [], [], []
+    # Counted in the worker thread as they are emitted, and in the GUI thread as they arrive.
+    window.runner.mnistUpdated.connect(lambda run_id, update: emitted.append(run_id),
+                                       Qt.ConnectionType.DirectConnection)
+
+    class Receiver(QObject):  # lives in the GUI thread: its slots get the signals queued, in order
+        @Slot(int, object)
+        def count(self, run_id, update):
+            received.append(run_id)
+
+        @Slot(int, bool)
+        def end(self, run_id, completed):
+            ended.append(run_id)
+
+    receiver = Receiver()
+    window.runner.mnistUpdated.connect(receiver.count)
+    window.runner.finished.connect(receiver.end)
     window.controls.set_settings(long_settings(small_settings))
     window.start()
     qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
                     timeout=RUN_TIMEOUT)
     assert window.running and ended == []
+    # Without processing events, wait until updates of this run are queued but not delivered:
+    # they arrive after Reset, and must be ignored.
+    deadline = time.monotonic() + RUN_TIMEOUT / 1000
+    while len(emitted) < len(received) + 2 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    delivered_before_reset = len(received)
     window.reset()
-    qtbot.waitUntil(lambda: bool(ended), timeout=RUN_TIMEOUT)
-    qtbot.wait(100)  # let any queued update of the old run arrive: it must be ignored
+    qtbot.waitUntil(lambda: bool(ended), timeout=RUN_TIMEOUT)  # queued after every update
+    assert len(received) >= delivered_before_reset + 2  # late updates did arrive after Reset
     assert window.history is None and not window.running
     assert len(curve(window.loss_panel.raw_items["SGD"])[0]) == 0
     assert not window.loss_panel.raw_items["SGD"].isVisible()
@@ -322,11 +344,34 @@ def test_presets_set_the_controls(window, label):
     assert controls.settings() == PRESETS[label](before)
 
 
-def test_book_defaults_button_resets_every_control(window):
-    window.controls.set_checked_optimizers(tuple(OPTIMIZERS))
-    window.controls.iterations_spin.setValue(7)
-    window.controls.book_defaults_button.click()
-    assert window.controls.settings() == Settings()
+def test_book_defaults_button_resets_only_the_shown_optimizers_hyperparameters(window):
+    controls = window.controls
+    controls.set_checked_optimizers(tuple(OPTIMIZERS))
+    controls.iterations_spin.setValue(7)
+    controls.task_combo.setCurrentIndex(controls.task_combo.findData("mnist"))
+    controls.function_combo.setCurrentIndex(controls.function_combo.findData("rosenbrock"))
+    for task in ("paths", "mnist"):
+        for name in ("SGD", "Adam"):
+            controls.hp_spins[(task, name, "lr")].setValue(0.0123)
+    controls.optimizer_list.setCurrentRow(list(OPTIMIZERS).index("Adam"))
+    before = controls.settings()
+    controls.book_defaults_button.click()
+    after = controls.settings()
+    book = Settings()
+    assert after.path_hyperparameters["Adam"] == book.path_hyperparameters["Adam"]
+    assert after.mnist_hyperparameters["Adam"] == book.mnist_hyperparameters["Adam"]
+    assert dataclasses.replace(after, path_hyperparameters=before.path_hyperparameters,
+                               mnist_hyperparameters=before.mnist_hyperparameters) == before
+    assert after.path_hyperparameters["SGD"]["lr"] == after.mnist_hyperparameters["SGD"]["lr"] == 0.0123
+
+
+def test_full_reset_lives_in_the_presets_menu(window, tmp_path):
+    controls = window.controls
+    controls.set_checked_optimizers(tuple(OPTIMIZERS))
+    controls.iterations_spin.setValue(7)
+    controls.set_data_dir(str(tmp_path / "gone"))
+    window.findChild(object, "bookDefaultsAction").trigger()
+    assert controls.settings() == Settings() and controls.data_dir is None
 
 
 def test_layout_survives_resizing(qtbot, window):
@@ -353,10 +398,12 @@ def test_diverged_optimizers_are_named_in_legends_and_status(qtbot, window, smal
     loss_labels = window.loss_panel.legend.labels()
     assert loss_labels[0].startswith("SGD \u2014 diverged: iteration") and loss_labels[1] == "Adam"
     assert window.accuracy_panel.legend.labels()[0].startswith("SGD \u2014 diverged")
-    assert window.path_panel.legend.labels()[0].startswith("SGD \u2014 diverged: step")
+    assert window.path_panel.legend.labels()[0] == "SGD \u2715"
+    why = "each step multiplies y by 1 \u2212 lr\u00b72 = \u2212199: lr \u00d7 curvature (200) is above 2"
+    assert why in window.path_panel.legend.item.toolTip()
     window._frame()
     status = window.diverged_label.text()
-    assert status.startswith("Diverged: SGD (iteration") and "SGD (2D step" in status
+    assert status.startswith("Diverged: SGD (iteration") and f"SGD (2D step 2: {why})" in status
 
 
 def test_presets_and_loading_settings_are_locked_during_a_run(qtbot, window, small_settings):

@@ -11,7 +11,8 @@ from gui.headless import LOSSES_FIGURE_SIZE, PATHS_FIGURE_SIZE, Progress
 from nncore.settings import Settings
 
 SMALL = ["--iterations", "30", "--hidden", "20,20", "--eval-interval", "10", "--steps", "12"]
-ALL_FILES = {"run.json", "losses.csv", "accuracy.csv", "paths.csv", "losses.png", "paths.png", "summary.csv"}
+ALL_FILES = {"run.json", "losses.csv", "accuracy.csv", "layers.csv", "paths.csv", "losses.png", "paths.png",
+             "summary.csv"}
 
 
 def _headless(out, *flags):
@@ -45,6 +46,11 @@ def test_headless_run_writes_every_file(tmp_path, qapp, capsys):
         assert len(optimizer["loss"]) == 30 and all(v > 0 for v in optimizer["loss"])
         assert [point[0] for point in optimizer["test_accuracy"]] == [0, 10, 20, 30]
         assert optimizer["diverged_at"] is None
+        layers = optimizer["layers"]  # hidden (20, 20): 3 weight matrices, statistics every 10 iterations
+        assert layers["iterations"] == [10, 20, 30]
+        assert all(len(row) == 3 and all(0 < v < 1 for v in row) for row in layers["update_ratio"])
+        assert all(v > 0 for row in layers["gradient_norm"] + layers["weight_norm"] for v in row)
+        assert sum(map(sum, optimizer["confusion"])) == 10000
 
     assert _header(out / "losses.csv") == ["iteration", "SGD", "Adam"]
     assert _header(out / "accuracy.csv") == ["optimizer", "iteration", "accuracy"]
@@ -80,14 +86,14 @@ def test_paths_only_run_skips_and_removes_the_mnist_files(tmp_path, qapp, capsys
     assert _headless(out, "--task", "paths") == 0
     assert {p.name for p in out.iterdir()} == {"run.json", "paths.csv", "paths.png"}
     assert json.loads((out / "run.json").read_text())["mnist"] is None
-    assert "no losses.csv, accuracy.csv, summary.csv or losses.png" in capsys.readouterr().err
+    assert "no losses.csv, accuracy.csv, layers.csv, summary.csv or losses.png" in capsys.readouterr().err
 
 
 def test_mnist_only_run_writes_no_path_files(tmp_path, qapp):
     out = tmp_path / "run"
     assert _headless(out, "--task", "mnist") == 0
-    assert {p.name for p in out.iterdir()} == {"run.json", "losses.csv", "accuracy.csv", "losses.png",
-                                               "summary.csv"}
+    assert {p.name for p in out.iterdir()} == {"run.json", "losses.csv", "accuracy.csv", "layers.csv",
+                                               "losses.png", "summary.csv"}
 
 
 def test_unwritable_out_exits_2_before_running(tmp_path, capsys):
@@ -136,3 +142,31 @@ def test_headless_rejects_invalid_settings_with_one_line(tmp_path, capsys):
     line, = capsys.readouterr().err.splitlines()
     assert "no optimizer" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_run_json_records_f_gradient_update_and_state_per_step(tmp_path, qapp, capsys):
+    out = tmp_path / "run"
+    assert main.main(["--headless", "--out", str(out), "--task", "paths", "--steps", "29",
+                      "--optimizers", "SGD,Momentum,Adam"]) == 0
+    paths = json.loads((out / "run.json").read_text())["paths"]["optimizers"]
+    for name, entry in paths.items():
+        assert len(entry["f"]) == len(entry["points"]) == 30
+        assert len(entry["gradient"]) == len(entry["update"]) == 29
+        x, y = entry["points"][0]
+        assert entry["f"][0] == x ** 2 / 20 + y ** 2
+        assert entry["update"][0] == [entry["points"][1][i] - entry["points"][0][i] for i in (0, 1)]
+    assert paths["SGD"]["state"] == {}
+    assert [round(v, 6) for v in paths["Momentum"]["state"]["v"][1]] == [0.1323, -0.68]
+    assert set(paths["Adam"]["state"]) == {"m", "v", "iter"}
+    assert paths["Adam"]["state"]["iter"][:3] == [1, 2, 3]
+    assert paths["SGD"]["summary"]["final_f"] == paths["SGD"]["f"][-1]
+
+
+def test_run_json_lists_of_a_diverged_path_end_where_it_diverged(tmp_path, qapp, capsys):
+    out = tmp_path / "run"
+    assert main.main(["--headless", "--out", str(out), "--task", "paths", "--optimizers", "SGD",
+                      "--path-lr", "SGD=100"]) == 0
+    entry = json.loads((out / "run.json").read_text())["paths"]["optimizers"]["SGD"]
+    assert entry["diverged_at"] == 2
+    assert len(entry["points"]) == len(entry["f"]) == 2 and len(entry["update"]) == 1
+    assert entry["explanation"].startswith("each step multiplies y by 1 \u2212 lr\u00b72 = \u2212199")

@@ -13,7 +13,7 @@ def test_two_adam_entries_with_repeats_headless(tmp_path, qapp, capsys):
                         "--run", "Adam lr=0.001", "--run", "Adam lr=0.01 schedule=cosine"])
     assert status == 0
     assert {p.name for p in out.iterdir()} == {"run.json", "losses.csv", "losses_repeats.csv",
-                                               "accuracy.csv", "summary.csv", "paths.csv",
+                                               "accuracy.csv", "layers.csv", "summary.csv", "paths.csv",
                                                "losses.png", "paths.png"}
     record = json.loads((out / "run.json").read_text())
     assert record["settings"]["version"] == 2

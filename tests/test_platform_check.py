@@ -48,6 +48,9 @@ def test_a_missing_library_gives_one_line_naming_its_package(monkeypatch, capsys
     monkeypatch.setitem(XCB_LIBRARIES, "libxcb-optimizer-lab-test.so.9", "libxcb-optimizer-lab-test9")
     assert missing_xcb_packages() == ["libxcb-optimizer-lab-test9"]
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    monkeypatch.setenv("DISPLAY", ":1234")
+    import gui.app
+    monkeypatch.setattr(gui.app, "run_app", lambda *args: pytest.fail("the window was opened"))
     assert main.main(["--task", "paths"]) == 2  # before any QApplication is created
     line, = capsys.readouterr().err.splitlines()
     assert line == ("optimizer-lab: error: the window needs X libraries that are not installed; "
@@ -55,6 +58,18 @@ def test_a_missing_library_gives_one_line_naming_its_package(monkeypatch, capsys
                     "(Debian/Ubuntu), or run without a window with --headless")
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert platform_check.xcb_problem() is None
+
+
+def test_no_display_gives_one_line_instead_of_qt_aborting():
+    """Without DISPLAY, Qt's xcb plugin aborts the process (SIGABRT): a real process shows it."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = "xcb"
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "--task", "paths"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "optimizer-lab: error: no X display to open the window on (DISPLAY is not set); run it "
+        "in a desktop session, or without a window with --headless"]
 
 
 @pytest.fixture

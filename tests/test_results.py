@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from nncore.diagnostics import EvaluationDiagnostics, LayerHistory, LayerRows
 from nncore.experiment import Divergence, MnistHistory, run_paths
 from nncore.results import (ExportError, atomic_write, run_record, write_run, write_text)
 from nncore.settings import Settings
@@ -42,6 +43,15 @@ def history():
     h.diverged["Adam"] = Divergence(3, "the loss became infinite or NaN")
     h.not_learning["SGD"] = NotLearning(4, "not learning: test accuracy at chance")
     h.completed, h.elapsed = 4, 0.25
+    h.layers["SGD"] = LayerHistory()
+    h.layers["SGD"].add(LayerRows(np.array([2]), np.array([[1e-3, 2e-3]]), np.array([[0.5, 0.25]]),
+                                  np.array([[10.0, 3.0]])))
+    h.layers["SGD"].add(LayerRows(np.array([4]), np.array([[5e-4, np.nan]]), np.array([[0.4, 0.2]]),
+                                  np.array([[10.5, 3.5]])))
+    confusion = np.arange(100).reshape(10, 10)
+    h.evaluations["SGD"] = EvaluationDiagnostics(4, confusion, np.zeros((0, 784), np.uint8),
+                                                 np.zeros(0, int), np.zeros(0, int),
+                                                 np.zeros((784, 3), np.float32))
     return h
 
 
@@ -60,20 +70,24 @@ def test_run_record_follows_the_schema(settings, history):
     assert m["optimizers"]["SGD"] == {
         "optimizer": "SGD", "schedule": None, "hyperparameters": {"lr": 0.01}, "loss": [2.3, 2.1, 1.9, 1.7],
         "test_accuracy": [[0, 0.1], [2, 0.35], [4, 0.5]], "diverged_at": None, "reason": None,
-        "not_learning_at": 4, "not_learning_reason": "not learning: test accuracy at chance"}
+        "not_learning_at": 4, "not_learning_reason": "not learning: test accuracy at chance",
+        "layers": {"iterations": [2, 4], "update_ratio": [[1e-3, 2e-3], [5e-4, None]],
+                   "gradient_norm": [[0.5, 0.25], [0.4, 0.2]], "weight_norm": [[10.0, 3.0], [10.5, 3.5]]},
+        "confusion": np.arange(100).reshape(10, 10).tolist(), "confusion_iteration": 4}
     adam = m["optimizers"]["Adam"]
     assert adam["loss"] == [2.3, 9.0, None, None]  # NaN -> null
     assert adam["hyperparameters"] == {"lr": 0.001, "beta1": 0.9, "beta2": 0.999}
     assert (adam["diverged_at"], adam["reason"]) == (3, "the loss became infinite or NaN")
     assert (adam["not_learning_at"], adam["not_learning_reason"]) == (None, None)
+    assert adam["layers"] is None and adam["confusion"] is None
     assert record["timing"] == {"mnist_training_seconds": 0.25}
 
 
 def test_write_run_writes_every_file_with_its_columns(tmp_path, settings, history):
     paths = run_paths(settings)
     written = write_run(tmp_path / "out", settings, paths, history)
-    assert sorted(p.name for p in written) == ["accuracy.csv", "losses.csv", "paths.csv", "run.json",
-                                               "summary.csv"]
+    assert sorted(p.name for p in written) == ["accuracy.csv", "layers.csv", "losses.csv", "paths.csv",
+                                               "run.json", "summary.csv"]
     record = _strict_json((tmp_path / "out" / "run.json").read_text())
     assert record == _strict_json(json.dumps(run_record(settings, paths, history)))
 
@@ -87,6 +101,11 @@ def test_write_run_writes_every_file_with_its_columns(tmp_path, settings, histor
     assert accuracy[0] == ["optimizer", "iteration", "accuracy"]
     assert accuracy[1:] == [["SGD", "0", "0.1"], ["SGD", "2", "0.35"], ["SGD", "4", "0.5"],
                             ["Adam", "0", "0.1"], ["Adam", "2", "0.2"]]
+
+    layers = _read_csv(tmp_path / "out" / "layers.csv")
+    assert layers[0] == ["optimizer", "iteration", "layer", "update_ratio", "gradient_norm", "weight_norm"]
+    assert layers[1:] == [["SGD", "2", "1", "0.001", "0.5", "10.0"], ["SGD", "2", "2", "0.002", "0.25", "3.0"],
+                          ["SGD", "4", "1", "0.0005", "0.4", "10.5"], ["SGD", "4", "2", "", "0.2", "3.5"]]
 
     rows = _read_csv(tmp_path / "out" / "paths.csv")
     assert rows[0] == ["optimizer", "step", "x", "y"]
@@ -107,7 +126,8 @@ def test_diverged_path_is_recorded(settings):
 def test_a_task_not_run_is_null_and_its_stale_csv_removed(tmp_path, settings, history):
     write_run(tmp_path, settings, run_paths(settings), history)
     written = write_run(tmp_path, settings, None, history)
-    assert sorted(p.name for p in written) == ["accuracy.csv", "losses.csv", "run.json", "summary.csv"]
+    assert sorted(p.name for p in written) == ["accuracy.csv", "layers.csv", "losses.csv", "run.json",
+                                               "summary.csv"]
     assert not (tmp_path / "paths.csv").exists()
     assert _strict_json((tmp_path / "run.json").read_text())["paths"] is None
 

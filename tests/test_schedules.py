@@ -85,7 +85,8 @@ def test_constant_schedule_is_bit_identical_on_a_2d_path():
 
 def test_a_scheduled_optimizer_sets_lr_before_each_update_and_reset_restarts():
     spec = ScheduleSpec("step", {"gamma": 0.5, "every": 1})
-    optimizer = ScheduledOptimizer(create("SGD", lr=1.0), spec, 10)
+    optimizer = scheduled(create("SGD", lr=1.0), spec, 10)
+    assert isinstance(optimizer, ScheduledOptimizer) and type(optimizer).__name__ == "SGD"
     params, grads = {"x": np.array(0.0)}, {"x": np.array(-1.0)}
     for _ in range(3):
         optimizer.update(params, grads)

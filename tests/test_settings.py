@@ -68,7 +68,9 @@ def test_presets():
     paths = PRESETS["Book figure 6-8 (2D paths)"](s)
     assert paths.paths.function == "book" and paths.optimizers == ("SGD", "Momentum", "AdaGrad", "Adam")
     assert paths.mnist.iterations == 10  # MNIST part untouched
+    assert paths.task == "paths"  # the figure's task: figure 6-8 draws paths
     mnist = PRESETS["Book figure 6-9 (MNIST)"](s)
     assert mnist.mnist.iterations == 2000 and mnist.paths.function == "rosenbrock"
+    assert mnist.task == "mnist"
     assert PRESETS["Fair comparison"](s).mnist.same_initial_weights
     assert s.mnist.iterations == 10 and not s.mnist.same_initial_weights  # input not mutated

@@ -70,7 +70,7 @@ def test_bands_are_min_max_or_one_std(history):
 
 def test_files_of_a_run_with_repeats(tmp_path, settings, history):
     written = sorted(p.name for p in write_run(tmp_path, settings, None, history))
-    assert written == ["accuracy.csv", "losses.csv", "losses_repeats.csv", "run.json", "summary.csv"]
+    assert written == ["accuracy.csv", "layers.csv", "losses.csv", "losses_repeats.csv", "run.json", "summary.csv"]
     with open(tmp_path / "losses.csv", newline="") as stream:
         losses = list(csv.reader(stream))
     assert losses[0] == ["iteration", "Adam lr=0.001", "Adam lr=0.01"]

@@ -6,9 +6,20 @@ from nncore.functions import get_function, quadratic
 from nncore.maps import (DIVERGED, UNCONVERGED, basin_map, basins_csv, cell_centres, declared,
                          default_axis, default_y, hyperparameter_map, map_csv)
 from nncore.optimizers import OPTIMIZERS, create, path_defaults
-from nncore.paths import trace_path
+from nncore.paths import divergence_codes, trace_path
 from nncore.sweeps import GradientNoise, noisy_cloud, noisy_function, run_many
 from nncore.theory import heavy_ball_lr_max
+
+
+def _single(fn, name, values, start, steps, sigma=0.0, seed=0):
+    """The single path of ``name`` from ``start`` (noisy with ``sigma`` > 0) and whether it
+    diverged by the one 2D rule (``divergence_codes``) or stopped on a non-finite number."""
+    function = noisy_function(fn, sigma, seed) if sigma else fn
+    single = trace_path(function, create(name, **values), start, steps)
+    x, y = single.points[1:, 0], single.points[1:, 1]
+    with np.errstate(over="ignore"):
+        codes = divergence_codes(x, y, fn.f(x, y), fn.bounds, fn.f(*start))
+    return single, single.diverged_at is not None or bool(codes.any())
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
@@ -25,11 +36,49 @@ def test_every_cell_of_a_map_is_the_single_path_bit_for_bit(name):
             values = {**base, "lr": lr}
             if y_axis is not None:
                 values[y_name] = y_axis.values[j]
-            single = trace_path(fn, create(name, **values), fn.start, 25)
+            single, diverged = _single(fn, name, values, fn.start, 25)
             index = (i,) if y_axis is None else (i, j)
-            if single.diverged_at is None:
-                assert not result.diverged[index]
+            assert result.diverged[index] == diverged
+            if not diverged:
                 assert result.final_f[index] == fn.f(*single.points[-1])  # exactly equal
+    assert not result.diverged.all()
+
+
+UNADAPTED = ("SGD", "Momentum", "Nesterov", "Nesterov2016", "RAdam")
+"""Rules whose path learning rate (tuned on the book's bowl) diverges from every start on
+Himmelblau, whose gradients are about 100 times larger: their basin test takes lr 0.01."""
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_start_of_a_basin_map_is_the_single_path_bit_for_bit(name):
+    fn = get_function("himmelblau")
+    values = path_defaults(name)
+    if name in UNADAPTED:
+        values["lr"] = 0.01
+    result = basin_map(fn, name, values, 30, 4)
+    starts = np.stack(np.meshgrid(result.xs, result.ys, indexing="ij"), axis=-1)
+    runs = run_many(fn, name, values, starts, 30)
+    for index in np.ndindex(4, 4):
+        single, diverged = _single(fn, name, values, starts[index], 30)
+        assert (result.outcome[index] == DIVERGED) == diverged
+        if not diverged:
+            np.testing.assert_array_equal(runs.final[index], single.points[-1])
+            near = [k for k, m in enumerate(fn.minima)
+                    if np.linalg.norm(single.points[-1] - np.asarray(m)) < result.tolerance]
+            assert result.outcome[index] == (near[0] if near else UNCONVERGED)
+    assert not (result.outcome == DIVERGED).all()
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_run_of_a_noisy_cloud_is_its_single_noisy_path(name):
+    fn = get_function("book")
+    values = path_defaults(name)
+    cloud = noisy_cloud(fn, name, values, fn.start, 20, 0.5, 7, 3)
+    for k in range(3):
+        single, diverged = _single(fn, name, values, fn.start, 20, sigma=0.5, seed=7 + k)
+        np.testing.assert_array_equal(cloud.points[k, :len(single.points)], single.points)
+        assert (cloud.diverged_at[k] > 0) == diverged
+    assert not np.array_equal(cloud.points[0], cloud.points[1])
 
 
 def test_array_hyperparameters_are_validated_element_by_element():
@@ -147,3 +196,17 @@ def test_recorded_runs_find_the_same_first_divergence_as_step_by_step_checks():
     np.testing.assert_array_equal(recorded.diverged_at, checked.diverged_at)
     assert list(checked.diverged) == [False, False, True, True, True, True]
     assert checked.diverged_at[5] < checked.diverged_at[2]
+
+
+def test_a_prodigy_cell_with_zero_gradients_stays_put_while_its_neighbours_step():
+    """Prodigy takes no step while all of a run's gradients are 0; in a grid only that cell waits
+    (its weight decay too), each cell equal to its single path."""
+    fn = get_function("himmelblau")
+    starts = np.array([[3.0, 2.0], [-1.0, 1.0]])  # a minimum (gradient exactly 0) and a slope
+    values = {"lr": 1.0, "weight_decay": 0.5}
+    runs = run_many(fn, "Prodigy", values, starts, 15)
+    for k, start in enumerate(starts):
+        single = trace_path(fn, create("Prodigy", **values), start, 15)
+        np.testing.assert_array_equal(runs.final[k], single.points[-1])
+    np.testing.assert_array_equal(runs.final[0], [3.0, 2.0])
+    assert not np.array_equal(runs.final[1], starts[1])

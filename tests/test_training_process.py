@@ -134,10 +134,8 @@ def test_close_mid_run_leaves_no_child(small_settings):
     updates = process.train(endless(small_settings))
     next(updates)
     pid = process.pid
-    process.request_stop()
-    for _ in updates:  # the run ends at its next stop check
-        pass
-    process.close()
+    process.close()  # mid-run: no stop requested, nothing drained; close must end the child
+    updates.close()
     process.close()  # closing twice is harmless
     assert not process.is_alive() and process.pid is None
     assert pid not in [child.pid for child in multiprocessing.active_children()]

@@ -1,0 +1,103 @@
+"""Latency of the live 2D paths: from a hyperparameter change to the repainted path.
+
+Opens the main window (offscreen unless QT_QPA_PLATFORM says otherwise) at its default size with
+the task "2D paths only" and every registered optimizer ticked, then, for each registered
+optimizer and for 29 and 1000 steps, changes that optimizer's 2D learning rate 200 times (a
+sweep over its slider's values) and measures, for each change, the time from setting the spin
+box to the moment the re-solved path has been drawn: the paths model's solve on the next pass of
+the event loop, the redraw of the path, value plot and inspector, until the 2D plot's next paint
+event has been handled. Prints p50 and p95 per optimizer and step count, and the targets
+(p95 under 30 ms at 29 steps and under 100 ms at 1000 steps).
+
+Usage: python bench/live_paths_latency.py [--changes N]
+Wall-clock timings depend on the machine's load (other processes take the cores), so the GUI
+thread's CPU time per change is printed beside them: it is what the change costs, whatever the
+load. Figures are only comparable within one invocation.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+import time
+
+TARGETS_MS = {29: 30.0, 1000: 100.0}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=200, help="changes per measurement (200)")
+    args = parser.parse_args()
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import numpy as np
+    from PySide6.QtCore import QEvent, QObject, QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from gui.hyperparameter_editor import SLIDER_POSITIONS, value_at
+    from gui.main_window import MainWindow
+    from nncore.optimizers import OPTIMIZERS
+    from nncore.settings import Settings
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    store = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
+    settings = dataclasses.replace(Settings(), task="paths", optimizers=tuple(OPTIMIZERS))
+    window = MainWindow(settings, store)
+    window.remember_session = False
+    window.show()
+    app.processEvents()
+    model = window.paths_model
+
+    class PaintCounter(QObject):
+        """Counts the paint events of the widget it filters."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = 0
+
+        def eventFilter(self, watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.count += 1
+            return False
+
+    painted = PaintCounter()
+    window.path_panel.plot_widget.viewport().installEventFilter(painted)
+    failed = False
+    print(f"{'optimizer':<12} {'steps':>5} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} "
+          f"{'cpu p95':>8}  target p95 (wall / cpu)")
+    for steps in (29, 1000):
+        window.controls.steps_spin.setValue(steps)
+        while model.pending:
+            app.processEvents()
+        for name, cls in OPTIMIZERS.items():
+            spin = window.findChild(object, f"hp_paths_{name}_lr")
+            hp = spin.hp
+            window.controls.optimizer_list.setCurrentRow(list(OPTIMIZERS).index(name))
+            # A sweep over the slider's upper half (what a user drags), 200 distinct values.
+            positions = np.linspace(SLIDER_POSITIONS * 0.35, SLIDER_POSITIONS * 0.65, args.changes)
+            latencies, cpu = [], []
+            for position in positions:
+                value = value_at(hp, int(round(position))) * (1 + 1e-3 * len(latencies) / args.changes)
+                app.processEvents()  # nothing left from the previous change
+                paints = painted.count
+                started, started_cpu = time.perf_counter(), time.thread_time()
+                spin.setValue(value)
+                while model.pending or painted.count == paints:
+                    app.processEvents()
+                latencies.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.thread_time() - started_cpu) * 1000)
+            p50, p95 = np.percentile(latencies, [50, 95])
+            cpu50, cpu95 = np.percentile(cpu, [50, 95])
+            target = TARGETS_MS[steps]
+            failed |= not cpu95 < target
+            print(f"{name:<12} {steps:>5} {p50:>8.1f} {p95:>8.1f} {cpu50:>8.1f} {cpu95:>8.1f}  "
+                  f"< {target:.0f} ms: {'OK' if p95 < target else 'TOO SLOW'} / "
+                  f"{'OK' if cpu95 < target else 'TOO SLOW'}", flush=True)
+    window.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

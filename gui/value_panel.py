@@ -1,0 +1,147 @@
+"""The value plot: f at each step of every 2D path, with the timeline's cursor.
+
+On a log axis as f − f* where the function has a minimum (f* the lowest listed minimum), on a
+linear axis as f for the saddle. The vertical cursor is the timeline's current step (dragging it
+moves the timeline); hovering shows each path's f and its distance to the nearest minimum at that
+step; the legend's tooltip holds each path's end summary (:mod:`nncore.path_analysis`).
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+
+from nncore.functions import TestFunction
+from nncore.optimizers import OPTIMIZERS
+from nncore.path_analysis import distance_to_nearest_minimum, summarize
+from nncore.paths import PathResult
+
+from . import style
+
+FLOOR = 1e-20
+"""f − f* below this (down to 0: the minimum reached to the last bit) is drawn at this value, so
+the log axis spans the decades that matter."""
+
+
+def plotted_values(function: TestFunction, result: PathResult) -> np.ndarray:
+    """What the value plot draws for ``result``: f − f* (at least FLOOR), or f without a minimum."""
+    f = np.asarray(result.f if result.f is not None
+                   else function.f(result.points[:, 0], result.points[:, 1]), dtype=float)
+    if function.f_star is None:
+        return f
+    return np.maximum(f - function.f_star, FLOOR)
+
+
+class ValuePanel(QWidget):
+    """f per step of each path, the current-step cursor and the end summaries."""
+
+    stepPicked = Signal(int)
+    """The user dragged the cursor to this step."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("valuePlotPanel")
+        self.plot_widget = style.make_plot_widget("", "step", "f \u2212 f*")
+        self.plot_widget.setObjectName("valuePlot")
+        self.plot_widget.setToolTip("f at each step of each path; drag the line to move the step")
+        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # no "(x1e+27)" on log axes
+        for side in ("left", "bottom"):  # repainted only when their ticks change
+            self.plot_item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot_widget)
+        self.items: dict[str, pg.PlotDataItem] = {}
+        for z, name in enumerate(OPTIMIZERS):
+            item = pg.PlotDataItem(pen=style.pen(name))
+            item.setZValue(z)
+            item.setVisible(False)
+            self.plot_item.addItem(item)
+            self.items[name] = item
+        self.cursor = pg.InfiniteLine(pos=0, angle=90, movable=True,
+                                      pen=pg.mkPen("#555555", width=1.5),
+                                      hoverPen=pg.mkPen("#000000", width=2.5))
+        self.cursor.setZValue(100)
+        self.cursor.sigPositionChanged.connect(self._cursor_moved)
+        self.plot_item.addItem(self.cursor)
+        self._placing_cursor = False
+        # Two columns at the bottom left, where the falling curves of f − f* rarely pass.
+        self.legend = style.OptimizerLegend(self.plot_item, offset=(10, -10))
+        self.legend.item.setColumnCount(2)
+        self.function: TestFunction | None = None
+        self.records: dict[str, PathResult] = {}
+        self.summaries: dict[str, str] = {}
+        self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
+
+    def set_records(self, function: TestFunction, records: Mapping[str, PathResult],
+                    changed=None) -> None:
+        """Draw f per step of ``records`` (name -> PathResult) on ``function``; only the curves
+        of ``changed`` (names; None = all) are recomputed when the function stays the same."""
+        if function is not self.function:
+            self._set_function(function)
+            changed = None
+        self.records = dict(records)
+        for name, item in self.items.items():
+            result = self.records.get(name)
+            if result is None:
+                if item.isVisible():
+                    item.setVisible(False)
+                    item.setData([], [])
+                continue
+            if changed is None or name in changed or not item.isVisible():
+                values = plotted_values(function, result)
+                item.setData(np.arange(len(values)), values)
+                item.setVisible(True)
+        self.summaries = {name: summarize(function, result).text()
+                          for name, result in self.records.items()}
+        self.legend.show([(self.items[name], name) for name in self.records])
+        self.legend.item.setToolTip("\n".join(f"{name}: {text}" for name, text in self.summaries.items()))
+
+    def _set_function(self, function: TestFunction) -> None:
+        """Axis and title for ``function``: log f − f* with a minimum, linear f without."""
+        self.function = function
+        log = function.f_star is not None
+        self.plot_item.setLogMode(False, log)
+        self.plot_item.setLabel("left", "f \u2212 f*" if log else "f")
+        self.plot_item.setTitle("f \u2212 f* per step (log scale)" if log else "f per step",
+                                color=style.FOREGROUND, size="10pt")
+        self.plot_item.enableAutoRange()
+
+    def set_cursor(self, step: int) -> None:
+        """Put the cursor on step ``step``."""
+        self._placing_cursor = True
+        try:
+            self.cursor.setValue(step)
+        finally:
+            self._placing_cursor = False
+
+    def _cursor_moved(self) -> None:
+        if not self._placing_cursor:
+            self.stepPicked.emit(int(round(self.cursor.value())))
+
+    def hover_text(self, step: int) -> str:
+        """Each path's f − f* (or f) and distance to the nearest minimum at ``step``."""
+        if self.function is None or not self.records:
+            return ""
+        lines = [f"step {step}"]
+        for name, result in self.records.items():
+            if step >= len(result.points):
+                lines.append(f"{name}: path ended at step {result.steps}")
+                continue
+            value = plotted_values(self.function, result)[step]
+            x, y = result.points[step]
+            distance = distance_to_nearest_minimum(self.function, x, y)
+            near = f", {distance:.3g} from the nearest minimum" if distance is not None else ""
+            label = "f \u2212 f*" if self.function.f_star is not None else "f"
+            lines.append(f"{name}: {label} = {value:.3g}{near}")
+        return "\n".join(lines)
+
+    def _hovered(self, scene_position) -> None:
+        view = self.plot_item.getViewBox()
+        if not view.sceneBoundingRect().contains(scene_position):
+            return
+        step = int(round(view.mapSceneToView(scene_position).x()))
+        self.plot_widget.setToolTip(self.hover_text(max(step, 0)))
