@@ -124,9 +124,13 @@ class EntryList(QWidget):
         self.list.setCurrentRow(row)
 
     def replace_entry(self, row: int, entry: RunEntry) -> None:
-        """Put ``entry`` at ``row`` (an edit of its values or schedule) and refresh the labels."""
+        """Put ``entry`` at ``row`` (an edit of its values or schedule) and refresh the labels
+        in place (the selection stays)."""
         self._entries[row] = entry
-        self._refill(self.selected())
+        self._filling = True
+        for index, label in enumerate(display_labels(self._entries)):
+            self.list.item(index).setText(label)
+        self._filling = False
         self.entriesChanged.emit()
 
     def colors(self) -> list[str]:

@@ -31,6 +31,7 @@ from nncore.ranges import Range
 from nncore.settings import PRESETS, Settings
 from nncore.sweeps import Cloud
 
+from . import style
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
 from .diagnostics_panel import DiagnosticsPanel
 from .doc_text import plain_text
@@ -627,10 +628,10 @@ class MainWindow(QMainWindow):
         self.path_panel.set_function(paths.function_key())
         self._update_instruments()
         self.path_panel.set_start(*paths.start)
+        entries = self.controls.path_entries()
         self.paths_model.update(function=paths.function_key(), start=paths.start, steps=paths.steps,
-                                optimizers=self.controls.checked_optimizers(),
-                                hyperparameters=self.controls.path_hyperparameters(),
-                                noise=(paths.noise, paths.noise_seed))
+                                entries=entries, noise=(paths.noise, paths.noise_seed))
+        self.path_panel.set_colors(dict(zip(entries, self._entry_colors())))
         task = self.controls.task_combo.currentData()
         self.curve_tabs.setVisible(task != "paths")  # "2D paths only": the 2D side gets the room
 
@@ -663,7 +664,9 @@ class MainWindow(QMainWindow):
         self.map_panel.valuesPicked.connect(self._hyperparameters_picked)
         self.theory_panel.snapRequested.connect(self._hyperparameters_picked)
         self.controls.optimizerSelected.connect(self._optimizer_selected)
+        self.controls.entrySelected.connect(self.paths_model.select)
         self._optimizer_selected(self.controls.selected_optimizer())
+        self.paths_model.select(self.controls.selected_label())
 
     def _hyperparameters_picked(self, name: str, values: dict) -> None:
         """A map cell or Snap to optimal: set ``name``'s 2D hyperparameters in the controls."""
@@ -674,8 +677,12 @@ class MainWindow(QMainWindow):
         except ValueError as error:
             self.report_error("Cannot use these values", str(error))
 
+    def _entry_colors(self) -> list[str]:
+        """The colour of each ticked entry of the list, in order."""
+        entries = self.controls.entry_list.entries()
+        return [color for entry, color in zip(entries, style.entry_colors(entries)) if entry.enabled]
+
     def _optimizer_selected(self, name: str) -> None:
-        self.paths_model.select(name)
         self.map_panel.select_optimizer(name)
         self.basin_panel.select_optimizer(name)
         self._update_instruments()
