@@ -50,6 +50,7 @@ class SummaryTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the run's order until a click
         self.setSortingEnabled(True)
         self.summaries: list[EntrySummary] = []
 

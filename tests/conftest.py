@@ -8,6 +8,13 @@ import dataclasses
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def isolated_app_data(tmp_path_factory):
+    """The window's run history (QStandardPaths.AppDataLocation, from XDG_DATA_HOME on Linux)
+    goes to a temporary folder: tests never touch the user's past runs."""
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("app-data"))
+
+
 @pytest.fixture(autouse=True)
 def isolated_qsettings(tmp_path_factory):
     """Point every QSettings() at a temporary folder: tests never touch the user's real settings."""
