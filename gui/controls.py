@@ -35,7 +35,8 @@ from .number_box import NumberBox, hyperparameter_range, log_step, parse_number 
 TASK_LABELS = {"both": "2D paths + MNIST", "paths": "2D paths only", "mnist": "MNIST only"}
 WEIGHT_INIT_CHOICES = ("he", "xavier")
 DEFAULT_ANIMATION_SPEED = 10
-VISIBLE_OPTIMIZER_ROWS = 9
+VISIBLE_ENTRY_ROWS = 6
+"""Rows of the entry list shown without scrolling."""
 """Rows of the optimizer list shown without scrolling (17 would push the hyperparameters off a
 640-pixel-high window)."""
 """Path steps revealed per second."""
@@ -149,8 +150,10 @@ class ControlPanel(QWidget):
                        "label and colour; several entries may use the same optimizer")
         self.entry_list = EntryList()
         self.optimizer_list = self.entry_list.list
-        self.optimizer_list.setFixedHeight(self.optimizer_list.sizeHintForRow(0) * 6 + 6)
+        row_height = max(self.optimizer_list.fontMetrics().height(), 16) + 6
+        self.optimizer_list.setFixedHeight(row_height * VISIBLE_ENTRY_ROWS + 6)  # more scroll
         self._page_rows: dict[str, int] = {}
+        self._storing = False
         """Optimizer -> the row of the entry its hyperparameter page shows."""
         self.entry_list.entriesChanged.connect(self._entries_edited)
         self.entry_list.entrySelected.connect(self._entry_selected)
@@ -453,8 +456,12 @@ class ControlPanel(QWidget):
             return
         values = {task: {hp.name: self.hp_spins[(task, optimizer, hp.name)].value()
                          for hp in OPTIMIZERS[optimizer].hyperparameters} for task in ("paths", "mnist")}
-        self.entry_list.replace_entry(row, replace(entries[row], path_hyperparameters=values["paths"],
-                                                   mnist_hyperparameters=values["mnist"]))
+        self._storing = True  # the boxes hold these values already: no reload (keeps typed text)
+        try:
+            self.entry_list.replace_entry(row, replace(entries[row], path_hyperparameters=values["paths"],
+                                                       mnist_hyperparameters=values["mnist"]))
+        finally:
+            self._storing = False
 
     def _spin_edited(self, optimizer: str) -> None:
         if self._updating:
@@ -471,7 +478,8 @@ class ControlPanel(QWidget):
         """An entry was added, removed, moved, renamed, ticked or given new values."""
         if self._updating:
             return
-        self._refresh_pages()
+        if not self._storing:
+            self._refresh_pages()
         self.hyperparameter_box.setTitle(f"Hyperparameters: {self.selected_label()}")
         self._edited()
 

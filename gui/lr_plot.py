@@ -31,6 +31,7 @@ class LearningRatePlot(QWidget):
         self.plot_widget.setObjectName("lrPlotView")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.setLogMode(x=False, y=True)
+        self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on a log axis
         self.marker = pg.InfiniteLine(angle=90, movable=False,
                                       pen=pg.mkPen(style.FOREGROUND, width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.marker.setVisible(False)
@@ -39,7 +40,7 @@ class LearningRatePlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget)
-        self.setMinimumHeight(90)
+        self.setMinimumHeight(130)
 
     def set_schedules(self, curves: dict[str, np.ndarray], colors: dict[str, str]) -> None:
         """Draw ``curves`` (label -> lr per iteration, from iteration 1) in ``colors``."""

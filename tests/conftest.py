@@ -8,11 +8,12 @@ import dataclasses
 import pytest
 
 
-@pytest.fixture(autouse=True, scope="session")
-def isolated_app_data(tmp_path_factory):
+@pytest.fixture(autouse=True)
+def isolated_app_data(tmp_path_factory, monkeypatch):
     """The window's run history (QStandardPaths.AppDataLocation, from XDG_DATA_HOME on Linux)
-    goes to a temporary folder: tests never touch the user's past runs."""
-    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("app-data"))
+    goes to a temporary folder of each test: tests never touch the user's past runs, nor each
+    other's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("app-data")))
 
 
 @pytest.fixture(autouse=True)
