@@ -166,7 +166,7 @@ class DiagnosticsPanel(QWidget):
                 self.layer_items[key][name] = item
         self.reference_line = pg.InfiniteLine(pos=math.log10(REFERENCE_RATIO), angle=0,
                                               pen=pg.mkPen("#555555", width=1, style=Qt.PenStyle.DashLine),
-                                              label="1e-3", labelOpts={"position": 0.05, "color": "#555555"})
+                                              label="1e-3", labelOpts={"position": 0.97, "color": "#555555"})
         self.layer_plots["ratio"].addItem(self.reference_line)
         return self.layer_view
 

@@ -33,14 +33,17 @@ figure size times the screen's device pixel ratio (1 offscreen).
 
 Exit status: 0 done; 2 bad settings, missing or corrupt dataset, an output folder that cannot
 be written, not enough memory or disk space (checked before anything runs); 1 a result file
-could not be written after the run; 130 / 143 interrupted by SIGINT / SIGTERM (the iterations
+could not be written after the run, or a training process was killed (the iterations done
+are written); 130 / 143 interrupted by SIGINT / SIGTERM (the iterations
 finished so far are still written).
 """
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Callable, TextIO
 
@@ -73,7 +76,12 @@ RESULT_FILES = (RUN_JSON, LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV, PATHS_CSV, LOSSE
 UPDATE_INTERVAL = 0.1
 """Seconds between progress updates from the MNIST run."""
 
+FIGURE_MODULES = ("PySide6.QtWidgets", "pyqtgraph", "gui.export", "gui.loss_panel", "gui.path_panel")
+"""What drawing the figures imports (about 0.4 s of CPU, most of it PySide6 and pyqtgraph)."""
+
 WRITE_FAILED_STATUS = 1
+TRAINING_FAILED_STATUS = 1
+"""A training process was killed (e.g. out of memory): the iterations done are written."""
 
 
 class Progress:
@@ -144,18 +152,45 @@ def train(settings: Settings, data, stream: TextIO,
           stop: Callable[[], bool] | None = None) -> tuple[MnistHistory, bool]:
     """Run the MNIST comparison with progress on ``stream``.
 
-    Returns the history and whether ``stop()`` ended it early (the history then holds the
-    iterations done before that; ``stop`` is checked between iterations).
+    Returns the history and whether it ended early: ``stop()`` said so (checked between
+    iterations) or a training process was killed (a line on ``stream`` says how); the history
+    then holds the iterations done before that.
     """
     history = MnistHistory(row_names(settings), settings.mnist.iterations)
     progress = Progress(settings.mnist.iterations, stream)
-    for update in run_mnist(settings, data, stop=stop, min_interval=UPDATE_INTERVAL,
-                            compute_threads=min(2, os.cpu_count() or 1)):  # no GUI: all cores
-        history.apply(update)
-        progress.update(history.completed, history.elapsed)
+    importing: threading.Thread | None = None
+    try:
+        for update in run_mnist(settings, data, stop=stop, min_interval=UPDATE_INTERVAL,
+                                compute_threads=min(2, os.cpu_count() or 1)):  # no GUI: all cores
+            history.apply(update)
+            progress.update(history.completed, history.elapsed)
+            if importing is None:  # the training processes are forked now: threads are safe
+                importing = import_in_background(FIGURE_MODULES)
+    except ChildProcessError as error:  # a training process was killed (e.g. out of memory)
+        stream.write(f"MNIST: {error}\n")
     interrupted = not history.finished
     progress.finish(history.completed, history.elapsed, interrupted)
     return history, interrupted
+
+
+def import_in_background(modules: tuple[str, ...]) -> threading.Thread:
+    """Import ``modules`` on a daemon thread (started here) and return it.
+
+    Called while the MNIST groups train in their own processes: this process only waits for
+    their results then, so the import shares the cores with them instead of taking its own
+    time after the run. An import that fails here fails again, with its message, where the
+    module is used.
+    """
+    def run() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - reported by the import where it is needed
+                return
+
+    thread = threading.Thread(target=run, name="import-figures", daemon=True)
+    thread.start()
+    return thread
 
 
 def _name_width(names) -> int:
@@ -317,7 +352,8 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
     clouds = run_clouds(settings) if runs_paths else {}
     if paths is not None:
         print("\n".join(describe_paths(settings, paths)), file=stream)
-    history = train(settings, data, stream, stop=interrupts.is_set)[0] if runs_mnist else None
+    history, ended_early = (train(settings, data, stream, stop=interrupts.is_set) if runs_mnist
+                            else (None, False))
     if history is not None:
         print("\n".join(describe_mnist(history)), file=stream)
     if interrupts.is_set():
@@ -339,6 +375,8 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
     if history is not None:
         print(summary_table(summarize(settings, history)), file=sys.stdout if out is None else out,
               flush=True)
+    if ended_early and not interrupts.is_set():
+        return TRAINING_FAILED_STATUS
     return interrupts.status
 
 

@@ -13,6 +13,7 @@ a QSettings store on Start and on close, and restored by :func:`load_session`.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -763,7 +764,9 @@ class MainWindow(QMainWindow):
                 "values": ("f per step", self.value_panel),
                 "theory": ("Theory: distance to the minimum", self.theory_panel),
                 "map": ("Hyperparameter map", self.map_panel),
-                "basins": ("Basin map", self.basin_panel)}
+                "basins": ("Basin map", self.basin_panel),
+                "confusion": ("Confusion matrix (MNIST test set)",
+                              SimpleNamespace(plot_item=self.diagnostics_panel.confusion_plot))}
 
     def _export(self, title: str, write) -> object | None:
         """Run ``write()``; an ExportError (or OSError) becomes a message box. Returns its result."""

@@ -164,6 +164,7 @@ class NumberBox(QAbstractSpinBox):
     def setValue(self, value: float) -> None:
         """Show ``value`` exactly. A value outside the range is shown too, and marked invalid."""
         self.lineEdit().setText(self._format(value) if self._is_number(value) else str(value))
+        self.lineEdit().setCursorPosition(0)  # a long value shows its start, not its last digits
         self._commit()
 
     @staticmethod

@@ -210,13 +210,11 @@ class PathPanel(QWidget):
             graphic.setZValue(10 + offset + z / 100)
             graphic.setVisible(False)
             self.plot_item.addItem(graphic)
-        # Cached as pixmaps: a repaint after one path changed redraws that path only.
-        for graphic in (ghost, item.curve, item.scatter):
-            graphic.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Not cached as pixmaps: a diverging path's bounds reach far outside the view, and
+        # Qt then kept showing the old path's pixmap (seen in a screenshot).
         marker = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2),
                                     brush=pg.mkBrush(style.hex_color(color)))
         marker.setZValue(35)
-        marker.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot_item.addItem(marker)
         self.path_items[label] = item
         self.ghost_items[label] = ghost

@@ -362,10 +362,17 @@ class OptimizerLegend:
 
     def place(self) -> None:
         """Move the legend to the corner covering the fewest points (first of CORNERS on a tie),
-        unless the user dragged it somewhere."""
-        if self.item.moved_by_user or not self.item.isVisible():
+        unless the user dragged it somewhere. In a plot too small for it (the legend would take
+        more than MAX_LEGEND_AREA of the data area) it is left out until the plot grows: the
+        other panels' legends name the same colours."""
+        if self.item.moved_by_user or not self._names:
             return
         self._fit_columns()
+        area = self.plot_item.getViewBox().boundingRect()
+        room = area.width() * area.height() * MAX_LEGEND_AREA
+        self.item.setVisible(self.item.width() * self.item.height() <= room)
+        if not self.item.isVisible():
+            return
         counts = self.corner_counts()
         current = self._corner if self._corner is not None else CORNERS[0]
         best = min(CORNERS, key=lambda corner: (counts[corner], CORNERS.index(corner)))
@@ -399,6 +406,8 @@ class OptimizerLegend:
         return None if self.item.moved_by_user else self._corner
 
 
+MAX_LEGEND_AREA = 0.4
+"""A legend that would cover more than this fraction of its plot's data area is not shown."""
 MAX_LEGEND_HEIGHT = 0.5
 """A legend taller than this fraction of the data area is laid out in more columns."""
 CORNERS = ((1, 0), (0, 0), (1, 1), (0, 1))

@@ -13,6 +13,7 @@ import math
 import zlib
 from pathlib import Path
 
+import deflate
 import numpy as np
 
 BUNDLED_DIRECTORY = Path(__file__).resolve().parent.parent / "resources" / "mnist"
@@ -54,12 +55,30 @@ def find_file(directory: Path, name: str) -> Path:
 def _read_bytes(path: Path) -> bytes:
     try:
         if path.suffix == ".gz":
-            with gzip.open(path, "rb") as stream:
-                return stream.read()
+            return _gunzip(path)
         return path.read_bytes()
     except (OSError, EOFError, zlib.error) as error:
         # gzip raises EOFError for a truncated stream and BadGzipFile (an OSError) for junk.
         raise DatasetError(path, f"cannot be read: {error}") from None
+
+
+def _gunzip(path: Path) -> bytes:
+    """The decompressed content of the gzip file at ``path``.
+
+    libdeflate (the ``deflate`` package) inflates MNIST's training images in less than half
+    zlib's time (85 ms against 186 ms of CPU). It reads only a file's first gzip member (and
+    checks that member's CRC): when the size in the file's last trailer is not the size it
+    produced (a file of several members) or it refuses the file, the standard library reads
+    the file again; it handles every valid file and describes what is wrong with the others.
+    """
+    raw = path.read_bytes()
+    try:
+        content = deflate.gzip_decompress(raw)
+    except (ValueError, deflate.DeflateError):
+        content = None
+    if content is None or int.from_bytes(raw[-4:], "little") != len(content) % 2**32:
+        content = gzip.decompress(raw)
+    return content
 
 
 def read_idx(path: Path | str, expected_magic: int) -> np.ndarray:

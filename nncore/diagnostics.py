@@ -44,10 +44,6 @@ class LayerRows:
     weight_norm: np.ndarray
 
     @classmethod
-    def empty(cls, layers: int) -> "LayerRows":
-        return cls(np.zeros(0, dtype=np.int64), *(np.zeros((0, layers)) for _ in STATISTICS))
-
-    @classmethod
     def concatenate(cls, parts: list["LayerRows"]) -> "LayerRows":
         """The rows of ``parts`` one after the other (at least one part)."""
         return cls(np.concatenate([p.iterations for p in parts]),

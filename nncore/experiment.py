@@ -13,10 +13,11 @@ in :mod:`nncore.training_rules`.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Generator, Iterator
+from functools import partial
+from multiprocessing.sharedctypes import RawValue
+from typing import Callable, Generator, Iterable, Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -25,6 +26,7 @@ from .data import NUM_CLASSES, image_side, load_mnist
 from .diagnostics import (EvaluationDiagnostics, LayerHistory, LayerRecorder, LayerRows,
                           evaluation_diagnostics)
 from .engine import NetworkStack, evaluation_order
+from .forked import FORK_AVAILABLE, ForkedProducer
 from .functions import get_function
 from .mlp import MultiLayerNet
 from .optimizers import create
@@ -42,7 +44,8 @@ EVAL_CHUNK = 256
 chunk's activations in the CPU cache (evaluations were ~18 % faster than with 2000)."""
 
 PARALLEL_CHUNK = 10
-"""Iterations every thread trains between two synchronisations when compute_threads > 1."""
+"""Iterations a group trains between two reports when compute_threads > 1 (the stop flag is
+asked at each report; the groups never wait for each other before the end)."""
 
 
 def run_paths(settings: Settings) -> dict[str, PathResult]:
@@ -281,6 +284,84 @@ def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: 
     return groups
 
 
+def _spans(iterations: int, eval_interval: int, chunk: int, batch_rng: np.random.Generator,
+           train_size: int, batch_size: int) -> Iterator[tuple[int, int, bool, list[np.ndarray]]]:
+    """The run cut into spans, in order: ``(first, end, evaluate, batches)`` for iterations
+    ``first .. end`` (1-based, inclusive), one array of minibatch indices per iteration, and
+    whether test accuracy is measured after iteration ``end``. With ``eval_interval`` the first
+    span is the evaluation at iteration 0 (``(1, 0, True, [])``). A span ends at every
+    ``chunk`` iterations, evaluation and the end. The minibatches are drawn from ``batch_rng``
+    as the spans are reached, one ``integers`` call per iteration.
+    """
+    if eval_interval:
+        yield 1, 0, True, []
+    done = 0
+    while done < iterations:
+        end = min(done + chunk, iterations)
+        if eval_interval:
+            end = min(end, (done // eval_interval + 1) * eval_interval)
+        batches = [batch_rng.integers(0, train_size, size=batch_size) for _ in range(done, end)]
+        yield done + 1, end, end == iterations or bool(eval_interval and end % eval_interval == 0), batches
+        done = end
+
+
+@dataclass(frozen=True)
+class _Span:
+    """What one group did in iterations ``first .. end``: its rows' losses (rows, end - first + 1),
+    test accuracy by row after ``end`` (if evaluated), every divergence of its rows so far, the
+    not-learning marks found at this span's evaluation, and with diagnostics the layer
+    statistics recorded in the span and the evaluation's diagnostics, by row."""
+
+    first: int
+    end: int
+    losses: np.ndarray
+    accuracies: dict[int, float]
+    divergences: dict[int, Divergence]
+    not_learning: dict[int, NotLearning] = field(default_factory=dict)
+    layers: dict[int, LayerRows] = field(default_factory=dict)
+    evaluations: dict[int, EvaluationDiagnostics] = field(default_factory=dict)
+
+
+def _train_spans(group: _Group, spans: Iterable[tuple[int, int, bool, list[np.ndarray]]], data,
+                 losses: np.ndarray, limit: Callable[[], int]) -> Iterator[_Span]:
+    """Train ``group`` span by span, writing its losses into ``losses`` (names x iterations), and
+    yield each :class:`_Span`. Before a span that trains, ``limit()`` gives the last iteration
+    to train: a span ending after it is not started, and the group's run ends there."""
+    (x_train, t_train), (x_test, t_test) = data
+    learning = {row: LearningWatch() for row in group.rows}
+    for first, end, evaluate, batches in spans:
+        if batches and end > limit():
+            return
+        group.train(first, batches, x_train, t_train, losses)
+        accuracies = group.evaluate(x_test, t_test, end) if evaluate else {}
+        marks = {row: learning[row].check(end, accuracy) for row, accuracy in accuracies.items()}
+        layers = ({row: group.recorder.take(i) for i, row in enumerate(group.rows)}
+                  if group.recorder else {})
+        yield _Span(first, end, losses[group.rows, first - 1:end], accuracies,
+                    {row: d for row, d in zip(group.rows, group.divergences) if d},
+                    {row: mark for row, mark in marks.items() if mark},
+                    {row: rows for row, rows in layers.items() if rows is not None},
+                    dict(group.evaluations))
+        group.evaluations.clear()
+
+
+class _InProcess:
+    """A group trained in this process, one span per :meth:`receive`: the part of the interface
+    of :class:`nncore.forked.ForkedProducer` that :func:`run_mnist` uses for these."""
+
+    def __init__(self, produce: Callable[[], Iterator[_Span]]) -> None:
+        self._spans = produce()
+        self.finished = False
+
+    def receive(self) -> _Span | None:
+        span = next(self._spans, None)
+        self.finished = span is None
+        return span
+
+    def close(self) -> None:
+        self._spans.close()
+
+
 def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
               min_interval: float = 0.0, blas_threads: int | None = 1,
               clock: Callable[[], float] = time.perf_counter, compute_threads: int = 1,
@@ -296,12 +377,17 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     iteration (before every ``PARALLEL_CHUNK`` iterations when ``compute_threads`` > 1); when it
     returns True the run ends with a last update. ``blas_threads`` caps the BLAS thread pool
     while training (1 is fastest for these small matrices); None leaves it.
-    ``compute_threads`` splits the optimizers over that many threads (at most one per
-    optimizer); 1, the default, trains on the calling thread alone and so leaves the other cores
-    free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point type of
-    the networks (float64 only to check that float32 gives the same curves). ``diagnostics``
-    adds the per-layer statistics and evaluation diagnostics of :mod:`nncore.diagnostics` to the
-    updates (False only to measure what they cost).
+    ``compute_threads`` splits the optimizers into that many groups (at most one per
+    optimizer), each trained in its own forked child process (:mod:`nncore.forked`; where fork
+    is not available, one span of each in turn on the calling thread) while the calling thread
+    only collects their results, so it can do other work meanwhile, at the cost of slowing the
+    groups equally. 1, the default, trains on the calling thread alone and so leaves the other
+    cores free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point
+    type of the networks (float64 only to check that float32 gives the same curves).
+    ``diagnostics`` adds the per-layer statistics and evaluation diagnostics of
+    :mod:`nncore.diagnostics` to the updates (False only to measure what they cost); like the
+    divergence and not-learning rules, each group computes them where it trains and sends them
+    with its span.
     Returns the accumulated :class:`MnistHistory`.
     """
     settings.validate()
@@ -312,107 +398,143 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     names = row_names(settings)
     history = MnistHistory(names, m.iterations)
     limits = threadpool_limits(limits=blas_threads) if blas_threads else None
-    pool: ThreadPoolExecutor | None = None
+    sources: list[ForkedProducer | _InProcess] = []
     try:
         batch_size = m.batch_size
         check_batch_fits(batch_size, len(x_train), m.data_dir)
         check_memory(settings, x_train.shape[1], len(x_test))
         groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype, diagnostics)
-        lanes = [groups[lane::compute_threads] for lane in range(min(compute_threads, len(groups)))]
-        if len(lanes) > 1:
-            pool = ThreadPoolExecutor(len(lanes) - 1, thread_name_prefix="mnist")
-        chunk = PARALLEL_CHUNK if pool else 1
         order = evaluation_order(x_test, side=image_side(x_test))
-        x_test, t_test = x_test[order], t_test[order]
-        # repeat r draws its minibatches from seed + r; every entry of a repeat sees the same ones
-        batch_rngs = [np.random.default_rng([m.seed + repeat, 1 << 16]) for repeat in range(m.repeats)]
+        data = (x_train, t_train), (x_test[order], t_test[order])
+        # Parallel groups (processes) only when asked for: repeats alone make groups, not cores.
+        parallel = min(compute_threads, len(groups)) > 1
+        chunk = PARALLEL_CHUNK if parallel else 1
         losses = np.full((len(names), m.iterations), np.nan)
+        last = RawValue("q", m.iterations)
+        """The last iteration every group trains (lowered when ``stop()`` says so); shared
+        memory, so forked groups read it too."""
+        progress = [0] * len(groups)
+        """The last iteration each group reported."""
+
+        def spans(repeat: int):
+            """A group's spans; each group draws the minibatches of its repeat r from its own
+            generator seeded with seed + r (the same ones for every group of that repeat)."""
+            return _spans(m.iterations, m.eval_interval, chunk,
+                          np.random.default_rng([m.seed + repeat, 1 << 16]), len(x_train), batch_size)
+
+        def stop_requested() -> None:
+            """Ask ``stop()``; if it says so, every group ends after the last iteration all have
+            finished (their later ones are not reported)."""
+            if stop is not None and last.value == m.iterations and stop():
+                last.value = min(progress)
+
+        def in_process_limit() -> int:
+            stop_requested()
+            return last.value
+
+        if parallel and FORK_AVAILABLE:
+            sources = [ForkedProducer(partial(_train_spans, group, spans(group.repeat), data, losses,
+                                              lambda: last.value)) for group in groups]
+        else:  # one span of each group in turn, on this thread
+            sources = [_InProcess(partial(_train_spans, group, spans(group.repeat), data, losses,
+                                          in_process_limit))
+                       for group in groups]
         started = clock()
         last_yield = started
         reported = 0
-        accuracies: dict[str, list[tuple[int, float]]] = {n: [] for n in names}
-        diverged: dict[str, Divergence] = {}
-        learning = [LearningWatch() for _ in names]
-        not_learning: dict[str, NotLearning] = {}
-        layers: dict[str, list[LayerRows]] = {n: [] for n in names}
-        evaluations: dict[str, EvaluationDiagnostics] = {}
+        pending_divergences: dict[str, Divergence] = {}
+        pending_not_learning: dict[str, NotLearning] = {}
+        pending_accuracies: list[tuple[int, str, tuple[int, float]]] = []
+        pending_layers: list[tuple[int, str, LayerRows]] = []
+        pending_evaluations: list[tuple[int, str, EvaluationDiagnostics]] = []
+        """(the span's last iteration, optimizer, what it brought), held until every group is
+        past that iteration."""
+
+        def merge(index: int, span: _Span) -> None:
+            """Record group ``index``'s span."""
+            group = groups[index]
+            losses[group.rows, span.first - 1:span.end] = span.losses  # the same values in process
+            pending_accuracies.extend((span.end, names[row], (span.end, accuracy))
+                                      for row, accuracy in span.accuracies.items())
+            for row, divergence in span.divergences.items():
+                if names[row] not in history.diverged:
+                    pending_divergences.setdefault(names[row], divergence)
+            for row, mark in span.not_learning.items():
+                if names[row] not in history.not_learning:
+                    pending_not_learning.setdefault(names[row], mark)
+            pending_layers.extend((span.end, names[row], rows) for row, rows in span.layers.items())
+            pending_evaluations.extend((span.end, names[row], snapshot)
+                                       for row, snapshot in span.evaluations.items())
+            progress[index] = span.end
 
         def update(done: int, finished: bool) -> MnistUpdate:
+            """The update of iterations ``reported + 1 .. done`` (every group is past ``done``)."""
             nonlocal reported
+            accuracies = released_spans(pending_accuracies, done)
+            diverged = released(pending_divergences, done)
             result = MnistUpdate(reported, done, m.iterations,
                                  {n: losses[i, reported:done].copy() for i, n in enumerate(names)},
-                                 {n: list(points) for n, points in accuracies.items() if points},
-                                 dict(diverged), clock() - started, finished,
-                                 not_learning=dict(not_learning),
+                                 {n: accuracies[n] for n in names if n in accuracies},
+                                 diverged, clock() - started, finished,
+                                 not_learning=released(pending_not_learning, done),
                                  layers={n: LayerRows.concatenate(parts)
-                                         for n, parts in layers.items() if parts},
-                                 evaluations=dict(evaluations))
+                                         for n, parts in released_spans(pending_layers, done).items()},
+                                 evaluations={n: parts[-1] for n, parts
+                                              in released_spans(pending_evaluations, done).items()})
             reported = done
-            not_learning.clear()
-            for points in accuracies.values():
-                points.clear()
-            for parts in layers.values():
-                parts.clear()
-            diverged.clear()
-            evaluations.clear()
             history.apply(result)
             return result
 
-        def work(lane: list[_Group], first: int, batches: list[list[np.ndarray]],
-                 evaluate: bool) -> list[dict[int, float]]:
-            """Each group of ``lane`` trains on its repeat's batches, then evaluates."""
-            scores = []
-            for group in lane:
-                group.train(first, batches[group.repeat], x_train, t_train, losses)
-                iteration = first - 1 + len(batches[group.repeat])
-                scores.append(group.evaluate(x_test, t_test, iteration) if evaluate else {})
-            return scores
+        def released(pending: dict, done: int) -> dict:
+            """The marks of ``pending`` (by optimizer, each with its ``iteration``) up to
+            ``done``, removed from it."""
+            ready = {n: mark for n, mark in pending.items() if mark.iteration <= done}
+            for name in ready:
+                del pending[name]
+            return ready
 
-        def run_chunk(first: int, batches: list[list[np.ndarray]], evaluate: bool, iteration: int) -> None:
-            """All lanes train on ``batches`` (one list per repeat; on the pool and this
-            thread), then collect."""
-            futures = [pool.submit(work, lane, first, batches, evaluate) for lane in lanes[1:]] if pool else []
-            results = work(lanes[0], first, batches, evaluate) + [s for f in futures for s in f.result()]
-            for group, scores in zip([g for lane in lanes for g in lane], results):
-                for row, accuracy in scores.items():
-                    accuracies[names[row]].append((iteration, accuracy))
-                    mark = learning[row].check(iteration, accuracy)
-                    if mark and names[row] not in history.not_learning:
-                        not_learning.setdefault(names[row], mark)
-                for row, snapshot in group.evaluations.items():
-                    evaluations[names[row]] = snapshot
-                group.evaluations.clear()
-                for i, row in enumerate(group.rows):
-                    rows = group.recorder.take(i) if group.recorder else None
-                    if rows is not None:
-                        layers[names[row]].append(rows)
-                for row, divergence in zip(group.rows, group.divergences):
-                    if divergence and names[row] not in history.diverged:
-                        diverged.setdefault(names[row], divergence)
+        def released_spans(pending: list, done: int) -> dict[str, list]:
+            """The items of ``pending`` from spans ending by ``done``, by optimizer in iteration
+            order, removed from it."""
+            ready: dict[str, list] = {}
+            for end, name, item in sorted(pending, key=lambda p: p[0]):
+                if end <= done:
+                    ready.setdefault(name, []).append(item)
+            pending[:] = [p for p in pending if p[0] > done]
+            return ready
 
-        if m.eval_interval:
-            run_chunk(1, [[] for _ in batch_rngs], True, 0)
-        done = 0
-        while done < m.iterations:
-            if stop is not None and stop():
-                break
-            end = min(done + chunk, m.iterations)
-            if m.eval_interval:
-                end = min(end, (done // m.eval_interval + 1) * m.eval_interval)
-            batches = [[rng.integers(0, len(x_train), size=batch_size) for _ in range(done, end)]
-                       for rng in batch_rngs]
-            evaluated = end == m.iterations or bool(m.eval_interval and end % m.eval_interval == 0)
-            run_chunk(done + 1, batches, evaluated, end)
-            done = end
-            now = clock()
-            if evaluated or diverged or now - last_yield >= min_interval:
-                last_yield = now
-                if done < m.iterations:
-                    yield update(done, False)
+        def due(done: int) -> bool:
+            """Whether to yield an update of iterations up to ``done`` now."""
+            if done <= reported:
+                return False
+            evaluated = bool(m.eval_interval and done % m.eval_interval == 0)
+            has_divergence = any(d.iteration <= done for d in pending_divergences.values())
+            return evaluated or has_divergence or clock() - last_yield >= min_interval
+
+        def collected() -> Iterator[MnistUpdate]:
+            """Updates due after merging what has arrived (not the last one of the run)."""
+            nonlocal last_yield
+            done = min(min(progress), last.value)
+            if done < m.iterations and due(done):
+                last_yield = clock()
+                yield update(done, False)
+
+        forked = isinstance(sources[0], ForkedProducer)
+        while not all(source.finished for source in sources):
+            ready = ([s for s in sources if s.poll()] or [next(s for s in sources if not s.finished)]
+                     if forked else [s for s in sources if not s.finished])
+            for source in ready:  # forked: those with a message waiting, else the first unfinished
+                received = source.receive()
+                if received is not None:
+                    merge(sources.index(source), received)
+                    if forked:
+                        stop_requested()
+            yield from collected()
+        done = min(min(progress), last.value)
         yield update(done, done == m.iterations)
         return history
     finally:
-        if pool is not None:
-            pool.shutdown()
+        for source in sources:
+            source.close()
         if limits is not None:
             limits.restore_original_limits()

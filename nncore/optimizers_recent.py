@@ -425,6 +425,7 @@ class ScheduleFreeAdamW(_Stateful):
                        Hyperparameter("warmup_steps", 0.0, 0.0, 1e6, 1.0, 0, minimum_inclusive=True,
                                       description="steps over which lr rises linearly from lr/warmup to lr"))
     counters = ("iter", "lr_max", "weight_sum")
+    display_name = "Schedule-Free AdamW"
     path_note = "draws x, the running average of z"
 
     def reset(self) -> None:

@@ -40,9 +40,12 @@ list (32 B), json's indented encoder's chunk strings (about 100 B), the text and
 OUTPUT_BYTES_PER_LOSS = 48
 """Disk per recorded loss: about 25 B in run.json (indented, one value a line) and 20 B in
 losses.csv (measured 46.6 B on 2 x 100,000 losses)."""
-OUTPUT_BYTES_PER_POINT = 140
-"""Disk per 2D path point: two coordinates in run.json (about 75 B, indented) and a paths.csv row
-(about 56 B); measured 131 B on 2 x 5,001 points."""
+OUTPUT_BYTES_PER_POINT = 320
+"""Disk per 2D path point before the optimizer's state: position, f, gradient and update in
+run.json (indented) and a paths.csv row; measured 306 B per point for SGD (no state)."""
+OUTPUT_BYTES_PER_STATE_VALUE = 45
+"""Disk per number of the optimizer's recorded state per step (run.json ``"state"``); measured
+42 B for Momentum's v (two numbers) and 34 B for Adam's m, v and iter (five)."""
 OUTPUT_BYTES_FIXED = 4 * 1024 * 1024
 """Disk for the two PNGs (1600 px wide, about 0.3-1 MB each) and the rest of run.json."""
 
@@ -107,8 +110,19 @@ def output_size(settings: Settings) -> int:
         repeats = settings.mnist.repeats
         size += count * (1 if repeats == 1 else 2 * repeats + 1) * settings.mnist.iterations * OUTPUT_BYTES_PER_LOSS
     if settings.task in ("both", "paths"):
-        size += count * (settings.paths.steps + 1) * OUTPUT_BYTES_PER_POINT
+        for name in settings.optimizers:
+            per_point = OUTPUT_BYTES_PER_POINT + _state_numbers(name) * OUTPUT_BYTES_PER_STATE_VALUE
+            size += (settings.paths.steps + 1) * per_point
     return size
+
+
+def _state_numbers(name: str) -> int:
+    """How many numbers optimizer ``name`` records as its state per 2D step (after one update
+    of a (2,) position: a per-coordinate slot counts 2, a counter 1)."""
+    optimizer = create(name)
+    position = np.array([1.0, 1.0])
+    optimizer.update({"xy": position}, {"xy": np.array([0.5, -0.5])})
+    return sum(np.size(value) for value in optimizer.state_for("xy").values())
 
 
 def available_memory() -> int | None:

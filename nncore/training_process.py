@@ -13,12 +13,14 @@ Protocol over a ``multiprocessing`` Pipe, one run at a time:
   are rejected or memory runs out.
 
 Stopping goes through a ``multiprocessing.Event`` the child's ``run_mnist`` checks between
-iterations (every ``PARALLEL_CHUNK`` iterations with several compute threads); setting it is
-thread-safe and needs no pipe, so a GUI thread can stop a run another thread is receiving.
+iterations (every ``PARALLEL_CHUNK`` iterations with several compute threads, whose groups
+train in processes the child forks); setting it is thread-safe and needs no pipe, so a GUI
+thread can stop a run another thread is receiving.
 
 The child lowers its own priority (``os.nice``) before it imports NumPy, i.e. before any of its
-threads exist (on Linux niceness is per thread and new threads inherit it): a GUI at normal
-priority then gets a core whenever it needs one, and the trainer has the rest. The child ignores
+threads exist (on Linux niceness is per thread and new threads and forked processes inherit
+it): a GUI at normal priority then gets a core whenever it needs one, and the trainer has the
+rest. The child ignores
 Ctrl+C (the parent decides when it ends) and imports only NumPy and nncore, never Qt.
 
 This module imports nothing but the standard library at the top, so that the child's niceness is
@@ -39,7 +41,8 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 COMPUTE_THREADS = 2
-"""Threads the child trains with: both cores; the GUI is protected by priority, not by an idle core."""
+"""run_mnist's compute_threads in the child: two groups, each in a process the child forks, on
+both cores; the GUI is protected by priority, not by an idle core."""
 NICENESS = 10
 """How much the child lowers its priority (added to the parent's niceness; POSIX only)."""
 EXIT_TIMEOUT = 3.0

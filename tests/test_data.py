@@ -192,3 +192,13 @@ def test_a_huge_announced_shape_is_a_truncated_file_not_an_overflow(tmp_path):
     write_dataset(tmp_path, train_images_idx3_ubyte=signed_header(IMAGES, 2**31 - 1, 2**31 - 1, 2**31 - 1)
                   + bytes(100))
     expect_error(tmp_path, "train-images-idx3-ubyte", "truncated", "100 data bytes")
+
+
+def test_a_gzip_file_of_several_members_loads_whole(tmp_path):
+    """The fast inflater reads one gzip member; a file of two (as `cat a.gz b.gz` makes) is
+    still read whole, by the standard library."""
+    contents = write_dataset(tmp_path)
+    data = contents["train-images-idx3-ubyte"]
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(data[:1000]) + gzip.compress(data[1000:]))
+    (x_train, _), _ = load_mnist(tmp_path)
+    assert x_train.tobytes() == data[16:]

@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 
+import nncore.experiment
 from nncore.data import load_mnist, scale_batch
 from nncore.engine import NetworkStack
 from nncore.experiment import run_mnist
@@ -157,8 +158,11 @@ def finish(generator):
             return done.value
 
 
+@pytest.mark.parametrize("fork", [True, False])
 @pytest.mark.parametrize("optimizers", [BOOK_OPTIMIZERS, ("SGD", "Adam", "RMSprop")])
-def test_results_do_not_depend_on_the_number_of_compute_threads(mnist, optimizers):
+def test_results_do_not_depend_on_the_number_of_compute_threads(mnist, optimizers, fork, monkeypatch):
+    """Forked groups (Linux) and groups taking turns on this thread (elsewhere) alike."""
+    monkeypatch.setattr(nncore.experiment, "FORK_AVAILABLE", fork and nncore.experiment.FORK_AVAILABLE)
     one = finish(run_mnist(small_settings(optimizers), mnist))
     two = finish(run_mnist(small_settings(optimizers), mnist, compute_threads=2))
     three = finish(run_mnist(small_settings(optimizers), mnist, compute_threads=3))
@@ -166,6 +170,11 @@ def test_results_do_not_depend_on_the_number_of_compute_threads(mnist, optimizer
         assert other.finished and other.completed == 30
         for name in optimizers:
             np.testing.assert_array_equal(other.losses[name], one.losses[name])
+            rows, one_rows = other.layers[name].rows(), one.layers[name].rows()
+            assert rows.iterations.tolist() == one_rows.iterations.tolist() == [10, 20, 30]
+            np.testing.assert_array_equal(rows.update_ratio, one_rows.update_ratio)
+            assert other.evaluations[name].iteration == 30
+            np.testing.assert_array_equal(other.evaluations[name].confusion, one.evaluations[name].confusion)
         assert other.accuracies == one.accuracies
 
 
@@ -180,15 +189,14 @@ def test_divergence_with_two_threads_stops_only_the_diverging_optimizer(mnist):
 
 
 def test_stop_with_two_threads_ends_between_chunks(mnist):
-    calls = []
-
-    def stop():
-        calls.append(None)
-        return len(calls) > 2
-
-    history = finish(run_mnist(small_settings(iterations=500, eval_interval=0), mnist, stop=stop,
-                               compute_threads=2))
-    assert 0 < history.completed < 500 and not history.finished
+    stopped = []
+    run = run_mnist(small_settings(iterations=500, eval_interval=0), mnist, stop=lambda: bool(stopped),
+                    compute_threads=2)
+    first = next(run)  # every group has reported at least one chunk
+    stopped.append(True)
+    history = finish(run)
+    assert first.stop <= history.completed < 500 and not history.finished
+    assert history.completed % 10 == 0  # PARALLEL_CHUNK: groups stop between chunks
     assert np.isfinite(history.losses["Adam"][:history.completed]).all()
     assert np.isnan(history.losses["Adam"][history.completed:]).all()
 

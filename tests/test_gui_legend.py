@@ -178,3 +178,14 @@ def test_an_optimizer_not_learning_is_marked_with_the_reason_in_its_tooltip(qtbo
     panel.set_history(history)
     assert panel.legend.texts()[0] == "SGD \u26a0" and panel.legend.texts()[1] == "Adam"
     assert "SGD is not learning: iteration 400, test accuracy at chance" in panel.legend.tooltips()[0]
+
+
+def test_a_legend_too_big_for_its_plot_is_left_out_until_the_plot_grows(qtbot):
+    panel = shown(LossPanel(), qtbot, (220, 200))
+    panel.set_history(history_of(NAMES))
+    assert not panel.legend.item.isVisible()  # it would cover most of the curves
+    panel.resize(800, 500)
+    qtbot.waitUntil(panel.legend.item.isVisible)
+    view = panel.plot_item.getViewBox().sceneBoundingRect()
+    legend = panel.legend.item.sceneBoundingRect()
+    assert legend.width() * legend.height() <= 0.4 * view.width() * view.height()

@@ -277,3 +277,30 @@ def test_swept_defaults_get_closer_to_the_minimum_than_the_start(key):
     for name in FUNCTION_PATH_HYPERPARAMETERS[key]:
         result = trace_path(fn, create(name, **function_path_defaults(key, name)), fn.start, fn.steps)
         assert result.diverged_at is None and result.f[-1] < result.f[0], name
+
+
+def test_the_repainted_plot_shows_the_new_path_not_a_stale_picture(qtbot, window):
+    """A changed path is really repainted (a pixmap cache once kept showing the old one)."""
+    from PySide6.QtGui import QColor
+
+    from gui import style
+
+    settle(qtbot, window)
+    for name in ("Momentum", "AdaGrad", "Adam"):
+        window.controls.optimizer_list.item(list(OPTIMIZERS).index(name)).setCheckState(Qt.CheckState.Unchecked)
+    settle(qtbot, window)
+    panel = window.path_panel
+    view = panel.plot_item.getViewBox()
+    point = panel.paths["SGD"].points[2]  # (-5.74, 1.62): a marker of the book's SGD zigzag
+    pixel = panel.plot_widget.mapFromScene(view.mapViewToScene(QPointF(*point)))
+    blue = style.color("SGD")
+
+    def is_blue():
+        colour = QColor(panel.plot_widget.grab().toImage().pixel(pixel))
+        return abs(colour.red() - blue.red()) + abs(colour.green() - blue.green()) \
+            + abs(colour.blue() - blue.blue()) < 60
+
+    qtbot.waitUntil(is_blue)
+    window.findChild(object, "hp_paths_SGD_lr").setValue(100)
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: not is_blue())

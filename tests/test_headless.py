@@ -3,6 +3,7 @@ import csv
 import io
 import json
 
+import pytest
 from PySide6.QtGui import QImage
 
 import gui.headless
@@ -113,6 +114,22 @@ def test_missing_dataset_exits_2_naming_the_file(tmp_path, capsys):
     assert "train-images-idx3-ubyte" in line and "not found" in line
 
 
+def test_a_killed_training_process_keeps_the_iterations_done(tmp_path, qapp, monkeypatch, capsys):
+    real_run_mnist = gui.headless.run_mnist
+
+    def killed_after_first_evaluation(*args, **kwargs):
+        for update in real_run_mnist(*args, **kwargs):
+            yield update
+            if update.stop >= 10:
+                raise ChildProcessError("a training process ended unexpectedly (exit status -9)")
+
+    monkeypatch.setattr(gui.headless, "run_mnist", killed_after_first_evaluation)
+    out = tmp_path / "run"
+    assert _headless(out, "--task", "mnist") == gui.headless.TRAINING_FAILED_STATUS == 1
+    assert json.loads((out / "run.json").read_text())["mnist"]["completed"] >= 10
+    assert "ended unexpectedly (exit status -9)" in capsys.readouterr().err
+
+
 def test_progress_lines_when_not_a_terminal():
     stream = io.StringIO()
     progress = Progress(100, stream, tty=False)
@@ -170,3 +187,47 @@ def test_run_json_lists_of_a_diverged_path_end_where_it_diverged(tmp_path, qapp,
     assert entry["diverged_at"] == 2
     assert len(entry["points"]) == len(entry["f"]) == 2 and len(entry["update"]) == 1
     assert entry["explanation"].startswith("each step multiplies y by 1 \u2212 lr\u00b72 = \u2212199")
+
+
+def test_ctrl_c_on_the_process_group_of_a_real_run_stops_it_and_its_training_processes(tmp_path):
+    """Ctrl+C in a terminal signals the whole process group: the forked training processes
+    ignore it, the headless process writes what was trained, and no process is left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    def children(pid):
+        found = []
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                pass  # ended meanwhile
+        return found
+
+    out = tmp_path / "run"
+    root = Path(main.__file__).resolve().parent
+    process = subprocess.Popen(
+        [sys.executable, "main.py", "--headless", "--task", "mnist", "--out", str(out),
+         "--iterations", "1000000", "--hidden", "8", "--batch-size", "8", "--eval-interval", "0"],
+        cwd=root, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(children(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)  # until both training processes have been forked
+        assert len(children(process.pid)) == 2
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    mnist = json.loads((out / "run.json").read_text())["mnist"]
+    assert mnist["completed"] < 1_000_000 and not mnist["finished"]
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # nothing of the group is left

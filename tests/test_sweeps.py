@@ -50,7 +50,10 @@ Himmelblau, whose gradients are about 100 times larger: their basin test takes l
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
-def test_every_start_of_a_basin_map_is_the_single_path_bit_for_bit(name):
+def test_every_start_of_a_basin_map_is_the_single_path_to_the_last_bits(name):
+    """Each start ends where its single path ends. The single path moves one (2,) array and the
+    basin map one (cells,) array per coordinate: NumPy's vector loops (e.g. power of an array of
+    betas) may round differently from its scalar ones, so 30 steps may differ by a few ulp."""
     fn = get_function("himmelblau")
     values = path_defaults(name)
     if name in UNADAPTED:
@@ -62,7 +65,7 @@ def test_every_start_of_a_basin_map_is_the_single_path_bit_for_bit(name):
         single, diverged = _single(fn, name, values, starts[index], 30)
         assert (result.outcome[index] == DIVERGED) == diverged
         if not diverged:
-            np.testing.assert_array_equal(runs.final[index], single.points[-1])
+            np.testing.assert_array_max_ulp(runs.final[index], single.points[-1], maxulp=8)
             near = [k for k, m in enumerate(fn.minima)
                     if np.linalg.norm(single.points[-1] - np.asarray(m)) < result.tolerance]
             assert result.outcome[index] == (near[0] if near else UNCONVERGED)

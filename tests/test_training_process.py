@@ -4,12 +4,13 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 
 import numpy as np
 import pytest
 
 from nncore.experiment import MnistHistory, run_mnist
-from nncore.training_process import NICENESS, TrainingFailed, TrainingProcess
+from nncore.training_process import COMPUTE_THREADS, NICENESS, TrainingFailed, TrainingProcess
 
 
 @pytest.fixture(scope="module")
@@ -66,16 +67,49 @@ def test_the_child_loads_no_qt(trainer, small_settings):
     assert "Qt6" not in libraries and "PySide6" not in libraries
 
 
-def test_the_child_and_all_its_threads_run_at_lower_priority(trainer, small_settings):
+def children_of(pid):
+    """Process ids whose parent is ``pid`` (from /proc/N/stat: the field after the state)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # not a process, or it ended meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def wait_until_ended(pids, timeout=10.0):
+    """Wait until none of ``pids`` runs (gone, or a zombie of a parent that died); True if so."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    states.append(stat.read().rsplit(")", 1)[1].split()[0])
+            except OSError:
+                states.append("gone")
+        if all(state in ("gone", "Z", "X") for state in states):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_the_child_and_the_processes_it_trains_with_run_at_lower_priority(trainer, small_settings):
     updates = trainer.train(endless(small_settings))
-    next(updates)  # training: run_mnist's compute threads exist now
+    next(updates)  # training: run_mnist's groups train in processes forked by the child
     try:
-        threads = os.listdir(f"/proc/{trainer.pid}/task")
-        assert len(threads) >= 2
+        helpers = children_of(trainer.pid)
+        assert len(helpers) == COMPUTE_THREADS  # one forked process per group
+        threads = [int(t) for pid in [trainer.pid, *helpers] for t in os.listdir(f"/proc/{pid}/task")]
         expected = os.getpriority(os.PRIO_PROCESS, 0) + NICENESS
-        assert [os.getpriority(os.PRIO_PROCESS, int(t)) for t in threads] == [expected] * len(threads)
+        assert [os.getpriority(os.PRIO_PROCESS, t) for t in threads] == [expected] * len(threads)
     finally:
         updates.close()
+    assert children_of(trainer.pid) == []  # the abandoned run's helper has ended and been reaped
 
 
 def test_stop_ends_the_run_with_what_was_computed(trainer, small_settings):
@@ -120,11 +154,13 @@ def test_a_killed_child_fails_the_run_clearly_and_the_next_run_starts_a_new_one(
     updates = trainer.train(endless(small_settings))
     next(updates)
     dead = trainer.pid
+    helpers = children_of(dead)
     os.kill(dead, signal.SIGKILL)
     with pytest.raises(TrainingFailed, match=r"ended unexpectedly \(killed by signal SIGKILL\)"):
         list(updates)
     with pytest.raises(ProcessLookupError):
         os.kill(dead, 0)  # reaped: no zombie left behind
+    assert helpers and wait_until_ended(helpers)  # its helper saw the pipe break and ended
     assert list(trainer.train(small_settings))[-1].finished
     assert trainer.pid != dead
 

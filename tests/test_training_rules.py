@@ -127,10 +127,12 @@ def test_adamw_at_lr_100_is_marked_diverged(mnist):
     assert "Adam" not in history.diverged
 
 
-def test_a_stalled_network_is_reported_not_learning_and_keeps_training(mnist):
+@pytest.mark.parametrize("compute_threads", [1, 2])
+def test_a_stalled_network_is_reported_not_learning_and_keeps_training(mnist, compute_threads):
+    """On this thread, and with each optimizer in its own forked training process."""
     settings = small(("SGD", "Adam"), iterations=400, eval_interval=100,
                      hidden_sizes=(16, 16, 16, 16), weight_init="0.01")
-    updates, history = drain(run_mnist(settings, mnist))
+    updates, history = drain(run_mnist(settings, mnist, compute_threads=compute_threads))
     assert history.not_learning["SGD"].iteration == 400
     assert "chance" in history.not_learning["SGD"].reason
     assert "SGD" not in history.diverged and np.isfinite(history.losses["SGD"]).all()
