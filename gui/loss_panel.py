@@ -281,8 +281,11 @@ class LossPanel(_HistoryPanel):
         row.addWidget(QLabel("EMA strength:"))
         row.addWidget(self.strength_spin)
         row.addStretch(1)
-        row.addWidget(QLabel("Band:"))
+        self.band_label = QLabel("Band:")
+        row.addWidget(self.band_label)
         row.addWidget(self.band_combo)
+        for widget in (self.band_label, self.band_combo):
+            widget.setVisible(False)  # shown for runs with repeats, which have bands
         row.addWidget(self.log_check)
         self.layout_.insertWidget(0, self.options)
         self.smoothing_combo.currentIndexChanged.connect(
@@ -327,6 +330,9 @@ class LossPanel(_HistoryPanel):
         one repeat raw and smoothed, one with several as the smoothed mean within its band."""
         history = self.history
         groups = self.shown_groups()
+        repeated = any(len(rows) > 1 for rows in groups.values())
+        for widget in (self.band_label, self.band_combo):
+            widget.setVisible(repeated)
         for label in groups:
             if label not in self.raw_items:
                 self._add_items(label)

@@ -285,6 +285,7 @@ def test_loss_panel_draws_an_entrys_repeats_as_a_mean_within_a_band(qtbot):
     assert list(panel.smooth_items["Adam"].getData()[1]) == [2.0] * 10
     low, high, band = panel.band_items["Adam"]
     assert band.isVisible() and not panel.raw_items["Adam"].isVisible()
+    assert not panel.band_combo.isHidden()  # the band switch is offered for repeats
     assert list(low.getData()[1]) == [1.0] * 10 and list(high.getData()[1]) == [3.0] * 10
     panel.band_combo.setCurrentIndex(1)  # +-1 std
     assert panel.band == "std"
