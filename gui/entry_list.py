@@ -211,8 +211,7 @@ class EntryList(QWidget):
                 flags |= Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable
             item.setFlags(flags)
             item.setCheckState(Qt.CheckState.Checked if entry.enabled else Qt.CheckState.Unchecked)
-            cls = OPTIMIZERS[entry.optimizer]
-            item.setToolTip(f"{cls.display_name or entry.optimizer}" + (f"\n{cls.note}" if cls.note else ""))
+            item.setToolTip(style.optimizer_tooltip(entry.optimizer))
             self.list.addItem(item)
         self._filling = False
         if self._entries:
