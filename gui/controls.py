@@ -19,20 +19,24 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 from nncore import ranges
 from nncore.functions import FUNCTIONS, QUADRATIC, get_function, quadratic_key
 from nncore.mlp import ACTIVATIONS, WEIGHT_INITS
-from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter
+from nncore.entries import entries_from_tables
+from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter, path_defaults
 from nncore.ranges import Range
 from nncore.path_defaults import function_path_defaults
 from nncore.settings import TASKS, MnistSettings, PathSettings, Settings
 
 from . import style
+from .entry_list import EntryList, display_labels
 from .hyperparameter_editor import HyperparameterEditor
+from .schedule_editor import ScheduleEditor
 from .instrument_controls import NoiseControls, QuadraticControls
 from .number_box import NumberBox, hyperparameter_range, log_step, parse_number  # noqa: F401 (log_step: API)
 
 TASK_LABELS = {"both": "2D paths + MNIST", "paths": "2D paths only", "mnist": "MNIST only"}
 WEIGHT_INIT_CHOICES = ("he", "xavier")
 DEFAULT_ANIMATION_SPEED = 10
-VISIBLE_OPTIMIZER_ROWS = 9
+VISIBLE_ENTRY_ROWS = 6
+"""Rows of the entry list shown without scrolling."""
 """Rows of the optimizer list shown without scrolling (17 would push the hyperparameters off a
 640-pixel-high window)."""
 """Path steps revealed per second."""
@@ -91,7 +95,9 @@ class ControlPanel(QWidget):
 
     settingsChanged = Signal()
     optimizerSelected = Signal(str)
-    """The optimizer selected in the list (whose hyperparameters are shown) changed."""
+    """The optimizer of the entry selected in the list (whose hyperparameters are shown)."""
+    entrySelected = Signal(str)
+    """The label of the entry selected in the list."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,7 +120,7 @@ class ControlPanel(QWidget):
         layout.addWidget(self._build_mnist_box())
         layout.addStretch(1)
         self.set_settings(Settings())
-        self.optimizer_list.setCurrentRow(0)
+        self.entry_list.select(0)
 
     # -- construction ------------------------------------------------------------------------
     def _build_run_box(self) -> QGroupBox:
@@ -139,23 +145,20 @@ class ControlPanel(QWidget):
         return box
 
     def _build_optimizer_box(self) -> QGroupBox:
-        box = QGroupBox("Optimizers")
-        self.optimizer_list = QListWidget()
-        self.optimizer_list.setObjectName("optimizerList")
-        self.optimizer_list.setToolTip("Tick the optimizers to compare; select one to edit its "
-                                       "hyperparameters")
-        for name in OPTIMIZERS:
-            item = QListWidgetItem(style.swatch_icon(name), style.display_name(name))
-            item.setData(Qt.ItemDataRole.UserRole, name)  # the registry name, for settings
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            item.setToolTip(style.optimizer_tooltip(name))
-            self.optimizer_list.addItem(item)
-        rows = min(len(OPTIMIZERS), VISIBLE_OPTIMIZER_ROWS)  # the rest scroll
-        self.optimizer_list.setFixedHeight(self.optimizer_list.sizeHintForRow(0) * rows + 6)
-        self.optimizer_list.itemChanged.connect(self._edited)
+        box = QGroupBox("Entries")
+        box.setToolTip("The entries of the comparison: an optimizer with its values, schedule, "
+                       "label and colour; several entries may use the same optimizer")
+        self.entry_list = EntryList()
+        self.optimizer_list = self.entry_list.list
+        row_height = max(self.optimizer_list.fontMetrics().height(), 16) + 6
+        self.optimizer_list.setFixedHeight(row_height * VISIBLE_ENTRY_ROWS + 6)  # more scroll
+        self._page_rows: dict[str, int] = {}
+        self._storing = False
+        """Optimizer -> the row of the entry its hyperparameter page shows."""
+        self.entry_list.entriesChanged.connect(self._entries_edited)
+        self.entry_list.entrySelected.connect(self._entry_selected)
         layout = QVBoxLayout(box)
-        layout.addWidget(self.optimizer_list)
+        layout.addWidget(self.entry_list)
         return box
 
     def _build_hyperparameter_box(self) -> QGroupBox:
@@ -180,7 +183,7 @@ class ControlPanel(QWidget):
                     spin = HyperparameterSpinBox(hp)
                     spin.setObjectName(f"hp_{task}_{name}_{hp.name}")
                     spin.set_tooltip(f"{name} {hp.name} for {task_label}: {hp.description}")
-                    spin.valueChanged.connect(self._edited)
+                    spin.valueChanged.connect(lambda _value, n=name: self._spin_edited(n))
                     if task == "paths":  # live 2D paths: react while typing, and a slider
                         spin.setKeyboardTracking(True)
                         grid.addWidget(HyperparameterEditor(spin), row, column)
@@ -194,9 +197,11 @@ class ControlPanel(QWidget):
                                              "to the book's values; Presets \u25b8 Book defaults "
                                              "resets every control")
         self.book_defaults_button.clicked.connect(self.reset_shown_hyperparameters)
-        self.optimizer_list.currentRowChanged.connect(self._show_hyperparameters)
+        self.schedule_editor = ScheduleEditor()
+        self.schedule_editor.scheduleEdited.connect(self._schedule_edited)
         layout = QVBoxLayout(self.hyperparameter_box)
         layout.addWidget(self.hyperparameter_pages)
+        layout.addWidget(self.schedule_editor)
         layout.addWidget(self.book_defaults_button)
         return self.hyperparameter_box
 
@@ -268,9 +273,14 @@ class ControlPanel(QWidget):
                              values["quadratic_angle"])
 
     def selected_optimizer(self) -> str:
-        """The optimizer selected (highlighted) in the list, whose hyperparameters are shown."""
-        item = self.optimizer_list.currentItem()
-        return item.text() if item is not None else next(iter(OPTIMIZERS))
+        """The optimizer of the entry selected in the list, whose hyperparameters are shown."""
+        entry = self.entry_list.selected_entry()
+        return entry.optimizer if entry is not None else next(iter(OPTIMIZERS))
+
+    def selected_label(self) -> str | None:
+        """The label the selected entry shows (None without entries)."""
+        row = self.entry_list.selected()
+        return display_labels(list(self.entry_list.entries()))[row] if row >= 0 else None
 
     def set_path_hyperparameters(self, name: str, values: dict[str, float]) -> None:
         """Set optimizer ``name``'s 2D hyperparameters (a map click, Snap to optimal); ValueError
@@ -285,6 +295,8 @@ class ControlPanel(QWidget):
                 self.hp_spins[("paths", name, key)].setValue(value)
         finally:
             self._updating = False
+        if name in self._page_rows:
+            self._store_page(name)
         self.settingsChanged.emit()
 
     def _build_mnist_box(self) -> QGroupBox:
@@ -309,6 +321,9 @@ class ControlPanel(QWidget):
                                  ranges.SEED)
         self.eval_interval_spin = _number("evalIntervalSpin", "Test accuracy every so many "
                                           "iterations (0: only at the end)", ranges.EVAL_INTERVAL, 50)
+        self.repeats_spin = _number("repeatsSpin", "Train every entry this many times, from seeds "
+                                    "seed, seed + 1, ...: curves show the mean with a band",
+                                    ranges.REPEATS)
         self.same_init_check = QCheckBox("Same initial weights")
         self.same_init_check.setObjectName("sameInitCheck")
         self.same_init_check.setToolTip("Every optimizer starts from the same weights (fair comparison)")
@@ -320,11 +335,12 @@ class ControlPanel(QWidget):
         form.addRow("Weight init", self.weight_init_combo)
         form.addRow("Weight decay", self.weight_decay_spin)
         form.addRow("Seed", self.seed_spin)
+        form.addRow("Repeats", self.repeats_spin)
         form.addRow("Eval interval", self.eval_interval_spin)
         form.addRow(self.same_init_check)
         self._build_dataset_rows(form)
         for spin in (self.iterations_spin, self.batch_size_spin, self.seed_spin,
-                     self.eval_interval_spin, self.weight_decay_spin):
+                     self.eval_interval_spin, self.weight_decay_spin, self.repeats_spin):
             spin.valueChanged.connect(self._edited)
         self.hidden_edit.textEdited.connect(self._edited)
         self.activation_combo.currentIndexChanged.connect(self._edited)
@@ -378,6 +394,10 @@ class ControlPanel(QWidget):
             for (task, name, hp_name), spin in self.hp_spins.items():
                 if task == "paths":
                     spin.setValue(table[name][hp_name])
+            # Every entry takes the function's 2D values of its optimizer.
+            entries = [replace(entry, path_hyperparameters=dict(table[entry.optimizer]))
+                       for entry in self.entry_list.entries()]
+            self.entry_list.set_entries(entries, self.entry_list.selected())
         finally:
             self._updating = False
         self.settingsChanged.emit()
@@ -386,31 +406,109 @@ class ControlPanel(QWidget):
         """(start, steps, 2D hyperparameters) shown now: what a function keeps for the session."""
         return (self.path_settings().start, self.steps_spin.value(), self.path_hyperparameters())
 
-    def _show_hyperparameters(self, row: int) -> None:
-        if row < 0:
+    # -- entries ---------------------------------------------------------------------------
+    def _entry_selected(self, row: int) -> None:
+        """Show the selected entry's hyperparameters (its optimizer's page) and schedule."""
+        entry = self.entry_list.selected_entry()
+        if entry is None:
             return
+        page = list(OPTIMIZERS).index(entry.optimizer)
         # Size the stack to the shown page, not to the optimizer with the most hyperparameters.
         for index in range(self.hyperparameter_pages.count()):
-            policy = QSizePolicy.Policy.Preferred if index == row else QSizePolicy.Policy.Ignored
+            policy = QSizePolicy.Policy.Preferred if index == page else QSizePolicy.Policy.Ignored
             self.hyperparameter_pages.widget(index).setSizePolicy(policy, policy)
-        self.hyperparameter_pages.setCurrentIndex(row)
+        self.hyperparameter_pages.setCurrentIndex(page)
         self.hyperparameter_pages.adjustSize()
-        self.hyperparameter_box.setTitle(f"Hyperparameters: {self.optimizer_list.item(row).text()}")
-        self.optimizerSelected.emit(self.optimizer_list.item(row).text())
+        self._page_rows[entry.optimizer] = row
+        self._load_page(entry)
+        self.schedule_editor.set_schedule(entry.schedule)
+        label = self.selected_label()
+        self.hyperparameter_box.setTitle(f"Hyperparameters: {label}")
+        self.optimizerSelected.emit(entry.optimizer)
+        self.entrySelected.emit(label)
+
+    def _load_page(self, entry) -> None:
+        """Show ``entry``'s values in its optimizer's page (no signals)."""
+        updating, self._updating = self._updating, True
+        try:
+            for task in ("paths", "mnist"):
+                for hp_name, value in entry.hyperparameters(task).items():
+                    self.hp_spins[(task, entry.optimizer, hp_name)].setValue(value)
+        finally:
+            self._updating = updating
+
+    def _refresh_pages(self) -> None:
+        """Each optimizer's page shows its selected entry, else its first entry in the list."""
+        entries = self.entry_list.entries()
+        selected = self.entry_list.selected()
+        self._page_rows = {}
+        for row, entry in enumerate(entries):
+            if entry.optimizer not in self._page_rows or row == selected:
+                self._page_rows[entry.optimizer] = row
+        for optimizer, row in self._page_rows.items():
+            self._load_page(entries[row])
+
+    def _store_page(self, optimizer: str) -> None:
+        """Write the values of ``optimizer``'s page (last valid ones) into the entry it shows."""
+        row = self._page_rows.get(optimizer)
+        entries = self.entry_list.entries()
+        if row is None or row >= len(entries) or entries[row].optimizer != optimizer:
+            return
+        values = {task: {hp.name: self.hp_spins[(task, optimizer, hp.name)].value()
+                         for hp in OPTIMIZERS[optimizer].hyperparameters} for task in ("paths", "mnist")}
+        self._storing = True  # the boxes hold these values already: no reload (keeps typed text)
+        try:
+            self.entry_list.replace_entry(row, replace(entries[row], path_hyperparameters=values["paths"],
+                                                       mnist_hyperparameters=values["mnist"]))
+        finally:
+            self._storing = False
+
+    def _spin_edited(self, optimizer: str) -> None:
+        if self._updating:
+            return
+        self._store_page(optimizer)
+        self._edited()
+
+    def _schedule_edited(self, spec) -> None:
+        row = self.entry_list.selected()
+        if row >= 0:
+            self.entry_list.replace_entry(row, replace(self.entry_list.entries()[row], schedule=spec))
+
+    def _entries_edited(self) -> None:
+        """An entry was added, removed, moved, renamed, ticked or given new values."""
+        if self._updating:
+            return
+        if not self._storing:
+            self._refresh_pages()
+        self.hyperparameter_box.setTitle(f"Hyperparameters: {self.selected_label()}")
+        self._edited()
+
+    def path_entries(self) -> dict:
+        """Label -> RunEntry of the ticked entries, as the live 2D paths draw them (labels as
+        the list shows them, so two identical entries are both drawn)."""
+        entries = list(self.entry_list.entries())
+        labels = display_labels(entries)
+        return {label: entry for label, entry in zip(labels, entries) if entry.enabled}
 
     # -- settings ----------------------------------------------------------------------------
     def checked_optimizers(self) -> tuple[str, ...]:
-        """The ticked optimizers, in registry order."""
-        items = (self.optimizer_list.item(row) for row in range(self.optimizer_list.count()))
-        return tuple(item.data(Qt.ItemDataRole.UserRole) for item in items
-                     if item.checkState() == Qt.CheckState.Checked)
+        """The optimizers of the ticked entries, each once, in list order."""
+        return tuple(dict.fromkeys(entry.optimizer for entry in self.entry_list.entries() if entry.enabled))
 
     def set_checked_optimizers(self, names) -> None:
-        """Tick exactly ``names``."""
-        for row in range(self.optimizer_list.count()):
-            item = self.optimizer_list.item(row)
-            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in names
-                               else Qt.CheckState.Unchecked)
+        """One entry per optimizer of ``names`` (registry order), with the values the pages
+        hold: the list as it was before entries existed."""
+        tables = self._tables()
+        ordered = [name for name in OPTIMIZERS if name in names]
+        self.entry_list.set_entries(entries_from_tables(ordered, tables["paths"], tables["mnist"]))
+        self._entries_edited()
+
+    def _tables(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Task -> optimizer -> the values its page shows (last valid ones)."""
+        tables: dict[str, dict[str, dict[str, float]]] = {"paths": {}, "mnist": {}}
+        for (task, name, hp_name), spin in self.hp_spins.items():
+            tables[task].setdefault(name, {})[hp_name] = spin.value()
+        return tables
 
     def hidden_sizes(self) -> tuple[int, ...]:
         """The hidden layer sizes typed in; ValueError naming the range of a size or of the
@@ -481,7 +579,7 @@ class ControlPanel(QWidget):
             try:
                 tables[task].setdefault(name, {})[hp_name] = number(spin)
             except ValueError as error:
-                if name in self.checked_optimizers():
+                if name in self.checked_optimizers() and name in self._page_rows:
                     raise ValueError(f"{name} ({'2D' if task == 'paths' else 'MNIST'}): {error}") from None
                 tables[task].setdefault(name, {})[hp_name] = spin.value()  # not run: last valid
         try:
@@ -498,6 +596,7 @@ class ControlPanel(QWidget):
             optimizers=self.checked_optimizers(),
             path_hyperparameters=tables["paths"],
             mnist_hyperparameters=tables["mnist"],
+            entries=self.entry_list.entries(),
             paths=self.path_settings(number),
             mnist=MnistSettings(iterations=number(self.iterations_spin),
                                 batch_size=number(self.batch_size_spin),
@@ -508,7 +607,8 @@ class ControlPanel(QWidget):
                                 seed=number(self.seed_spin),
                                 eval_interval=number(self.eval_interval_spin),
                                 same_initial_weights=self.same_init_check.isChecked(),
-                                data_dir=self._data_dir))
+                                data_dir=self._data_dir,
+                                repeats=number(self.repeats_spin))).canonical()
 
     def set_settings(self, settings: Settings) -> None:
         """Show ``settings`` in every control, exactly (emits settingsChanged once). A value
@@ -531,9 +631,13 @@ class ControlPanel(QWidget):
         """Write ``settings`` into the controls, without signals (see set_settings)."""
         self._updating = True
         _select(self.task_combo, settings.task if settings.task in TASKS else "both")
-        self.set_checked_optimizers(settings.optimizers)
         for (task, name, hp_name), spin in self.hp_spins.items():
-            spin.setValue(settings.hyperparameters(task, name)[hp_name])
+            table = settings.path_hyperparameters if task == "paths" else settings.mnist_hyperparameters
+            spin.setValue({**(path_defaults(name) if task == "paths" else OPTIMIZERS[name].defaults()),
+                           **table.get(name, {})}[hp_name])
+        selected = self.entry_list.selected()
+        self.entry_list.set_entries(settings.all_entries(), max(selected, 0))
+        self._refresh_pages()
         p = settings.paths
         _select(self.function_combo, p.function)
         self._function_key = p.function
@@ -551,6 +655,7 @@ class ControlPanel(QWidget):
         self.seed_spin.setValue(m.seed)
         self.eval_interval_spin.setValue(m.eval_interval)
         self.same_init_check.setChecked(m.same_initial_weights)
+        self.repeats_spin.setValue(m.repeats)
         self._show_data_dir(m.data_dir)
 
     def set_start(self, x: float, y: float) -> None:
@@ -564,21 +669,17 @@ class ControlPanel(QWidget):
         self.animation_spin.setValue(DEFAULT_ANIMATION_SPEED)
 
     def reset_shown_hyperparameters(self) -> None:
-        """The hyperparameters (2D and MNIST) of the optimizer shown in the box back to the
-        book's values; every other control keeps its value."""
-        row = self.optimizer_list.currentRow()
+        """The hyperparameters (2D and MNIST) of the selected entry back to the book's values;
+        every other control keeps its value."""
+        row = self.entry_list.selected()
         if row < 0:
             return
-        name = self.optimizer_list.item(row).text()
+        entry = self.entry_list.entries()[row]
         defaults = Settings()
-        self._updating = True
-        try:
-            for (task, owner, hp_name), spin in self.hp_spins.items():
-                if owner == name:
-                    spin.setValue(defaults.hyperparameters(task, name)[hp_name])
-        finally:
-            self._updating = False
-        self.settingsChanged.emit()
+        self.entry_list.replace_entry(row, replace(
+            entry, path_hyperparameters=defaults.hyperparameters("paths", entry.optimizer),
+            mnist_hyperparameters=defaults.hyperparameters("mnist", entry.optimizer)))
+        self._load_page(self.entry_list.entries()[row])
 
     # -- dataset -----------------------------------------------------------------------------
     @property
@@ -621,7 +722,9 @@ class ControlPanel(QWidget):
 
     def set_running(self, running: bool) -> None:
         """Lock the controls that define a run while one is going; Stop only works during one."""
-        for widget in (self.task_combo, self.optimizer_list, self.hyperparameter_pages,
+        self.entry_list.set_locked(running)  # the list stays readable: an entry can be selected
+        self.schedule_editor.set_locked(running)
+        for widget in (self.task_combo, self.hyperparameter_pages,
                        self.book_defaults_button, self.function_combo, self.start_x_spin,
                        self.start_y_spin, self.steps_spin, self.mnist_box,
                        self.quadratic_controls, self.noise_controls):

@@ -315,7 +315,15 @@ class DiagnosticsPanel(QWidget):
     def _draw_layers(self) -> None:
         layer = self.layer_combo.currentIndex()
         shown = []
-        for name in OPTIMIZERS:
+        names = list(OPTIMIZERS) + [name for name in (self.history.names if self.history else ())
+                                    if name not in OPTIMIZERS]
+        for name in names:
+            for key, plot in self.layer_plots.items():
+                if name not in self.layer_items[key]:  # a run entry's label: its own item
+                    item = pg.PlotDataItem(pen=style.pen(name), symbol=None)
+                    item.setVisible(False)
+                    plot.addItem(item)
+                    self.layer_items[key][name] = item
             rows = None
             if self.history is not None and name in self.history.layers and layer >= 0:
                 rows = self.history.layers[name].rows()

@@ -81,9 +81,11 @@ def save_widget_png(widget: QWidget, path: Path | str) -> Path:
     return _save_image(widget.grab(), path)
 
 
-def save_plot_png(plot_item: pg.PlotItem, path: Path | str, width: int = 1600) -> Path:
+def save_plot_png(plot_item: pg.PlotItem, path: Path | str, width: int = 1600,
+                  caption: str | None = None) -> Path:
     """Save ``plot_item`` (axes, title, legend, curves) as a picture ``width`` px wide, in the
-    format of ``path``'s suffix (PNG for .png; see IMAGE_FORMATS).
+    format of ``path``'s suffix (PNG for .png; see IMAGE_FORMATS), with a ``caption`` line below
+    it if given (gui.figure_caption).
 
     The height follows the item's aspect ratio on screen. pyqtgraph's ImageExporter re-renders the
     scene at that size, so curves stay sharp (pens are cosmetic: their width is in pixels).
@@ -95,17 +97,24 @@ def save_plot_png(plot_item: pg.PlotItem, path: Path | str, width: int = 1600) -
         exporter = pg.exporters.ImageExporter(plot_item)
         exporter.parameters()["width"] = int(width)
         image = exporter.export(toBytes=True)
+    if caption:
+        from .figure_caption import captioned
+        image = captioned(image, caption)
     return _save_image(image, path)
 
 
-def save_plot_svg(plot_item: pg.PlotItem, path: Path | str) -> Path:
-    """Save ``plot_item`` as an SVG file (vector curves, text as text)."""
+def save_plot_svg(plot_item: pg.PlotItem, path: Path | str, caption: str | None = None) -> Path:
+    """Save ``plot_item`` as an SVG file (vector curves, text as text), with a ``caption`` line
+    below it if given."""
     with _rendering(path):
         # The SVG exporter paints item by item without a scene render, so ranges and transforms
         # changed since the last screen paint (or a never-shown widget) would be stale; bring the
         # scene up to date first, as a render does for the PNG exporter.
         plot_item.scene().prepareForPaint()
         data = pg.exporters.SVGExporter(plot_item).export(toBytes=True)
+    if caption:
+        from .figure_caption import captioned_svg
+        data = captioned_svg(data, caption)
 
     def write(temporary: Path) -> None:
         temporary.write_bytes(data)

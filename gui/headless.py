@@ -3,7 +3,9 @@ results as files in one folder.
 
 Files written into the output folder:
 
-- ``run.json``, ``losses.csv``, ``accuracy.csv``, ``paths.csv``: see :mod:`nncore.results`.
+- ``run.json``, ``losses.csv``, ``accuracy.csv``, ``summary.csv``, ``paths.csv`` (and
+  ``losses_repeats.csv`` with repeats): see :mod:`nncore.results`. The summary table (one line
+  per entry, :mod:`nncore.summary`) is also printed on standard output at the end.
 - ``paths.png`` (1600 x 1000 px): the 2D panel of the window (contours, minima, start, paths).
 - ``losses.png`` (1600 x 800 px): the window's loss panel and accuracy panel side by side.
 
@@ -48,14 +50,16 @@ from typing import Callable, TextIO
 from nncore.cli import report_error
 from nncore.data import load_mnist
 from nncore.cli import InstrumentRequest
-from nncore.experiment import MnistHistory, run_clouds, run_mnist, run_paths
+from nncore.experiment import MnistHistory, row_names, run_clouds, run_mnist, run_paths
 from nncore.functions import get_function
 from nncore.paths import PathResult
 from nncore.output_folder import clean_stale, commit, discard, make_staging
-from nncore.results import (ACCURACY_CSV, LAYERS_CSV, LOSSES_CSV, PATHS_CSV, RUN_JSON, ExportError,
-                            prepare_directory, write_run)
+from nncore.results import (ACCURACY_CSV, LAYERS_CSV, LOSSES_CSV, LOSSES_REPEATS_CSV, PATHS_CSV,
+                            RUN_JSON, SUMMARY_CSV, ExportError, history_groups, prepare_directory,
+                            write_run)
 from nncore.run_requirements import check_batch_fits, check_disk_space, check_memory
 from nncore.settings import Settings
+from nncore.summary import summarize, summary_table
 
 from .interrupts import Interrupts
 
@@ -65,7 +69,8 @@ PATHS_FIGURE_SIZE = (1600, 1000)
 LOSSES_FIGURE_SIZE = (1600, 800)
 """Figure sizes in logical pixels (width, height)."""
 
-RESULT_FILES = (RUN_JSON, LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV, PATHS_CSV, LOSSES_PNG, PATHS_PNG)
+RESULT_FILES = (RUN_JSON, LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV, PATHS_CSV, LOSSES_PNG, PATHS_PNG,
+                LOSSES_REPEATS_CSV, SUMMARY_CSV)
 """Every file a run writes; a run removes those of them it does not write."""
 
 UPDATE_INTERVAL = 0.1
@@ -151,7 +156,7 @@ def train(settings: Settings, data, stream: TextIO,
     iterations) or a training process was killed (a line on ``stream`` says how); the history
     then holds the iterations done before that.
     """
-    history = MnistHistory(tuple(settings.optimizers), settings.mnist.iterations)
+    history = MnistHistory(row_names(settings), settings.mnist.iterations)
     progress = Progress(settings.mnist.iterations, stream)
     importing: threading.Thread | None = None
     try:
@@ -246,7 +251,7 @@ def render_figures(directory: Path, settings: Settings, paths: dict[str, PathRes
         written.append(_render(_paths_figure(settings, paths), directory / PATHS_PNG,
                                PATHS_FIGURE_SIZE, app))
     if history is not None:
-        written.append(_render(_losses_figure(history), directory / LOSSES_PNG,
+        written.append(_render(_losses_figure(history, settings), directory / LOSSES_PNG,
                                LOSSES_FIGURE_SIZE, app))
     return written
 
@@ -263,15 +268,19 @@ def offscreen_application():
 def _paths_figure(settings: Settings, paths: dict[str, PathResult]):
     from .path_panel import PathPanel
 
+    from .style import run_colors
+
     panel = PathPanel()
+    panel.set_colors(run_colors(settings))
     panel.set_function(settings.paths.function)
     panel.set_start(*settings.paths.start)
     panel.set_paths(paths)
     return panel
 
 
-def _losses_figure(history: MnistHistory):
-    """The loss panel (wider) and the accuracy panel side by side on a white background."""
+def _losses_figure(history: MnistHistory, settings: Settings):
+    """The loss panel (wider) and the accuracy panel side by side on a white background, one
+    curve per entry in its colour (the mean and a band with repeats)."""
     from PySide6.QtWidgets import QHBoxLayout, QWidget
 
     from . import style
@@ -286,6 +295,7 @@ def _losses_figure(history: MnistHistory):
     losses.set_options_visible(False)  # a figure for slides: no smoothing/log-y controls
     for panel, stretch in ((losses, 3), (AccuracyPanel(), 2)):
         panel.set_history(history)
+        panel.set_entries(history_groups(settings, history), style.run_colors(settings))
         layout.addWidget(panel, stretch)
     return figure
 
@@ -306,17 +316,17 @@ def _render(widget, path: Path, size: tuple[int, int], app) -> Path:
 
 def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None = None,
                  interrupts: Interrupts | None = None,
-                 instrument: InstrumentRequest | None = None) -> int:
+                 instrument: InstrumentRequest | None = None, out: TextIO | None = None) -> int:
     """Run the experiments of ``settings.task`` (or the map ``instrument`` asks for), write every
     result file into ``out_dir`` and return the exit status (see the module docstring).
-    Messages go to ``stream`` (stderr).
+    Messages go to ``stream`` (stderr), the MNIST summary table to ``out`` (stdout).
 
     ``interrupts`` (active) notes SIGINT and SIGTERM; without one, run_headless installs its
     own for the duration of the run.
     """
     if interrupts is None:
         with Interrupts() as own:
-            return run_headless(settings, out_dir, stream, own, instrument)
+            return run_headless(settings, out_dir, stream, own, instrument, out)
     stream = sys.stderr if stream is None else stream
     if instrument is not None:
         return run_instrument(settings, instrument, out_dir, stream)
@@ -356,11 +366,15 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
         report_error(error, stream)
         return WRITE_FAILED_STATUS
     if not runs_mnist:
-        print("MNIST task not run (--task paths): no losses.csv, accuracy.csv, layers.csv or losses.png",
+        print("MNIST task not run (--task paths): no losses.csv, accuracy.csv, layers.csv, summary.csv "
+              "or losses.png",
               file=stream)
     if not runs_paths:
         print("2D task not run (--task mnist): no paths.csv or paths.png", file=stream)
     print(f"Wrote {', '.join(path.name for path in written)} to {directory}", file=stream)
+    if history is not None:
+        print(summary_table(summarize(settings, history)), file=sys.stdout if out is None else out,
+              flush=True)
     if ended_early and not interrupts.is_set():
         return TRAINING_FAILED_STATUS
     return interrupts.status

@@ -1,7 +1,10 @@
 """The MNIST panels: training loss per iteration and test accuracy at the evaluation points.
 
-Both draw an :class:`nncore.experiment.MnistHistory`. Their curve items (one per registered
-optimizer) are created once and updated with ``setData`` on the full arrays, so a run longer than
+Both draw an :class:`nncore.experiment.MnistHistory`, one curve per run entry (keyed by its
+label; :meth:`_HistoryPanel.set_entries` gives each entry's colour and the history keys of its
+repeats). An entry with several repeats is drawn as the mean of its repeats with a band (the
+repeats' min to max, or mean +- 1 std: :meth:`LossPanel.set_band`). Their curve items are created
+once per label and updated with ``setData`` on the full arrays, so a run longer than
 the plot is wide stays correct; the raw loss curves are drawn with pyqtgraph's downsampling and
 clip-to-view (see RAW_DOWNSAMPLING).
 The loss panel draws each optimizer's raw losses faint and a smoothed curve bold (smoothing:
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel,
 from nncore.experiment import MnistHistory
 from nncore.optimizers import OPTIMIZERS
 from nncore.smoothing import ema, smooth_curve
+from nncore.summary import BANDS, loss_band, mean_accuracy
 
 from nncore.ranges import Range
 
@@ -38,6 +42,12 @@ costs half the vertices per repaint. "mean" was compared on the book's 2000 iter
 narrows the band into a second smoothed curve hidden under the bold one, which hides the noise
 and misleads with smoothing "None". The smoothed curves are drawn in full."""
 DEFAULT_EMA_STRENGTH = 0.9
+BAND_LABELS = {"minmax": "min–max", "std": "±1 std"}
+"""Band key -> label in the band combo box."""
+BAND_ALPHA = 50
+"""Opacity (0-255) of the band around a mean curve."""
+OVERLAY_ALPHA = 120
+"""Opacity (0-255) of a pinned past run's dashed curves."""
 EMA_STRENGTH = Range("EMA strength", 0, 1, maximum_inclusive=False)
 """Valid weights on the past of nncore.smoothing.ema."""
 EMPTY_HINT = "Press Start (Ctrl+Return) to train"
@@ -57,14 +67,24 @@ def smoothed(values: np.ndarray, mode: str, strength: float = DEFAULT_EMA_STRENG
     raise ValueError(f"unknown smoothing {mode!r}; choose from {', '.join(SMOOTHING_MODES)}")
 
 
-def _divergence_reason(history: MnistHistory, name: str) -> str | None:
-    divergence = history.diverged.get(name)
-    return None if divergence is None else f"iteration {divergence.iteration}, {divergence.reason}"
+def _divergence_reason(history: MnistHistory, rows: list[str]) -> str | None:
+    """The legend's note for an entry whose repeats ``rows`` diverged (the first one's)."""
+    divergences = [history.diverged[row] for row in rows if row in history.diverged]
+    if not divergences:
+        return None
+    first = min(divergences, key=lambda d: d.iteration)
+    count = f"{len(divergences)} of {len(rows)} repeats, " if len(rows) > 1 else ""
+    return f"{count}iteration {first.iteration}, {first.reason}"
 
 
-def _not_learning_reason(history: MnistHistory, name: str) -> str | None:
-    stall = history.not_learning.get(name)
-    return None if stall is None else f"iteration {stall.iteration}, {stall.reason}"
+def _not_learning_reason(history: MnistHistory, rows: list[str]) -> str | None:
+    """The legend's note for an entry one of whose repeats ``rows`` was found not learning."""
+    stalls = [history.not_learning[row] for row in rows if row in history.not_learning]
+    if not stalls:
+        return None
+    first = min(stalls, key=lambda s: s.iteration)
+    count = f"{len(stalls)} of {len(rows)} repeats, " if len(rows) > 1 else ""
+    return f"{count}iteration {first.iteration}, {first.reason}"
 
 
 class _HistoryPanel(QWidget):
@@ -83,6 +103,10 @@ class _HistoryPanel(QWidget):
         self.hint.setParentItem(self.plot_item.getViewBox())
         self.plot_item.getViewBox().sigResized.connect(self._center_hint)
         self.history: MnistHistory | None = None
+        self.groups: dict[str, list[str]] = {}
+        self.colors: dict[str, str] = {}
+        self.overlay_items: dict[tuple[str, str], pg.PlotDataItem] = {}
+        """(pinned run's tag, entry label) -> its dashed curve."""
         self._total = 0
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
@@ -98,6 +122,51 @@ class _HistoryPanel(QWidget):
             # A short run's last point would sit on the edge: more room around a few iterations.
             self.plot_item.setXRange(0, history.total, padding=0.01 if history.total >= 100 else 0.08)
         self.redraw()
+
+    def set_entries(self, groups: dict[str, list[str]] | None, colors: dict[str, str] | None = None) -> None:
+        """Draw the history as entries: label -> the history keys of its repeats (None: each
+        key alone), each in ``colors[label]`` ('#rrggbb'; a default colour otherwise)."""
+        self.groups = dict(groups or {})
+        self.colors = dict(colors or {})
+        self._recolor()
+        self.redraw()
+
+    def shown_groups(self) -> dict[str, list[str]]:
+        """Label -> history keys of the curves drawn: the entries given by :meth:`set_entries`
+        when they match the history, else one curve per history key."""
+        if self.history is None:
+            return {}
+        names = set(self.history.names)
+        if self.groups and {row for rows in self.groups.values() for row in rows} == names:
+            return self.groups
+        return {name: [name] for name in self.history.names}
+
+    def set_overlays(self, overlays: list[tuple[str, MnistHistory, dict[str, str]]]) -> None:
+        """Draw pinned past runs beside the current one: (tag such as the run's time, its
+        history with one curve per entry, label -> colour), dashed and fainter."""
+        for item in self.overlay_items.values():
+            self.plot_item.removeItem(item)
+        self.overlay_items = {}
+        for tag, history, colors in overlays:
+            for label in history.names:
+                color = colors.get(label) or style.name_color(label)
+                item = pg.PlotDataItem(pen=style.hex_pen(color, width=1.5, alpha=OVERLAY_ALPHA, dashed=True))
+                item.setZValue(-2)
+                x, y = self._overlay_curve(history, label)
+                item.setData(x, y, connect="finite")
+                self.plot_item.addItem(item)
+                self.overlay_items[(tag, label)] = item
+        self.redraw()
+
+    def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def color_of(self, label: str) -> str:
+        """The colour of the curve ``label``."""
+        return self.colors.get(label) or style.name_color(label)
+
+    def _recolor(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def redraw(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -115,10 +184,10 @@ class _HistoryPanel(QWidget):
             self.plot_item.getAxis(side).setStyle(showValues=not empty)
 
     def _show_legend(self, samples: dict[str, pg.PlotDataItem]) -> None:
-        names = self.history.names if self.history is not None else ()
-        self.legend.show([(samples[name], style.legend_label(name, _divergence_reason(self.history, name),
-                                                             _not_learning_reason(self.history, name)))
-                          for name in names])
+        self.legend.show([(samples[label], style.legend_label(label, _divergence_reason(self.history, rows),
+                                                              _not_learning_reason(self.history, rows)))
+                          for label, rows in self.shown_groups().items()]
+                         + [(item, f"{label} (pinned {tag})") for (tag, label), item in self.overlay_items.items()])
         self._show_hint()
 
 
@@ -130,25 +199,59 @@ class LossPanel(_HistoryPanel):
                          "Training loss (MNIST)", "loss", (-10, 10), parent)
         self.raw_items: dict[str, pg.PlotDataItem] = {}
         self.smooth_items: dict[str, pg.PlotDataItem] = {}
+        self.band_items: dict[str, tuple[pg.PlotCurveItem, pg.PlotCurveItem, pg.FillBetweenItem]] = {}
         for name in OPTIMIZERS:
-            # No antialiasing for the jagged raw curves: it is most of their drawing time.
-            raw = pg.PlotDataItem(pen=style.pen(name, width=1, alpha=style.RAW_ALPHA), antialias=False,
-                                 autoDownsampleFactor=RAW_SAMPLES_PER_PIXEL)
-            bold = pg.PlotDataItem(pen=style.pen(name), symbolSize=SINGLE_POINT_SYMBOL_SIZE,
-                                   symbolPen=None, symbolBrush=style.color(name))
-            for z, item in enumerate((raw, bold)):
-                item.setZValue(z)  # every smoothed curve above every raw one
-                item.setVisible(False)
-                self.plot_item.addItem(item)
-            # After addItem, which gives an item the plot's own (no) downsampling.
-            raw.setDownsampling(auto=True, method=RAW_DOWNSAMPLING)
-            raw.setClipToView(True)
-            self.raw_items[name] = raw
-            self.smooth_items[name] = bold
-            self.legend.set_items(name, (raw, bold))
+            self._add_items(name)
         self.smoothing = DEFAULT_SMOOTHING
         self.ema_strength = DEFAULT_EMA_STRENGTH
+        self.band = BANDS[0]
         self._build_options()
+
+    def _add_items(self, label: str) -> None:
+        """The raw, smoothed and band items of the curve ``label`` (hidden until drawn)."""
+        color = self.color_of(label)
+        # No antialiasing for the jagged raw curves: it is most of their drawing time.
+        raw = pg.PlotDataItem(pen=style.hex_pen(color, width=1, alpha=style.RAW_ALPHA), antialias=False,
+                              autoDownsampleFactor=RAW_SAMPLES_PER_PIXEL)
+        bold = pg.PlotDataItem(pen=style.hex_pen(color), symbolSize=SINGLE_POINT_SYMBOL_SIZE,
+                               symbolPen=None, symbolBrush=style.hex_color(color))
+        low, high = pg.PlotCurveItem(), pg.PlotCurveItem()
+        band = pg.FillBetweenItem(low, high, brush=style.hex_color(color, BAND_ALPHA))
+        band.setZValue(-1)
+        band.setVisible(False)
+        self.plot_item.addItem(band)
+        for z, item in enumerate((raw, bold)):
+            item.setZValue(z)  # every smoothed curve above every raw one
+            item.setVisible(False)
+            self.plot_item.addItem(item)
+        # After addItem, which gives an item the plot's own (no) downsampling.
+        raw.setDownsampling(auto=True, method=RAW_DOWNSAMPLING)
+        raw.setClipToView(True)
+        self.raw_items[label] = raw
+        self.smooth_items[label] = bold
+        self.band_items[label] = (low, high, band)
+        self.legend.set_items(label, (raw, bold, band))
+
+    def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:
+        values = history.losses[label][:history.completed]
+        return np.arange(1, len(values) + 1), smoothed(values, self.smoothing, self.ema_strength)
+
+    def _recolor(self) -> None:
+        for label in self.raw_items:
+            color = self.color_of(label)
+            self.raw_items[label].setPen(style.hex_pen(color, width=1, alpha=style.RAW_ALPHA))
+            self.smooth_items[label].setPen(style.hex_pen(color))
+            self.smooth_items[label].setSymbolBrush(style.hex_color(color))
+            self.band_items[label][2].setBrush(style.hex_color(color, BAND_ALPHA))
+
+    def set_band(self, band: str) -> None:
+        """Draw the band around a mean curve as the repeats' 'minmax' or mean +- 1 'std'."""
+        if band not in BANDS:
+            raise ValueError(f"band must be one of {', '.join(BANDS)}, got {band!r}")
+        self.band = band
+        with QSignalBlocker(self.band_combo):
+            self.band_combo.setCurrentIndex(list(BANDS).index(band))
+        self.redraw()
 
     def _build_options(self) -> None:
         self.options = QWidget()
@@ -165,6 +268,11 @@ class LossPanel(_HistoryPanel):
                                        "0 (none) to nearly 1 (heavy)")
         self.strength_spin.setObjectName("lossEmaStrengthSpin")
         self.strength_spin.setValue(self.ema_strength)
+        self.band_combo = QComboBox()
+        self.band_combo.setObjectName("lossBandCombo")
+        self.band_combo.setToolTip("The band around an entry's mean curve over its repeats")
+        for key in BANDS:
+            self.band_combo.addItem(BAND_LABELS[key], key)
         self.log_check = QCheckBox("Log y")
         self.log_check.setObjectName("lossLogYCheck")
         self.log_check.setToolTip("Logarithmic loss axis")
@@ -173,6 +281,11 @@ class LossPanel(_HistoryPanel):
         row.addWidget(QLabel("EMA strength:"))
         row.addWidget(self.strength_spin)
         row.addStretch(1)
+        self.band_label = QLabel("Band:")
+        row.addWidget(self.band_label)
+        row.addWidget(self.band_combo)
+        for widget in (self.band_label, self.band_combo):
+            widget.setVisible(False)  # shown for runs with repeats, which have bands
         row.addWidget(self.log_check)
         self.layout_.insertWidget(0, self.options)
         self.smoothing_combo.currentIndexChanged.connect(
@@ -180,6 +293,7 @@ class LossPanel(_HistoryPanel):
         self.strength_spin.valueChanged.connect(
             lambda value: self.set_smoothing(self.smoothing, value))
         self.log_check.toggled.connect(self.set_log_y)
+        self.band_combo.currentIndexChanged.connect(lambda: self.set_band(self.band_combo.currentData()))
         self._sync_strength_enabled()
 
     def set_options_visible(self, visible: bool) -> None:
@@ -212,26 +326,42 @@ class LossPanel(_HistoryPanel):
         return self.log_check.isChecked()
 
     def redraw(self) -> None:
-        """Set every curve from the current history with the current smoothing."""
+        """Set every curve from the current history with the current smoothing: an entry with
+        one repeat raw and smoothed, one with several as the smoothed mean within its band."""
         history = self.history
-        names = set(history.names) if history is not None else set()
-        for name in OPTIMIZERS:
-            shown = name in names
-            self.raw_items[name].setVisible(shown)
-            self.smooth_items[name].setVisible(shown)
-            if not shown:
-                self.raw_items[name].setData([], [])
-                self.smooth_items[name].setData([], [])
+        groups = self.shown_groups()
+        repeated = any(len(rows) > 1 for rows in groups.values())
+        for widget in (self.band_label, self.band_combo):
+            widget.setVisible(repeated)
+        for label in groups:
+            if label not in self.raw_items:
+                self._add_items(label)
+        for label in self.raw_items:
+            rows = groups.get(label)
+            raw, bold = self.raw_items[label], self.smooth_items[label]
+            low_item, high_item, band = self.band_items[label]
+            raw.setVisible(bool(rows) and len(rows) == 1)
+            bold.setVisible(bool(rows))
+            band.setVisible(bool(rows) and len(rows) > 1)
+            if not rows:
+                raw.setData([], [])
+                bold.setData([], [])
                 continue
-            values = history.losses[name][:history.completed]
-            x = np.arange(1, len(values) + 1)
-            self.raw_items[name].setData(x, values, connect="finite")
+            x = np.arange(1, history.completed + 1)
             # One iteration is a point, not a line: without a symbol nothing would be drawn.
-            bold = self.smooth_items[name]
-            single = len(values) == 1
+            single = history.completed == 1
             if (bold.opts["symbol"] is not None) != single:
                 bold.setSymbol("o" if single else None)
-            bold.setData(x, smoothed(values, self.smoothing, self.ema_strength), connect="finite")
+            if len(rows) == 1:
+                values = history.losses[rows[0]][:history.completed]
+                raw.setData(x, values, connect="finite")
+                bold.setData(x, smoothed(values, self.smoothing, self.ema_strength), connect="finite")
+                continue
+            raw.setData([], [])
+            mean, low, high = (curve[:history.completed] for curve in loss_band(history, rows, self.band))
+            bold.setData(x, smoothed(mean, self.smoothing, self.ema_strength), connect="finite")
+            low_item.setData(x, smoothed(low, self.smoothing, self.ema_strength), connect="finite")
+            high_item.setData(x, smoothed(high, self.smoothing, self.ema_strength), connect="finite")
         self._show_legend(self.smooth_items)
 
 
@@ -246,26 +376,47 @@ class AccuracyPanel(_HistoryPanel):
         self._drawn_history: MnistHistory | None = None
         self._drawn_counts: tuple | None = None
         for name in OPTIMIZERS:
-            item = pg.PlotDataItem(pen=style.pen(name), symbol="o", symbolSize=6, symbolPen=None,
-                                   symbolBrush=style.color(name))
-            item.setVisible(False)
-            self.plot_item.addItem(item)
-            self.items[name] = item
-            self.legend.set_items(name, (item,))
+            self._add_item(name)
+
+    def _add_item(self, label: str) -> None:
+        color = self.color_of(label)
+        item = pg.PlotDataItem(pen=style.hex_pen(color), symbol="o", symbolSize=6, symbolPen=None,
+                               symbolBrush=style.hex_color(color))
+        item.setVisible(False)
+        self.plot_item.addItem(item)
+        self.items[label] = item
+        self.legend.set_items(label, (item,))
+
+    def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:
+        points = np.array(history.accuracies[label], dtype=float).reshape(-1, 2)
+        return points[:, 0], 100.0 * points[:, 1]
+
+    def _recolor(self) -> None:
+        for label, item in self.items.items():
+            color = self.color_of(label)
+            item.setPen(style.hex_pen(color))
+            item.setSymbolBrush(style.hex_color(color))
+        self._drawn_counts = None
 
     def redraw(self) -> None:
-        """Set every curve from the current history."""
+        """Set every curve from the current history: each entry's test accuracy (the mean over
+        its repeats at the evaluations all of them reached)."""
         history = self.history
-        names = set(history.names) if history is not None else set()
+        groups = self.shown_groups()
         counts = None if history is None else (
-            tuple(len(points) for points in history.accuracies.values()), tuple(history.diverged))
+            tuple(len(points) for points in history.accuracies.values()), tuple(history.diverged),
+            tuple(groups), tuple(self.overlay_items))
         if history is not None and history is self._drawn_history and counts == self._drawn_counts:
             return  # nothing new: evaluations are rare, so most frames skip the repaint
         # Keep the history itself, not its id, which a later history could reuse.
         self._drawn_history, self._drawn_counts = history, counts
-        for name, item in self.items.items():
-            points = np.array(history.accuracies[name], dtype=float).reshape(-1, 2) \
-                if name in names else np.empty((0, 2))
-            item.setVisible(name in names)
+        for label in groups:
+            if label not in self.items:
+                self._add_item(label)
+        for label, item in self.items.items():
+            rows = groups.get(label)
+            points = np.array(mean_accuracy(history, rows), dtype=float).reshape(-1, 2) \
+                if rows else np.empty((0, 2))
+            item.setVisible(bool(rows))
             item.setData(points[:, 0], 100.0 * points[:, 1])
         self._show_legend(self.items)

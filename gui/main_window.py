@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
                                QSplitter, QTabWidget, QWidget)
 
@@ -32,12 +32,14 @@ from nncore.ranges import Range
 from nncore.settings import PRESETS, Settings
 from nncore.sweeps import Cloud
 
+from . import style
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
 from .diagnostics_panel import DiagnosticsPanel
 from .doc_text import plain_text
 from .loss_panel import DEFAULT_SMOOTHING, EMA_STRENGTH, SMOOTHING_MODES, AccuracyPanel, LossPanel
 from .number_box import NumberBox, parse_number
 from .paths_model import PathsModel
+from .run_views import RunViews, history_directory
 from .paths_tab import PathsTab
 from .basin_panel import BasinPanel
 from .cloud_overlay import CloudOverlay
@@ -46,6 +48,8 @@ from .theory_panel import TheoryPanel
 from .worker import RunThread
 
 WINDOW_TITLE = "Optimizer Lab"
+MNIST_PANELS = ("loss", "accuracy", "lr")
+"""Export-plot keys of the MNIST plots (their caption names the MNIST settings)."""
 DEFAULT_SIZE = (1340, 720)
 """Fits a 1366 x 768 screen with room for the window frame and a task bar."""
 MINIMUM_SIZE = (1000, 600)
@@ -130,6 +134,10 @@ class ExportPlotDialog(QDialog):
         self.width_spin.setValue(PLOT_EXPORT_WIDTH)
         self.format_combo.currentTextChanged.connect(
             lambda fmt: self.width_spin.setEnabled(fmt == "PNG"))
+        self.caption_check = QCheckBox("Caption line")
+        self.caption_check.setObjectName("exportCaptionCheck")
+        self.caption_check.setToolTip("Write under the figure what it shows: the entries with their "
+                                      "non-default values, iterations, batch, seed, repeats")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -138,6 +146,7 @@ class ExportPlotDialog(QDialog):
         form.addRow("Plot", self.panel_combo)
         form.addRow("Format", self.format_combo)
         form.addRow("Width (px)", self.width_spin)
+        form.addRow(self.caption_check)
         form.addRow(buttons)
 
     def choice(self) -> tuple[str, str, int]:
@@ -181,6 +190,12 @@ class MainWindow(QMainWindow):
         # A click on an optimizer in either legend hides its loss and accuracy curves alike.
         self.accuracy_panel.legend.use_hidden(self.loss_panel.legend.hidden)
         self.diagnostics_panel = DiagnosticsPanel()
+        self.run_views = RunViews((self.loss_panel, self.accuracy_panel), history_directory(), self)
+        self.summary_table = self.run_views.summary_table
+        self.lr_plot = self.run_views.lr_plot
+        self.history_panel = self.run_views.history_panel
+        self.run_views.failed.connect(self.report_error)
+        self.run_views.restoreRequested.connect(self._restore_settings)
         self._build_layout()
         self._build_status_bar()
         self._build_menus()
@@ -253,8 +268,9 @@ class MainWindow(QMainWindow):
         curves = QSplitter(Qt.Orientation.Vertical)
         curves.setObjectName("curveSplitter")
         curves.addWidget(self.loss_panel)
+        curves.addWidget(self.lr_plot)
         curves.addWidget(self.accuracy_panel)
-        curves.setSizes([400, 280])
+        curves.setSizes([400, 110, 280])
         # Each side is a tab widget: the 2D instruments (paths, maps, ...) on the left, the
         # MNIST views (training curves, diagnostics, ...) on the right; panels add their tabs.
         self.path_tabs = QTabWidget()
@@ -269,6 +285,8 @@ class MainWindow(QMainWindow):
         self.curve_tabs.setDocumentMode(True)
         self.curve_tabs.addTab(curves, "Training")
         self.curve_tabs.addTab(self.diagnostics_panel, "Diagnostics")
+        self.curve_tabs.addTab(self.summary_table, "Summary")
+        self.curve_tabs.addTab(self.history_panel, "History")
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.setObjectName("plotSplitter")
         plots.addWidget(self.path_tabs)
@@ -341,6 +359,9 @@ class MainWindow(QMainWindow):
         self.load_settings_action = self._action(
             file_menu, "&Load settings\u2026", self.load_settings_dialog,
             [QKeySequence.StandardKey.Open], "Load settings from a JSON file", "loadSettingsAction")
+        self.open_run_action = self._action(
+            file_menu, "Open &run…", self.open_run_dialog, ["Ctrl+Shift+O"],
+            "View a run.json: its settings, curves and summary", "openRunAction")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, [QKeySequence.StandardKey.Quit],
                      "Close Optimizer Lab", "quitAction")
@@ -418,6 +439,7 @@ class MainWindow(QMainWindow):
             self.report_error("Cannot start", f"Invalid settings: {error}")
             return False
         self.run_settings = settings
+        self.run_views.run_started(settings)
         if settings.task == "mnist":
             self.paths = None
             self.path_panel.clear_paths()
@@ -545,6 +567,9 @@ class MainWindow(QMainWindow):
         if stop_had_focus:
             self.controls.start_button.setFocus()  # not Reset, which Qt would pick next
         self._frame()
+        if self.failure is None and (self.paths is not None or self.history is not None):
+            from nncore.results import run_record
+            self.run_views.keep_run(run_record(self.run_settings, self.paths, self.history, self.clouds))
         if self.failure is not None:
             reason = self.failure.splitlines()[0] if self.failure else "unknown reason"
             self.state_label.setText(f"Failed: {_elided(reason, STATE_TEXT_CHARS)}")
@@ -558,6 +583,7 @@ class MainWindow(QMainWindow):
         self.loss_panel.set_history(self.history)
         self.accuracy_panel.set_history(self.history)
         self.diagnostics_panel.set_history(self.history)
+        self.run_views.show_history(self.run_settings, self.history)
         self._history_dirty = False
 
     def _frame(self) -> None:
@@ -628,10 +654,17 @@ class MainWindow(QMainWindow):
         self.path_panel.set_function(paths.function_key())
         self._update_instruments()
         self.path_panel.set_start(*paths.start)
+        entries = self.controls.path_entries()
         self.paths_model.update(function=paths.function_key(), start=paths.start, steps=paths.steps,
-                                optimizers=self.controls.checked_optimizers(),
-                                hyperparameters=self.controls.path_hyperparameters(),
-                                noise=(paths.noise, paths.noise_seed))
+                                entries=entries, noise=(paths.noise, paths.noise_seed))
+        colors = dict(zip(entries, self._entry_colors()))
+        self.path_panel.set_colors(colors)
+        self.value_panel.set_colors(colors)
+        if not self.running:
+            try:
+                self.run_views.show_settings(self.controls.settings(lenient=True))
+            except ValueError:
+                pass  # two entries with one label: Start says so; the lr plot keeps its curves
         task = self.controls.task_combo.currentData()
         self.curve_tabs.setVisible(task != "paths")  # "2D paths only": the 2D side gets the room
 
@@ -664,7 +697,9 @@ class MainWindow(QMainWindow):
         self.map_panel.valuesPicked.connect(self._hyperparameters_picked)
         self.theory_panel.snapRequested.connect(self._hyperparameters_picked)
         self.controls.optimizerSelected.connect(self._optimizer_selected)
+        self.controls.entrySelected.connect(self.paths_model.select)
         self._optimizer_selected(self.controls.selected_optimizer())
+        self.paths_model.select(self.controls.selected_label())
 
     def _hyperparameters_picked(self, name: str, values: dict) -> None:
         """A map cell or Snap to optimal: set ``name``'s 2D hyperparameters in the controls."""
@@ -675,8 +710,12 @@ class MainWindow(QMainWindow):
         except ValueError as error:
             self.report_error("Cannot use these values", str(error))
 
+    def _entry_colors(self) -> list[str]:
+        """The colour of each ticked entry of the list, in order."""
+        entries = self.controls.entry_list.entries()
+        return [color for entry, color in zip(entries, style.entry_colors(entries)) if entry.enabled]
+
     def _optimizer_selected(self, name: str) -> None:
-        self.paths_model.select(name)
         self.map_panel.select_optimizer(name)
         self.basin_panel.select_optimizer(name)
         self._update_instruments()
@@ -721,6 +760,7 @@ class MainWindow(QMainWindow):
     def _panels(self) -> dict[str, tuple[str, object]]:
         return {"paths": ("2D paths", self.path_panel), "loss": ("Training loss", self.loss_panel),
                 "accuracy": ("Test accuracy", self.accuracy_panel),
+                "lr": ("Learning rate per iteration", self.lr_plot),
                 "values": ("f per step", self.value_panel),
                 "theory": ("Theory: distance to the minimum", self.theory_panel),
                 "map": ("Hyperparameter map", self.map_panel),
@@ -743,14 +783,25 @@ class MainWindow(QMainWindow):
         return self._export("Export screenshot failed", lambda: save_widget_png(self, path))
 
     def export_plot(self, panel: str, path: str | Path, fmt: str = "png",
-                    width: int = PLOT_EXPORT_WIDTH) -> Path | None:
+                    width: int = PLOT_EXPORT_WIDTH, caption: bool = False) -> Path | None:
         """Save plot ``panel`` ('paths', 'loss', 'accuracy') as 'svg' or as a picture ``width`` px
-        wide ('png': in the format of ``path``'s suffix, e.g. JPEG for .jpg)."""
+        wide ('png': in the format of ``path``'s suffix, e.g. JPEG for .jpg); ``caption`` adds a
+        line saying what it shows (:func:`figure_caption`)."""
         from .export import save_plot_png, save_plot_svg
         item = self._panels()[panel][1].plot_item
+        text = self.figure_caption(panel) if caption else None
         if fmt == "svg":
-            return self._export("Export plot failed", lambda: save_plot_svg(item, path))
-        return self._export("Export plot failed", lambda: save_plot_png(item, path, width))
+            return self._export("Export plot failed", lambda: save_plot_svg(item, path, text))
+        return self._export("Export plot failed", lambda: save_plot_png(item, path, width, text))
+
+    def figure_caption(self, panel: str) -> str | None:
+        """The caption of plot ``panel``: the shown run's settings (the controls' before a run)."""
+        from nncore.caption import caption
+        try:
+            settings = self.run_settings or self.controls.settings().validate()
+        except ValueError:
+            return None
+        return caption(settings, "mnist" if panel in MNIST_PANELS else "paths")
 
     def export_animation(self, path: str | Path, width: int, fps: int) -> Path | None:
         """Save the last run's 2D paths growing step by step at ``path`` (.gif or .mp4)."""
@@ -818,7 +869,42 @@ class MainWindow(QMainWindow):
             self.report_error("Cannot load settings", str(error))
             return False
         self.controls.set_settings(settings)
+        self._name_file(path)
         return True
+
+    def _name_file(self, path: str | Path | None) -> None:
+        """The window title names the settings or run file loaded (None: none)."""
+        self.setWindowTitle(WINDOW_TITLE if path is None else f"{Path(path).name} — {WINDOW_TITLE}")
+
+    def open_run_file(self, path: str | Path) -> bool:
+        """View the run.json at ``path``: its settings in the controls, its curves, summary and
+        2D paths (for export); False (and a message) for a file that is not a run."""
+        from nncore.run_history import read_run
+        if self.running:
+            return False
+        try:
+            record = read_run(path)
+        except ValueError as error:
+            self.report_error("Cannot open run", str(error))
+            return False
+        self.run_id = None
+        settings, history, paths = self.run_views.view_record(record)
+        self.controls.set_settings(settings)
+        self.run_settings, self.history, self.paths = settings, history, paths or None
+        self.loss_panel.set_history(history)
+        self.accuracy_panel.set_history(history)
+        self._name_file(path)
+        return True
+
+    def open_run_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open run", "", "Run (run.json *.json)")
+        if path:
+            self.open_run_file(path)
+
+    def _restore_settings(self, settings: Settings) -> None:
+        """A past run's settings back in the controls (History ▸ Restore settings)."""
+        if not self.running:
+            self.controls.set_settings(settings)
 
     def _default_name(self, stem: str, suffix: str) -> str:
         return f"optimizer-lab-{stem}-{datetime.now():%Y%m%d-%H%M%S}{suffix}"
@@ -845,7 +931,8 @@ class MainWindow(QMainWindow):
         if path:
             from .export import with_suffix
             path = with_suffix(path, f".{fmt}")  # the name's own suffix decides the format
-            self.export_plot(panel, path, "svg" if path.suffix.lower() == ".svg" else "png", width)
+            self.export_plot(panel, path, "svg" if path.suffix.lower() == ".svg" else "png", width,
+                             dialog.caption_check.isChecked())
 
     def export_data_dialog(self) -> None:
         directory = QFileDialog.getExistingDirectory(self, "Export data into folder")

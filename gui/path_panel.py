@@ -172,27 +172,13 @@ class PathPanel(QWidget):
         self._placing_start = False
         self.path_items: dict[str, pg.PlotDataItem] = {}
         self.ghost_items: dict[str, pg.PlotCurveItem] = {}
-        for z, name in enumerate(OPTIMIZERS):
-            ghost = pg.PlotCurveItem(pen=style.pen(name, width=1.5, alpha=GHOST_ALPHA))
-            item = pg.PlotDataItem(pen=style.pen(name), symbol="o", symbolSize=6,
-                                   symbolPen=None, symbolBrush=style.color(name))
-            for offset, graphic in ((0, ghost), (10, item)):
-                graphic.setZValue(10 + offset + z / 100)
-                graphic.setVisible(False)
-                self.plot_item.addItem(graphic)
-            # Not cached as pixmaps: a diverging path's bounds reach far outside the view, and
-            # Qt then kept showing the old path's pixmap (seen in a screenshot).
-            self.path_items[name] = item
-            self.ghost_items[name] = ghost
         self.current_items: dict[str, pg.ScatterPlotItem] = {}
-        """Per optimizer, the marker of the current step (one item each: moving it re-renders
+        """Per path, the marker of the current step (one item each: moving it re-renders
         no symbol)."""
+        self.colors: dict[str, str] = {}
+        """Path label (run entry) -> '#rrggbb'; others take gui.style.name_color."""
         for name in OPTIMIZERS:
-            marker = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2),
-                                        brush=pg.mkBrush(style.color(name)))
-            marker.setZValue(35)
-            self.plot_item.addItem(marker)
-            self.current_items[name] = marker
+            self._add_path_item(name)
         for side in ("left", "bottom"):  # repainted only when their ticks change
             self.plot_item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.arrows: list[_Arrow] = []
@@ -211,6 +197,39 @@ class PathPanel(QWidget):
         self.plot_item.getViewBox().sigTransformChanged.connect(self._draw_arrows)
         self.equal_aspect_check.toggled.connect(self.set_equal_aspect)
         self.set_equal_aspect(True)
+
+    def _add_path_item(self, label: str) -> None:
+        """The (hidden) path, ghost and current-step marker items of the path ``label`` (an
+        optimizer or a run entry), in its colour."""
+        color = self.colors.get(label) or style.name_color(label)
+        z = len(self.path_items)
+        ghost = pg.PlotCurveItem(pen=style.hex_pen(color, width=1.5, alpha=GHOST_ALPHA))
+        item = pg.PlotDataItem(pen=style.hex_pen(color), symbol="o", symbolSize=6,
+                               symbolPen=None, symbolBrush=style.hex_color(color))
+        for offset, graphic in ((0, ghost), (10, item)):
+            graphic.setZValue(10 + offset + z / 100)
+            graphic.setVisible(False)
+            self.plot_item.addItem(graphic)
+        # Not cached as pixmaps: a diverging path's bounds reach far outside the view, and
+        # Qt then kept showing the old path's pixmap (seen in a screenshot).
+        marker = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2),
+                                    brush=pg.mkBrush(style.hex_color(color)))
+        marker.setZValue(35)
+        self.plot_item.addItem(marker)
+        self.path_items[label] = item
+        self.ghost_items[label] = ghost
+        self.current_items[label] = marker
+
+    def set_colors(self, colors: dict[str, str]) -> None:
+        """Draw the path of each label in ``colors[label]`` ('#rrggbb')."""
+        self.colors = dict(colors)
+        for label, item in self.path_items.items():
+            color = self.colors.get(label) or style.name_color(label)
+            item.setPen(style.hex_pen(color))
+            item.setSymbolBrush(style.hex_color(color))
+            self.ghost_items[label].setPen(style.hex_pen(color, width=1.5, alpha=GHOST_ALPHA))
+            self.current_items[label].setBrush(pg.mkBrush(style.hex_color(color)))
+        self._drawn.clear()
 
     # -- function and start ------------------------------------------------------------------
     def set_function(self, key: str) -> None:
@@ -268,6 +287,9 @@ class PathPanel(QWidget):
         ``explanations`` (name -> why it diverged) go into the legend's tooltip."""
         self.paths = dict(paths)
         self.explanations = dict(explanations or {})
+        for name in self.paths:
+            if name not in self.path_items:
+                self._add_path_item(name)
         for name, item in self.path_items.items():
             shown = name in self.paths
             item.setVisible(shown)
@@ -327,7 +349,7 @@ class PathPanel(QWidget):
         for name, result in self.paths.items():
             diverged = result.diverged_at is not None and self.steps_shown >= len(result.points) - 1
             label = f"{style.display_name(name)} {DIVERGED_MARK}" if diverged else style.display_name(name)
-            note = OPTIMIZERS[name].path_note
+            note = OPTIMIZERS[name].path_note if name in OPTIMIZERS else ""
             entries.append((self.path_items[name], f"{label} \u2014 {note}" if note else label))
             if diverged:
                 why = self.explanations.get(name) or f"at step {result.diverged_at} {result.reason}"

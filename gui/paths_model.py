@@ -18,6 +18,7 @@ from nncore.functions import DEFAULT_FUNCTION, TestFunction, get_function
 from nncore.optimizers import create
 from nncore.path_analysis import explain_divergence
 from nncore.paths import PathResult, trace_path
+from nncore.schedules import ScheduleSpec, scheduled
 from nncore.sweeps import noisy_function
 
 from .timeline import Timeline
@@ -32,6 +33,9 @@ class PathInputs:
     steps: int
     hyperparameters: tuple[tuple[str, float], ...]
     noise: tuple[float, int] = (0.0, 0)
+    optimizer: str = ""
+    """The registry name of the path's optimizer (the path's name when it is one)."""
+    schedule: ScheduleSpec | None = None
 
 
 class PathsModel(QObject):
@@ -54,6 +58,9 @@ class PathsModel(QObject):
         self.selected: str | None = None
         self.noise: tuple[float, int] = (0.0, 0)
         """(sigma, seed) of the gradient noise, as run_paths uses it (sigma 0: exact)."""
+        self.kinds: dict[str, tuple[str, ScheduleSpec | None]] = {}
+        """Path name (a run entry's label) -> (its optimizer, its schedule); a name not here is
+        an optimizer without a schedule."""
         self.records: dict[str, PathResult] = {}
         self._inputs: dict[str, PathInputs] = {}
         self.solves = 0
@@ -71,9 +78,16 @@ class PathsModel(QObject):
     def update(self, function: str | None = None, start: tuple[float, float] | None = None,
                steps: int | None = None, optimizers=None,
                hyperparameters: Mapping[str, Mapping[str, float]] | None = None,
-               noise: tuple[float, int] | None = None) -> None:
+               noise: tuple[float, int] | None = None, entries=None) -> None:
         """Change any of the 2D settings; the paths are re-solved on the next pass of the event
-        loop (call :meth:`solve` to do it now)."""
+        loop (call :meth:`solve` to do it now). ``entries`` (label -> RunEntry) sets the paths,
+        their optimizers, 2D hyperparameters and schedules at once."""
+        if entries is not None:
+            optimizers = tuple(entries)
+            hyperparameters = {label: entry.hyperparameters("paths") for label, entry in entries.items()}
+            self.kinds = {label: (entry.optimizer, entry.schedule) for label, entry in entries.items()}
+        elif optimizers is not None:
+            self.kinds = {}
         if function is not None and function != self.function_key:
             get_function(function)  # ValueError for an unknown key, before anything changes
             self.function_key = function
@@ -98,8 +112,10 @@ class PathsModel(QObject):
             self.selectedChanged.emit(name or "")
 
     def _inputs_of(self, name: str) -> PathInputs:
+        optimizer, schedule = self.kinds.get(name, (name, None))
         return PathInputs(self.function_key, self.start, self.steps,
-                          tuple(sorted(self.hyperparameters.get(name, {}).items())), self.noise)
+                          tuple(sorted(self.hyperparameters.get(name, {}).items())), self.noise,
+                          optimizer, schedule)
 
     def solve(self) -> None:
         """Re-solve the paths whose inputs changed; drop the unticked ones; emit recordsChanged.
@@ -117,7 +133,8 @@ class PathsModel(QObject):
             if self._inputs.get(name) == inputs:
                 continue
             try:
-                optimizer = create(name, **dict(inputs.hyperparameters))
+                optimizer = scheduled(create(inputs.optimizer, **dict(inputs.hyperparameters)),
+                                      inputs.schedule, inputs.steps)
             except ValueError:
                 continue
             sigma, seed = inputs.noise
@@ -138,7 +155,8 @@ class PathsModel(QObject):
         record = self.records.get(name)
         if record is None:
             return None
-        return explain_divergence(self.function, name, self.hyperparameters.get(name, {}),
+        return explain_divergence(self.function, self.kinds.get(name, (name,))[0],
+                                  self.hyperparameters.get(name, {}),
                                   self.start, record)
 
     @property

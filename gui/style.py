@@ -62,8 +62,9 @@ def configure_pyqtgraph() -> None:
 
 
 def color(name: str, alpha: int = 255) -> QColor:
-    """The colour of optimizer ``name`` with opacity ``alpha`` (0-255)."""
-    result = QColor(OPTIMIZER_COLORS[name])
+    """The colour of optimizer ``name`` (or of a curve named otherwise, :func:`name_color`)
+    with opacity ``alpha`` (0-255)."""
+    result = QColor(name_color(name))
     result.setAlpha(alpha)
     return result
 
@@ -97,8 +98,9 @@ def make_plot_widget(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
 
 
 def display_name(name: str) -> str:
-    """The text a window shows for registered optimizer ``name`` (e.g. "Nesterov (book 2016)")."""
-    return OPTIMIZERS[name].display_name or name
+    """The text a window shows for registered optimizer ``name`` (e.g. "Nesterov (book 2016)");
+    any other name (a run entry's label) as it is."""
+    return (OPTIMIZERS[name].display_name or name) if name in OPTIMIZERS else name
 
 
 def optimizer_tooltip(name: str) -> str:
@@ -410,3 +412,67 @@ MAX_LEGEND_HEIGHT = 0.5
 """A legend taller than this fraction of the data area is laid out in more columns."""
 CORNERS = ((1, 0), (0, 0), (1, 1), (0, 1))
 """Legend corners in order of preference: top right, top left, bottom right, bottom left."""
+
+
+# ---- run entries (issue 10): one colour per entry ------------------------------------------
+
+ENTRY_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#843c39",
+                 "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
+"""Colours for entries without their own: tab10, then darker tab20b/tab20c hues."""
+
+
+def entry_colors(entries) -> list[str]:
+    """The colour of each of ``entries`` (RunEntry, ticked or not, in list order): its own
+    ``color``; else, for the first entry of an optimizer, that optimizer's colour
+    (OPTIMIZER_COLORS) unless taken; else the first palette colour that is neither taken nor
+    the colour of an optimizer in the list (cycling when none is left)."""
+    colors: list[str | None] = [entry.color for entry in entries]
+    taken = {color for color in colors if color}
+    seen = set()
+    for index, entry in enumerate(entries):
+        preferred = OPTIMIZER_COLORS.get(entry.optimizer)
+        if colors[index] is None and entry.optimizer not in seen and preferred not in taken and preferred:
+            colors[index] = preferred
+            taken.add(preferred)
+        seen.add(entry.optimizer)
+    reserved = taken | {OPTIMIZER_COLORS.get(entry.optimizer) for entry in entries}
+    for index, color in enumerate(colors):
+        if color is None:
+            free = [c for c in ENTRY_PALETTE + tuple(OPTIMIZER_COLORS.values()) if c not in reserved]
+            colors[index] = free[0] if free else ENTRY_PALETTE[index % len(ENTRY_PALETTE)]
+            reserved.add(colors[index])
+    return colors
+
+
+def run_colors(settings) -> dict[str, str]:
+    """Label -> colour of the entries of ``settings``' next run (colours assigned over the whole
+    list, so ticking an entry out does not recolour the others)."""
+    from nncore.entries import entry_labels
+
+    entries = settings.all_entries()
+    enabled = [(entry, color) for entry, color in zip(entries, entry_colors(entries)) if entry.enabled]
+    return dict(zip(entry_labels([entry for entry, _ in enabled]), [color for _, color in enabled]))
+
+
+def hex_color(value: str, alpha: int = 255) -> QColor:
+    """QColor of ``value`` ('#rrggbb') with opacity ``alpha`` (0-255)."""
+    result = QColor(value)
+    result.setAlpha(alpha)
+    return result
+
+
+def hex_pen(value: str, width: float = LINE_WIDTH, alpha: int = 255, dashed: bool = False):
+    """A pen of colour ``value``, ``width`` device pixels, solid or dashed."""
+    from PySide6.QtCore import Qt
+
+    return pg.mkPen(hex_color(value, alpha), width=width,
+                    style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+
+
+def name_color(name: str) -> str:
+    """A fallback colour for a curve named ``name`` when no entry colour is known: its
+    optimizer's colour, else a palette colour chosen by the name (stable across runs)."""
+    if name in OPTIMIZER_COLORS:
+        return OPTIMIZER_COLORS[name]
+    return ENTRY_PALETTE[sum(name.encode()) % len(ENTRY_PALETTE)]

@@ -55,12 +55,10 @@ class ValuePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget)
         self.items: dict[str, pg.PlotDataItem] = {}
-        for z, name in enumerate(OPTIMIZERS):
-            item = pg.PlotDataItem(pen=style.pen(name))
-            item.setZValue(z)
-            item.setVisible(False)
-            self.plot_item.addItem(item)
-            self.items[name] = item
+        self.colors: dict[str, str] = {}
+        """Curve name (a run entry's label) -> '#rrggbb'; others take gui.style.name_color."""
+        for name in OPTIMIZERS:
+            self._add_item(name)
         self.cursor = pg.InfiniteLine(pos=0, angle=90, movable=True,
                                       pen=pg.mkPen("#555555", width=1.5),
                                       hoverPen=pg.mkPen("#000000", width=2.5))
@@ -76,6 +74,19 @@ class ValuePanel(QWidget):
         self.summaries: dict[str, str] = {}
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
 
+    def _add_item(self, name: str) -> None:
+        item = pg.PlotDataItem(pen=style.hex_pen(self.colors.get(name) or style.name_color(name)))
+        item.setZValue(len(self.items))
+        item.setVisible(False)
+        self.plot_item.addItem(item)
+        self.items[name] = item
+
+    def set_colors(self, colors: Mapping[str, str]) -> None:
+        """Draw the curve of each name in ``colors[name]`` ('#rrggbb')."""
+        self.colors = dict(colors)
+        for name, item in self.items.items():
+            item.setPen(style.hex_pen(self.colors.get(name) or style.name_color(name)))
+
     def set_records(self, function: TestFunction, records: Mapping[str, PathResult],
                     changed=None) -> None:
         """Draw f per step of ``records`` (name -> PathResult) on ``function``; only the curves
@@ -84,6 +95,9 @@ class ValuePanel(QWidget):
             self._set_function(function)
             changed = None
         self.records = dict(records)
+        for name in self.records:
+            if name not in self.items:
+                self._add_item(name)
         for name, item in self.items.items():
             result = self.records.get(name)
             if result is None:

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import ranges
+from .entries import parse_run
 from .functions import FUNCTIONS, QUADRATIC, quadratic
 from .maps import DEFAULT_BASIN_SIZE, DEFAULT_MAP_SIZE, default_y
 from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
+from .schedules import SCHEDULES
 from .path_defaults import function_path_defaults
 from .settings import TASKS, Settings
 from .settings_file import read_settings_file
@@ -83,6 +85,7 @@ _FIELD_FLAGS = {
     "eval_interval": ("mnist", "eval_interval"),
     "same_init": ("mnist", "same_initial_weights"),
     "data_dir": ("mnist", "data_dir"),
+    "repeats": ("mnist", "repeats"),
 }
 # Flag destination -> hyperparameter table of Settings.to_dict() it edits.
 _HYPERPARAMETER_FLAGS = {
@@ -255,6 +258,8 @@ examples:
       --iterations 500 --lr SGD=0.1 --hp Adam.beta1=0.8 --hidden 50,50 --seed 3
   {PROG} --headless --out run3 --task paths --function rosenbrock \\
       --start -1.5,2.5 --steps 200 --path-lr 0.002
+  {PROG} --headless --out run4 --task mnist --repeats 3 --run "Adam lr=0.001" \\
+      --run "Adam lr=0.01" --run "SGD lr=0.1 schedule=cosine:min=1e-4 warmup=100"
 
 Bad arguments end with exit status 2 and one line on stderr naming the problem."""
 
@@ -298,6 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--optimizers", metavar="A,B,...", type=_optimizer_list,
                      help=f"optimizers to compare, or 'all' (default: {','.join(BOOK_OPTIMIZERS)}; "
                           f"known: {', '.join(OPTIMIZERS)})")
+    run.add_argument("--run", metavar='"NAME k=v ..."', action="append",
+                     help="one entry of the comparison (repeatable; replaces the --optimizers "
+                          "selection): an optimizer, then key=value pairs, shell-quoted: a "
+                          "hyperparameter sets its MNIST value, path.NAME the 2D value; "
+                          "schedule=NAME or NAME:key=value,... (" + ", ".join(SCHEDULES) + "); "
+                          "warmup=N; label=TEXT; color=#rrggbb. E.g. --run \"Adam lr=0.01 "
+                          "path.lr=0.3 schedule=cosine label=fast\"")
 
     paths = parser.add_argument_group("2D paths task")
     paths.add_argument("--function", type=str.lower, metavar="NAME",
@@ -334,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="every optimizer starts from the same initial weights (default: yes)")
     mnist.add_argument("--data-dir", metavar="DIR", type=_path,
                        help="folder with the four MNIST IDX files, .gz or not (default: bundled)")
+    mnist.add_argument("--repeats", metavar="K", type=_whole_number(ranges.REPEATS),
+                       help="train every entry K times, from seeds S, S+1, ... (initial weights "
+                            "and batch order); curves and summary show the mean (default: 1)")
     mnist.add_argument("--lr", metavar="NAME=LR,...", type=_learning_rates, action="append",
                        help="MNIST learning rates, e.g. SGD=0.1,Adam=0.002; a bare value sets "
                             "every selected optimizer (repeatable)")
@@ -370,11 +385,37 @@ def _apply_hyperparameters(tables: dict[str, Any], args: argparse.Namespace,
                     table[name][key] = value
 
 
+def _apply_hyperparameters_to_entries(entries: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    """Apply --lr/--path-lr/--hp/--path-hp to the entries of a --config file (to_dict form):
+    a named optimizer's values change in each of its entries, a bare --lr in all of them."""
+    for dest, table_key in _HYPERPARAMETER_FLAGS.items():
+        for group in getattr(args, dest) or ():
+            for item in group:
+                if dest.endswith("lr"):
+                    (name, value), key = item, "lr"
+                else:
+                    name, key, value = item
+                for entry in entries:
+                    if name is None or entry["optimizer"] == name:
+                        entry[table_key][key] = value
+
+
+def _run_entry(text: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The to_dict form of the entry a --run text describes; values it does not set come from
+    the per-optimizer tables (defaults, --config, --lr/--hp)."""
+    try:
+        return parse_run(text, None, data["path_hyperparameters"], data["mnist_hyperparameters"]).to_dict()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
 def resolve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
     """(settings, given): defaults < --config < flags, validated; ``given`` is True when
     --config or any settings flag was used."""
     base = load_config(args.config) if args.config else Settings()
     data = base.to_dict()
+    if not base.entries or args.optimizers is not None:
+        data["entries"] = []  # the entries follow the optimizer selection and the tables
     given = args.config is not None
     for dest, (section, key) in _FIELD_FLAGS.items():
         value = getattr(args, dest)
@@ -396,6 +437,11 @@ def resolve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
             data["path_hyperparameters"][name] = function_path_defaults(args.function, name)
     if any(getattr(args, dest) for dest in _HYPERPARAMETER_FLAGS):
         _apply_hyperparameters(data, args, data["optimizers"])
+        _apply_hyperparameters_to_entries(data["entries"], args)
+        given = True
+    if args.run:
+        data["entries"] = [_run_entry(text, data) for text in args.run]
+        data["optimizers"] = list(dict.fromkeys(entry["optimizer"] for entry in data["entries"]))
         given = True
     given = _apply_instrument_flags(args, data) or given
     try:
@@ -564,7 +610,7 @@ def instrument_request(args: argparse.Namespace, settings: Settings) -> Instrume
     """The map that --task map/basins asks for, checked against the optimizer's hyperparameters."""
     if args.task not in INSTRUMENT_TASKS:
         return None
-    optimizer = args.map_optimizer or settings.optimizers[0]
+    optimizer = args.map_optimizer or next(iter(settings.run_entries().values())).optimizer
     names = [hp.name for hp in OPTIMIZERS[optimizer].hyperparameters]
     x = args.map_x if args.map_x is not None else "lr"
     y = default_y(optimizer) if args.map_y is None else None if args.map_y.lower() == "none" else args.map_y

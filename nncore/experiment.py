@@ -32,6 +32,7 @@ from .mlp import MultiLayerNet
 from .optimizers import create
 from .paths import PathResult, trace_path
 from .run_requirements import check_batch_fits, check_memory
+from .schedules import scheduled
 from .settings import Settings
 from .training_rules import Divergence, DivergenceWatch, LearningWatch, NotLearning
 from .sweeps import Cloud, noisy_cloud, noisy_function
@@ -48,29 +49,32 @@ asked at each report; the groups never wait for each other before the end)."""
 
 
 def run_paths(settings: Settings) -> dict[str, PathResult]:
-    """The 2D trajectory of every selected optimizer, by name, from the settings' start.
+    """The 2D trajectory of every entry of the run, by label, from the settings' start; an
+    entry's schedule sets its learning rate at each step (of ``steps``).
 
-    With gradient noise (``settings.paths.noise`` > 0) every optimizer sees the same noise
+    With gradient noise (``settings.paths.noise`` > 0) every entry sees the same noise
     sequence, from ``settings.paths.noise_seed``."""
     p = settings.paths
     function = get_function(p.function_key())
     return {
-        name: trace_path(noisy_function(function, p.noise, p.noise_seed) if p.noise > 0 else function,
-                         create(name, **settings.hyperparameters("paths", name)), p.start, p.steps)
-        for name in settings.optimizers
+        label: trace_path(noisy_function(function, p.noise, p.noise_seed) if p.noise > 0 else function,
+                          scheduled(create(entry.optimizer, **entry.hyperparameters("paths")),
+                                    entry.schedule, p.steps), p.start, p.steps)
+        for label, entry in settings.run_entries().items()
     }
 
 
 def run_clouds(settings: Settings) -> dict[str, Cloud]:
-    """With gradient noise and a cloud size K > 0: each selected optimizer's :class:`Cloud` of K
-    noisy paths (seeds noise_seed .. noise_seed + K - 1; run 0 is its path); else empty."""
+    """With gradient noise and a cloud size K > 0: each entry's :class:`Cloud` of K noisy paths
+    (seeds noise_seed .. noise_seed + K - 1; run 0 is its path), by label; else empty. The cloud
+    runs at the entry's learning rate (schedules are not applied to clouds)."""
     p = settings.paths
     if p.noise <= 0 or p.cloud <= 0:
         return {}
     function = get_function(p.function_key())
-    return {name: noisy_cloud(function, name, settings.hyperparameters("paths", name), p.start,
-                              p.steps, p.noise, p.noise_seed, p.cloud)
-            for name in settings.optimizers}
+    return {label: noisy_cloud(function, entry.optimizer, entry.hyperparameters("paths"), p.start,
+                               p.steps, p.noise, p.noise_seed, p.cloud)
+            for label, entry in settings.run_entries().items()}
 
 
 @dataclass(frozen=True)
@@ -142,14 +146,18 @@ class MnistHistory:
 
 
 class _Group:
-    """The optimizers one thread trains: a :class:`NetworkStack` of their networks.
+    """The networks one thread trains in one go: a :class:`NetworkStack` of entries of one
+    repeat (they share its minibatches).
 
-    ``rows`` are the optimizers' positions in the run's order (rows of the loss table).
+    ``rows`` are the networks' positions in the run's order (rows of the loss table, see
+    :func:`row_names`), ``repeat`` the repeat (0-based) whose batches they train on.
     """
 
-    def __init__(self, rows: list[int], stack: NetworkStack, diagnostics: bool = False) -> None:
+    def __init__(self, rows: list[int], stack: NetworkStack, repeat: int = 0,
+                 diagnostics: bool = False) -> None:
         self.rows = rows
         self.stack = stack
+        self.repeat = repeat
         self.watches = [DivergenceWatch() for _ in rows]
         self.divergences: list[Divergence | None] = [None] * len(rows)
         self.recorder = LayerRecorder(stack.W, stack.dW) if diagnostics else None
@@ -213,11 +221,25 @@ def at_evaluation_points(stack: NetworkStack) -> Iterator[None]:
             param[...] = training_value
 
 
-def build_networks(settings: Settings, input_size: int, dtype=np.float32) -> dict[str, MultiLayerNet]:
-    """One network per selected optimizer, seeded from ``settings.mnist.seed``.
+def repeat_name(label: str, repeat: int, repeats: int) -> str:
+    """The key of repeat ``repeat`` (0-based) of the entry ``label`` in a run of ``repeats``:
+    the label itself without repeats, else ``"label #1"``, ``"label #2"``, ..."""
+    return label if repeats == 1 else f"{label} #{repeat + 1}"
+
+
+def row_names(settings: Settings) -> tuple[str, ...]:
+    """The keys of a run's networks, repeat by repeat: row r * E + e is repeat r of entry e."""
+    repeats = settings.mnist.repeats
+    return tuple(repeat_name(label, repeat, repeats) for repeat in range(repeats)
+                 for label in settings.labels())
+
+
+def build_networks(settings: Settings, input_size: int, dtype=np.float32,
+                   repeat: int = 0) -> dict[str, MultiLayerNet]:
+    """One network per entry of the run, by label, seeded from ``settings.mnist.seed + repeat``.
 
     With ``same_initial_weights`` every network starts from a copy of the same draw; otherwise
-    optimizer i draws from its own stream. Either way the result depends only on the seed.
+    entry i draws from its own stream. Either way the result depends only on the seed.
     """
     m = settings.mnist
     init = m.weight_init if m.weight_init in ("he", "relu", "xavier", "sigmoid") else float(m.weight_init)
@@ -225,38 +247,40 @@ def build_networks(settings: Settings, input_size: int, dtype=np.float32) -> dic
     def make(stream: int) -> MultiLayerNet:
         return MultiLayerNet(input_size, m.hidden_sizes, NUM_CLASSES, activation=m.activation,
                              weight_init_std=init, weight_decay_lambda=m.weight_decay, dtype=dtype,
-                             rng=np.random.default_rng([m.seed, stream]))
+                             rng=np.random.default_rng([m.seed + repeat, stream]))
 
     networks = {}
-    for index, name in enumerate(settings.optimizers):
-        networks[name] = make(0 if m.same_initial_weights else 1 + index)
+    for index, label in enumerate(settings.labels()):
+        networks[label] = make(0 if m.same_initial_weights else 1 + index)
     return networks
 
 
 def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: int,
                  dtype, diagnostics: bool = False) -> list[_Group]:
-    """The selected optimizers dealt onto ``threads`` groups (fewer if there are fewer
-    optimizers), each a NetworkStack of their freshly initialised networks.
+    """For each repeat, the run's entries dealt onto ``threads`` groups (fewer if there are
+    fewer entries), each a NetworkStack of their freshly initialised networks, whose optimizers
+    follow the entries' schedules over the run's iterations.
 
     Dealt back and forth (0 1 1 0 0 1 ...), which balances the groups when the optimizers' cost
     grows along the list, as in the book's SGD, Momentum, AdaGrad, Adam: {SGD, Adam} and
     {Momentum, AdaGrad}.
     """
     m = settings.mnist
-    names = list(settings.optimizers)
-    networks = build_networks(settings, input_size, dtype)
-    count = min(threads, len(names))
-    groups = []
+    entries = list(settings.run_entries().items())
+    count = min(threads, len(entries))
     dealt = [index % count if (index // count) % 2 == 0 else count - 1 - index % count
-             for index in range(len(names))]
-    for group in range(count):
-        rows = [row for row in range(len(names)) if dealt[row] == group]
-        stack = NetworkStack([networks[names[row]].params for row in rows],
-                             [create(names[row], **settings.hyperparameters("mnist", names[row]))
-                              for row in rows],
-                             batch_size=batch_size, activation=m.activation,
-                             weight_decay_lambda=m.weight_decay, dtype=dtype, eval_rows=EVAL_CHUNK)
-        groups.append(_Group(rows, stack, diagnostics))
+             for index in range(len(entries))]
+    groups = []
+    for repeat in range(m.repeats):
+        networks = build_networks(settings, input_size, dtype, repeat)
+        for group in range(count):
+            members = [index for index in range(len(entries)) if dealt[index] == group]
+            optimizers = [scheduled(create(entries[i][1].optimizer, **entries[i][1].hyperparameters("mnist")),
+                                    entries[i][1].schedule, m.iterations) for i in members]
+            stack = NetworkStack([networks[entries[i][0]].params for i in members], optimizers,
+                                 batch_size=batch_size, activation=m.activation,
+                                 weight_decay_lambda=m.weight_decay, dtype=dtype, eval_rows=EVAL_CHUNK)
+            groups.append(_Group([repeat * len(entries) + i for i in members], stack, repeat, diagnostics))
     return groups
 
 
@@ -342,7 +366,10 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
               min_interval: float = 0.0, blas_threads: int | None = 1,
               clock: Callable[[], float] = time.perf_counter, compute_threads: int = 1,
               dtype=np.float32, diagnostics: bool = True) -> Generator[MnistUpdate, None, MnistHistory]:
-    """Train one network per selected optimizer on identical minibatches and stream the losses.
+    """Train one network per entry and repeat and stream the losses, keyed by
+    :func:`row_names` (the entries' labels without repeats). Repeat r starts from the weights
+    of seed + r and draws its minibatches from seed + r; all entries of a repeat see the same
+    ones. Each entry's schedule sets its optimizer's lr at every iteration.
 
     ``data`` is ``load_mnist()``'s result (loaded from ``settings.mnist.data_dir`` if None).
     Yields an update at most every ``min_interval`` seconds, after each evaluation and at the
@@ -368,7 +395,7 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         raise ValueError(f"compute_threads must be a whole number >= 1, got {compute_threads!r}")
     m = settings.mnist
     (x_train, t_train), (x_test, t_test) = load_mnist(m.data_dir) if data is None else data
-    names = tuple(settings.optimizers)
+    names = row_names(settings)
     history = MnistHistory(names, m.iterations)
     limits = threadpool_limits(limits=blas_threads) if blas_threads else None
     sources: list[ForkedProducer | _InProcess] = []
@@ -379,7 +406,9 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype, diagnostics)
         order = evaluation_order(x_test, side=image_side(x_test))
         data = (x_train, t_train), (x_test[order], t_test[order])
-        chunk = PARALLEL_CHUNK if len(groups) > 1 else 1
+        # Parallel groups (processes) only when asked for: repeats alone make groups, not cores.
+        parallel = min(compute_threads, len(groups)) > 1
+        chunk = PARALLEL_CHUNK if parallel else 1
         losses = np.full((len(names), m.iterations), np.nan)
         last = RawValue("q", m.iterations)
         """The last iteration every group trains (lowered when ``stop()`` says so); shared
@@ -387,10 +416,11 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         progress = [0] * len(groups)
         """The last iteration each group reported."""
 
-        def spans():
-            """A group's spans; each group draws the same minibatches from its own generator."""
-            return _spans(m.iterations, m.eval_interval, chunk, np.random.default_rng([m.seed, 1 << 16]),
-                          len(x_train), batch_size)
+        def spans(repeat: int):
+            """A group's spans; each group draws the minibatches of its repeat r from its own
+            generator seeded with seed + r (the same ones for every group of that repeat)."""
+            return _spans(m.iterations, m.eval_interval, chunk,
+                          np.random.default_rng([m.seed + repeat, 1 << 16]), len(x_train), batch_size)
 
         def stop_requested() -> None:
             """Ask ``stop()``; if it says so, every group ends after the last iteration all have
@@ -402,11 +432,12 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
             stop_requested()
             return last.value
 
-        if len(groups) > 1 and FORK_AVAILABLE:
-            sources = [ForkedProducer(partial(_train_spans, group, spans(), data, losses,
+        if parallel and FORK_AVAILABLE:
+            sources = [ForkedProducer(partial(_train_spans, group, spans(group.repeat), data, losses,
                                               lambda: last.value)) for group in groups]
         else:  # one span of each group in turn, on this thread
-            sources = [_InProcess(partial(_train_spans, group, spans(), data, losses, in_process_limit))
+            sources = [_InProcess(partial(_train_spans, group, spans(group.repeat), data, losses,
+                                          in_process_limit))
                        for group in groups]
         started = clock()
         last_yield = started

@@ -87,6 +87,8 @@ ITERATIONS = Range("iterations", 1, 1_000_000, integer=True)
 BATCH_SIZE = Range("batch size", 1, 60_000, integer=True)
 EVAL_INTERVAL = Range("evaluation interval", 0, 1_000_000, integer=True)
 SEED = Range("seed", 0, 2 ** 32 - 1, integer=True)
+REPEATS = Range("repeats", 1, 100, integer=True)
+"""Runs of every MNIST entry from seeds seed, seed + 1, ... (mean and spread over them)."""
 HIDDEN_SIZE = Range("hidden layer size", 1, 4096, integer=True)
 HIDDEN_LAYERS = Range("number of hidden layers", 1, 16, integer=True)
 WEIGHT_DECAY = Range("weight decay", 0, 1000)

@@ -19,12 +19,16 @@ Files written by :func:`write_run` into one directory:
                                           "explanation": null,          # why it diverged, in words
                                           "diverged_at": null, "reason": null}, ...}},
          "mnist": {"iterations": 2000, "completed": 2000, "finished": true, "batch_size": 128,
-                   "optimizers": {"SGD": {"hyperparameters": {"lr": 0.01},
+                   "repeats": 1,
+                   "optimizers": {"SGD": {"optimizer": "SGD", "schedule": null,
+                                          "hyperparameters": {"lr": 0.01},
                                           "loss": [2.30, ...],            # iterations 1..completed
                                           "test_accuracy": [[0, 0.1], [100, 0.83], ...],
                                           "diverged_at": null, "reason": null,
                                           "not_learning_at": null,        # see training_rules
-                                          "not_learning_reason": null}, ...}},
+                                          "not_learning_reason": null,
+                                          "repeats": [...]}, ...},       # with repeats only
+                   "summary": [{"label": "SGD", "loss_last100": 0.21, ...}, ...]},
          "timing": {"mnist_training_seconds": 4.2},
          "versions": {"python": "3.11.9", "numpy": "2.1.0"},
          "theory": {"kappa": 20.0, "gd": {"lr_max", "lr_opt", "rho_opt"},    # with the 2D task;
@@ -35,16 +39,26 @@ Files written by :func:`write_run` into one directory:
                                           "covariance": [[[xx, xy], [xy, yy]], ...],
                                           "diverged": 0}}}}
 
+    ``"optimizers"`` is keyed by the entries' labels (:mod:`nncore.entries`; the optimizer's
+    name when it has one entry). With repeats (``"repeats"`` K > 1) an entry's ``"loss"`` and
+    ``"test_accuracy"`` are the means over its repeats, its ``"diverged_at"``/``"reason"`` the
+    first repeat's to diverge, and ``"repeats"`` lists each repeat's record (with its
+    ``"seed"`` and its ``"layers"``/``"confusion"``). ``"summary"`` is
+    :func:`nncore.summary.summarize`'s table.
     ``"paths"`` / ``"mnist"`` are ``null`` when that task was not run. Every number outside
     ``"timing"`` depends only on the settings (seed included), so two runs with the same settings
     on the same machine give identical ``settings``, ``paths`` and ``mnist`` sections; the wall
     time lives in ``"timing"`` alone for that reason.
 ``losses.csv``
-    Header ``iteration,<optimizer>,...``; one row per completed iteration (1-based), the
-    training loss of each optimizer; an empty cell after an optimizer diverged.
+    Header ``iteration,<entry>,...``; one row per completed iteration (1-based), the
+    training loss of each entry (the mean over its repeats); an empty cell after it diverged.
+``losses_repeats.csv`` (with repeats only)
+    Header ``iteration,<entry> #1,<entry> #2,...``: every repeat's loss.
 ``accuracy.csv``
     Header ``optimizer,iteration,accuracy``; one row per test-accuracy evaluation (iteration 0 is
-    before training), accuracy as a fraction in [0, 1].
+    before training) of each entry (of each repeat, ``<entry> #i``), accuracy as a fraction.
+``summary.csv``
+    Header :data:`nncore.summary.SUMMARY_COLUMNS`; one row per entry.
 ``paths.csv``
     Header ``optimizer,step,x,y``; one row per point of each path, step 0 being the start.
 ``layers.csv``
@@ -78,9 +92,12 @@ import numpy as np
 from .diagnostics import STATISTICS
 from .experiment import MnistHistory
 from .functions import get_function
-from .path_analysis import explain_divergence, summarize
+from .path_analysis import explain_divergence
+from .path_analysis import summarize as summarize_path
 from .paths import PathResult
 from .settings import Settings
+from .summary import SUMMARY_COLUMNS, entry_rows, loss_band, mean_accuracy, summary_rows
+from .summary import summarize as summarize_entries
 from .sweeps import Cloud
 from .theory import theory_record
 
@@ -88,6 +105,8 @@ RUN_JSON = "run.json"
 LOSSES_CSV = "losses.csv"
 ACCURACY_CSV = "accuracy.csv"
 PATHS_CSV = "paths.csv"
+LOSSES_REPEATS_CSV = "losses_repeats.csv"
+SUMMARY_CSV = "summary.csv"
 LAYERS_CSV = "layers.csv"
 
 
@@ -184,9 +203,10 @@ def _finite_or_none(values: np.ndarray) -> list[float | None]:
 
 
 def _path_entry(settings: Settings, function, name: str, result: PathResult) -> dict:
-    """One optimizer's path: points and the per-step records (lists end where ``points`` does)."""
+    """One entry's path: points and the per-step records (lists end where ``points`` does)."""
     hyperparameters = settings.hyperparameters("paths", name)
-    entry = {"hyperparameters": hyperparameters,
+    fields = _entry_fields(settings, name)
+    entry = {**fields, "hyperparameters": hyperparameters,
              "points": [_finite_or_none(row) for row in result.points]}
     if result.f is not None:
         entry["f"] = _finite_or_none(result.f)
@@ -195,8 +215,8 @@ def _path_entry(settings: Settings, function, name: str, result: PathResult) -> 
         entry["state"] = {state: (_finite_or_none(values) if values.ndim == 1
                                   else [_finite_or_none(row) for row in values])
                           for state, values in result.state.items()}
-        entry["summary"] = summarize(function, result).to_dict()
-        entry["explanation"] = explain_divergence(function, name, hyperparameters,
+        entry["summary"] = summarize_path(function, result).to_dict()
+        entry["explanation"] = explain_divergence(function, fields["optimizer"], hyperparameters,
                                                   settings.paths.start, result)
     entry["diverged_at"] = result.diverged_at
     entry["reason"] = result.reason
@@ -215,25 +235,66 @@ def _paths_record(settings: Settings, paths: Mapping[str, PathResult]) -> dict:
     }
 
 
+def _entry_fields(settings: Settings, label: str) -> dict:
+    """The optimizer and schedule of the entry ``label`` (the optimizer ``label`` if none)."""
+    entry = settings.run_entries().get(label)
+    return {"optimizer": entry.optimizer if entry else label,
+            "schedule": entry.schedule.to_dict() if entry and entry.schedule else None}
+
+
+def history_groups(settings: Settings, history: MnistHistory) -> dict[str, list[str]]:
+    """Entry label -> the history's keys of its repeats; every key alone when the history was
+    not made from these settings' entries."""
+    groups = entry_rows(settings)
+    if sorted(key for rows in groups.values() for key in rows) == sorted(history.names):
+        return groups
+    return {name: [name] for name in history.names}
+
+
+def _row_record(history: MnistHistory, row: str) -> dict:
+    divergence = history.diverged.get(row)
+    stall = history.not_learning.get(row)
+    return {
+        "loss": _finite_or_none(history.losses[row][:history.completed]),
+        "test_accuracy": [[int(iteration), float(accuracy)]
+                          for iteration, accuracy in history.accuracies[row]],
+        "diverged_at": divergence.iteration if divergence else None,
+        "reason": divergence.reason if divergence else None,
+        "not_learning_at": stall.iteration if stall else None,
+        "not_learning_reason": stall.reason if stall else None,
+    }
+
+
 def _mnist_record(settings: Settings, history: MnistHistory) -> dict:
     optimizers = {}
-    for name in history.names:
-        divergence = history.diverged.get(name)
-        stall = history.not_learning.get(name)
-        optimizers[name] = {
-            "hyperparameters": settings.hyperparameters("mnist", name),
-            "loss": _finite_or_none(history.losses[name][:history.completed]),
-            "test_accuracy": [[int(iteration), float(accuracy)]
-                              for iteration, accuracy in history.accuracies[name]],
-            "diverged_at": divergence.iteration if divergence else None,
-            "reason": divergence.reason if divergence else None,
-            "not_learning_at": stall.iteration if stall else None,
-            "not_learning_reason": stall.reason if stall else None,
-            **_diagnostics_record(history, name),
-        }
+    for label, rows in history_groups(settings, history).items():
+        record = {**_entry_fields(settings, label),
+                  "hyperparameters": settings.hyperparameters("mnist", label)}
+        if len(rows) == 1:
+            record.update(_row_record(history, rows[0]))
+            record.update(_diagnostics_record(history, rows[0]))
+        else:
+            repeats = [_row_record(history, row) for row in rows]
+            first = min((r for r in repeats if r["diverged_at"]), key=lambda r: r["diverged_at"], default=None)
+            stall = min((r for r in repeats if r["not_learning_at"]), key=lambda r: r["not_learning_at"],
+                        default=None)
+            record.update({
+                "loss": _finite_or_none(loss_band(history, rows)[0][:history.completed]),
+                "test_accuracy": [[i, a] for i, a in mean_accuracy(history, rows)],
+                "diverged_at": first["diverged_at"] if first else None,
+                "reason": first["reason"] if first else None,
+                "not_learning_at": stall["not_learning_at"] if stall else None,
+                "not_learning_reason": stall["not_learning_reason"] if stall else None,
+                "repeats": [{"seed": settings.mnist.seed + index, **repeat,
+                             **_diagnostics_record(history, row)}
+                            for index, (repeat, row) in enumerate(zip(repeats, rows))],
+            })
+        optimizers[label] = record
+    summary = summarize_entries(settings, history) if history_groups(settings, history) == entry_rows(settings) else []
     return {"iterations": history.total, "completed": history.completed,
             "finished": history.finished, "batch_size": settings.mnist.batch_size,
-            "optimizers": optimizers}
+            "repeats": settings.mnist.repeats, "optimizers": optimizers,
+            "summary": [s.to_dict() for s in summary]}
 
 
 def _diagnostics_record(history: MnistHistory, name: str) -> dict:
@@ -302,12 +363,20 @@ def _number(value: float) -> str:
     return repr(float(value)) if math.isfinite(value) else ""
 
 
-def losses_csv(history: MnistHistory) -> str:
-    """``iteration,<optimizer>,...`` with one row per completed iteration."""
-    columns = [history.losses[name][:history.completed] for name in history.names]
+def losses_csv(history: MnistHistory, groups: Mapping[str, list[str]] | None = None) -> str:
+    """``iteration,<column>,...`` with one row per completed iteration: one column per group of
+    history keys (the mean of their losses; ``groups`` maps the column's name to them), or one
+    per key when ``groups`` is None."""
+    groups = groups or {name: [name] for name in history.names}
+    columns = [loss_band(history, rows)[0][:history.completed] for rows in groups.values()]
     rows = ([iteration + 1, *(_number(column[iteration]) for column in columns)]
             for iteration in range(history.completed))
-    return _csv_text(["iteration", *history.names], rows)
+    return _csv_text(["iteration", *groups], rows)
+
+
+def summary_csv(settings: Settings, history: MnistHistory) -> str:
+    """summary.csv: one row per entry (:func:`nncore.summary.summarize`)."""
+    return _csv_text(list(SUMMARY_COLUMNS), summary_rows(summarize_entries(settings, history)))
 
 
 def accuracy_csv(history: MnistHistory) -> str:
@@ -351,10 +420,19 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
     else:
         written.append(write_text(directory / PATHS_CSV, paths_csv(paths)))
     if history is None:
-        remove_files(directory, [LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV])
+        remove_files(directory, [LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV, LOSSES_REPEATS_CSV, SUMMARY_CSV])
     else:
-        written.append(write_text(directory / LOSSES_CSV, losses_csv(history)))
+        groups = history_groups(settings, history)
+        written.append(write_text(directory / LOSSES_CSV, losses_csv(history, groups)))
+        if any(len(rows) > 1 for rows in groups.values()):
+            written.append(write_text(directory / LOSSES_REPEATS_CSV, losses_csv(history)))
+        else:
+            remove_files(directory, [LOSSES_REPEATS_CSV])
         written.append(write_text(directory / ACCURACY_CSV, accuracy_csv(history)))
+        if groups == entry_rows(settings):
+            written.append(write_text(directory / SUMMARY_CSV, summary_csv(settings, history)))
+        else:
+            remove_files(directory, [SUMMARY_CSV])
         written.append(write_text(directory / LAYERS_CSV, layers_csv(history)))
     record = json.dumps(run_record(settings, paths, history, clouds), indent=1, allow_nan=False)
     written.append(write_text(directory / RUN_JSON, record + "\n"))

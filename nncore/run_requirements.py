@@ -82,10 +82,11 @@ def memory_needed(settings: Settings, input_size: int, test_images: int, dtype=n
 
     m = settings.mnist
     itemsize = np.dtype(dtype).itemsize
-    count = len(settings.optimizers)
+    entries = settings.run_entries().values()
+    count = len(entries) * m.repeats
     parameters = parameter_count(input_size, m.hidden_sizes)
-    state = sum(optimizer_arrays(name, settings.hyperparameters("mnist", name))
-                for name in settings.optimizers)
+    state = m.repeats * sum(optimizer_arrays(entry.optimizer, entry.hyperparameters("mnist"))
+                            for entry in entries)
     networks = (3 * count + state) * parameters * itemsize
     hidden = sum(m.hidden_sizes)
 
@@ -102,10 +103,12 @@ def memory_needed(settings: Settings, input_size: int, test_images: int, dtype=n
 
 def output_size(settings: Settings) -> int:
     """Bytes of the files a headless run of ``settings`` writes (an upper estimate)."""
-    count = len(settings.optimizers)
+    count = len(settings.run_entries())
     size = OUTPUT_BYTES_FIXED
     if settings.task in ("both", "mnist"):
-        size += count * settings.mnist.iterations * OUTPUT_BYTES_PER_LOSS
+        # with repeats, run.json and losses_repeats.csv also hold every repeat's losses
+        repeats = settings.mnist.repeats
+        size += count * (1 if repeats == 1 else 2 * repeats + 1) * settings.mnist.iterations * OUTPUT_BYTES_PER_LOSS
     if settings.task in ("both", "paths"):
         for name in settings.optimizers:
             per_point = OUTPUT_BYTES_PER_POINT + _state_numbers(name) * OUTPUT_BYTES_PER_STATE_VALUE
@@ -167,7 +170,7 @@ def check_memory(settings: Settings, input_size: int, test_images: int,
     if available is not None and needed * SAFETY > available:
         raise NotEnoughResources(
             f"not enough memory: this run needs about {_gigabytes(needed)} ("
-            f"{len(settings.optimizers)} networks of "
+            f"{len(settings.run_entries()) * settings.mnist.repeats} networks of "
             f"{parameter_count(input_size, settings.mnist.hidden_sizes):,} parameters, "
             f"{settings.mnist.iterations:,} iterations of losses) and "
             f"{_gigabytes(max(available, 0))} is available: use fewer or smaller hidden layers, "

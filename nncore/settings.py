@@ -11,11 +11,15 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from . import ranges
+from .entries import RunEntry, check_entries, entries_from_tables, entry_labels
 from .functions import DEFAULT_FUNCTION, DEFAULT_QUADRATIC, FUNCTIONS, QUADRATIC, quadratic_key
 from .mlp import ACTIVATIONS, WEIGHT_INITS
 from .optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, path_defaults
 
 TASKS = ("both", "paths", "mnist")
+SETTINGS_VERSION = 2
+"""Version of the settings' JSON form. 1: optimizers + per-optimizer hyperparameter tables;
+2: adds run entries (see :func:`migrate`)."""
 CLOUD_POINTS_LIMIT = 2_000_000
 """Most positions a noisy cloud may keep per optimizer (32 MB): 50 paths of 40,000 steps."""
 
@@ -76,6 +80,8 @@ class MnistSettings:
     eval_interval: int = 100
     same_initial_weights: bool = True
     data_dir: str | None = None
+    # Repeat i of the run trains every entry again from seed + i (initial weights and batch order).
+    repeats: int = 1
 
 
 @dataclass
@@ -92,6 +98,35 @@ class Settings:
     mnist_hyperparameters: dict[str, dict[str, float]] = field(default_factory=_default_mnist_hyperparameters)
     paths: PathSettings = field(default_factory=PathSettings)
     mnist: MnistSettings = field(default_factory=MnistSettings)
+    # The run's entries (nncore.entries). Empty: one entry per name in ``optimizers`` with the
+    # values of the two tables, the form every settings object had before entries (version 1).
+    entries: tuple[RunEntry, ...] = ()
+    version: int = SETTINGS_VERSION
+
+    def all_entries(self) -> tuple[RunEntry, ...]:
+        """Every entry of the list, ticked or not: ``entries``, or the ones the optimizer
+        selection and the tables describe when ``entries`` is empty."""
+        if self.entries:
+            return tuple(self.entries)
+        return entries_from_tables(self.optimizers, self.path_hyperparameters,
+                                   self.mnist_hyperparameters)
+
+    def run_entries(self) -> dict[str, RunEntry]:
+        """The entries of the next run by label, in list order (see :func:`entry_labels`)."""
+        enabled = [entry for entry in self.all_entries() if entry.enabled]
+        return dict(zip(entry_labels(enabled), enabled))
+
+    def canonical(self) -> "Settings":
+        """These settings with ``entries`` emptied when they are exactly the entries the
+        optimizer selection and the tables describe (so equal settings compare equal)."""
+        if self.entries and tuple(self.entries) == entries_from_tables(
+                self.optimizers, self.path_hyperparameters, self.mnist_hyperparameters):
+            return replace(self, entries=())
+        return self
+
+    def labels(self) -> tuple[str, ...]:
+        """The labels of the next run's entries, in order."""
+        return tuple(self.run_entries())
 
     def validate(self) -> "Settings":
         """Return self if every value is valid; otherwise raise ValueError naming the problem.
@@ -101,9 +136,13 @@ class Settings:
         checked, selected or not, so no out-of-range value can be saved and selected later.
         """
         _check_choice("task", self.task, TASKS)
+        if self.version != SETTINGS_VERSION:
+            raise ValueError(f"settings version must be {SETTINGS_VERSION}, got {self.version!r}")
         if not isinstance(self.optimizers, (list, tuple)):
             raise ValueError(f"optimizers must be a list of names, got {self.optimizers!r}")
-        if not self.optimizers:
+        if self.entries:
+            check_entries(self.entries)
+        elif not self.optimizers:
             raise ValueError("no optimizer selected: choose at least one")
         seen: set[str] = set()
         for name in self.optimizers:  # one pass: a list of a million names ends at once
@@ -138,6 +177,7 @@ class Settings:
         ranges.BATCH_SIZE.check(m.batch_size)
         ranges.EVAL_INTERVAL.check(m.eval_interval)
         ranges.SEED.check(m.seed)
+        ranges.REPEATS.check(m.repeats)
         if not isinstance(m.hidden_sizes, (list, tuple)):
             raise ValueError(f"hidden sizes must be a list of whole numbers, got {m.hidden_sizes!r}")
         ranges.HIDDEN_LAYERS.check(len(m.hidden_sizes))
@@ -165,14 +205,23 @@ class Settings:
         return self
 
     def hyperparameters(self, task: str, name: str) -> dict[str, float]:
-        """The hyperparameters of optimizer ``name`` for ``task`` ('paths' or 'mnist')."""
+        """The hyperparameters for ``task`` ('paths' or 'mnist') of the run entry labelled
+        ``name``, or else of optimizer ``name`` in the per-optimizer tables."""
+        try:
+            entry = self.run_entries().get(name) if self.entries else None
+        except ValueError:  # two entries with one label (refused by validate): the tables
+            entry = None
+        if entry is not None:
+            return entry.hyperparameters(task)
         table = self.path_hyperparameters if task == "paths" else self.mnist_hyperparameters
         defaults = path_defaults(name) if task == "paths" else OPTIMIZERS[name].defaults()
         return {**defaults, **table.get(name, {})}
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (tuples become lists)."""
-        return asdict(self)
+        """A JSON-ready dict (tuples become lists), its entries always written out."""
+        data = asdict(self)
+        data["entries"] = [entry.to_dict() for entry in self.all_entries()]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Settings":
@@ -182,6 +231,7 @@ class Settings:
         """
         if not isinstance(data, dict):
             raise ValueError("settings must be a JSON object")
+        data = migrate(data)
         base = cls()
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
@@ -203,7 +253,36 @@ class Settings:
             mnist = _sub(MnistSettings, data["mnist"], "mnist")
             mnist.hidden_sizes = tuple(_as_list(mnist.hidden_sizes, "mnist.hidden_sizes"))
             values["mnist"] = mnist
-        return _normalised(replace(base, **values).validate())
+        if "entries" in data:
+            values["entries"] = tuple(_entry(item, index)
+                                      for index, item in enumerate(_as_list(data["entries"], "entries")))
+        return _normalised(replace(base, **values).validate()).canonical()
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """A settings dict of any earlier version in the current version's form.
+
+    Version 1 (no ``"version"`` key) had no entries: its optimizers and hyperparameter tables
+    become the entries (an empty ``entries`` says exactly that). A newer version is refused.
+    """
+    version = data.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"settings version must be a whole number >= 1, got {version!r}")
+    if version > SETTINGS_VERSION:
+        raise ValueError(f"settings version {version} was written by a newer Optimizer Lab; "
+                         f"this one reads versions 1 to {SETTINGS_VERSION}")
+    if version == 1:
+        data = {**data, "version": SETTINGS_VERSION}
+        data.pop("entries", None)
+    return data
+
+
+def _entry(data: Any, index: int) -> RunEntry:
+    """Entry ``index`` of a settings file, or ValueError naming it."""
+    try:
+        return RunEntry.from_dict(data)
+    except ValueError as error:
+        raise ValueError(f"entries[{index}]: {error}") from None
 
 
 def _check_choice(label: str, value: Any, choices) -> None:
@@ -279,7 +358,7 @@ def _merge_hyperparameters(base: dict, data: Any, label: str) -> dict[str, dict[
 def book_paths_preset(settings: Settings) -> Settings:
     """The book's figure 6-8: its four optimizers and learning rates on x^2/20 + y^2 from (-7, 2),
     start + 29 updates, the 2D task only. MNIST settings are kept."""
-    return replace(settings, task="paths", optimizers=BOOK_OPTIMIZERS,
+    return replace(settings, task="paths", optimizers=BOOK_OPTIMIZERS, entries=(),
                    path_hyperparameters=_default_path_hyperparameters(), paths=PathSettings())
 
 
@@ -287,7 +366,7 @@ def book_mnist_preset(settings: Settings) -> Settings:
     """The book's figure 6-9: its four optimizers with their default hyperparameters, batch 128,
     2000 iterations, 4 x 100 ReLU hidden layers, He init, no weight decay, the MNIST task only.
     2D settings are kept."""
-    return replace(settings, task="mnist", optimizers=BOOK_OPTIMIZERS,
+    return replace(settings, task="mnist", optimizers=BOOK_OPTIMIZERS, entries=(),
                    mnist_hyperparameters=_default_mnist_hyperparameters(),
                    mnist=replace(MnistSettings(), data_dir=settings.mnist.data_dir,
                                  seed=settings.mnist.seed))

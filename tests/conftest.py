@@ -9,6 +9,14 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def isolated_app_data(tmp_path_factory, monkeypatch):
+    """The window's run history (QStandardPaths.AppDataLocation, from XDG_DATA_HOME on Linux)
+    goes to a temporary folder of each test: tests never touch the user's past runs, nor each
+    other's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("app-data")))
+
+
+@pytest.fixture(autouse=True)
 def isolated_qsettings(tmp_path_factory):
     """Point every QSettings() at a temporary folder: tests never touch the user's real settings."""
     from PySide6.QtCore import QSettings

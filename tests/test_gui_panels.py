@@ -249,3 +249,69 @@ def test_raw_losses_are_drawn_as_their_envelope_and_smoothed_curves_in_full(qtbo
     assert raw_y.max() == losses.max() and raw_y.min() == losses.min()  # spikes kept
     smooth_x, smooth_y = panel.smooth_items["SGD"].getData()
     assert len(smooth_x) == 5000 and np.allclose(smooth_y, smooth_curve(losses))
+
+
+def test_entry_colours_keep_each_optimizers_colour_and_never_repeat():
+    from nncore.entries import make_entry
+
+    entries = [make_entry("Adam", mnist={"lr": 0.001}), make_entry("Adam", mnist={"lr": 0.01}),
+               make_entry("SGD"), make_entry("Momentum", color="#123456")]
+    colors = style.entry_colors(entries)
+    assert colors[0] == style.OPTIMIZER_COLORS["Adam"] and colors[2] == style.OPTIMIZER_COLORS["SGD"]
+    assert colors[3] == "#123456"
+    assert colors[1] not in (style.OPTIMIZER_COLORS["SGD"], style.OPTIMIZER_COLORS["Momentum"],
+                             style.OPTIMIZER_COLORS["Adam"])
+    assert len(set(colors)) == 4
+    many = style.entry_colors([make_entry("SGD", mnist={"lr": 0.001 * (i + 1)}) for i in range(25)])
+    assert len(set(many[:20])) == 20
+
+
+def test_loss_panel_draws_an_entrys_repeats_as_a_mean_within_a_band(qtbot):
+    from nncore.experiment import MnistHistory
+
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    history = MnistHistory(("Adam #1", "Adam #2", "SGD #1", "SGD #2"), 10)
+    history.losses["Adam #1"][:] = 1.0
+    history.losses["Adam #2"][:] = 3.0
+    history.losses["SGD #1"][:] = 2.0
+    history.losses["SGD #2"][:] = 2.0
+    history.completed = 10
+    panel.set_smoothing("none")
+    panel.set_history(history)
+    panel.set_entries({"Adam": ["Adam #1", "Adam #2"], "SGD": ["SGD #1", "SGD #2"]},
+                      {"Adam": "#d62728", "SGD": "#00ff00"})
+    assert panel.legend.labels() == ["Adam", "SGD"]
+    assert list(panel.smooth_items["Adam"].getData()[1]) == [2.0] * 10
+    low, high, band = panel.band_items["Adam"]
+    assert band.isVisible() and not panel.raw_items["Adam"].isVisible()
+    assert not panel.band_combo.isHidden()  # the band switch is offered for repeats
+    assert list(low.getData()[1]) == [1.0] * 10 and list(high.getData()[1]) == [3.0] * 10
+    panel.band_combo.setCurrentIndex(1)  # +-1 std
+    assert panel.band == "std"
+    assert list(high.getData()[1]) == [3.0] * 10  # std of {1, 3} is 1
+    assert panel.smooth_items["SGD"].opts["pen"].color().name() == "#00ff00"
+
+
+def test_pinned_runs_are_overlaid_dashed_with_their_own_legend_lines(qtbot):
+    from PySide6.QtCore import Qt as QtCore_Qt
+
+    from nncore.experiment import MnistHistory
+
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    current = MnistHistory(("Adam",), 5)
+    current.losses["Adam"][:] = 1.0
+    current.completed = 5
+    past = MnistHistory(("Adam lr=0.01",), 5)
+    past.losses["Adam lr=0.01"][:] = 2.0
+    past.completed = 5
+    panel.set_smoothing("none")
+    panel.set_history(current)
+    panel.set_overlays([("12:00:00", past, {"Adam lr=0.01": "#00aa00"})])
+    item = panel.overlay_items[("12:00:00", "Adam lr=0.01")]
+    assert list(item.getData()[1]) == [2.0] * 5
+    assert item.opts["pen"].style() == QtCore_Qt.PenStyle.DashLine
+    assert panel.legend.labels() == ["Adam", "Adam lr=0.01 (pinned 12:00:00)"]
+    panel.set_overlays([])
+    assert panel.overlay_items == {} and panel.legend.labels() == ["Adam"]

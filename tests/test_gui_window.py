@@ -91,8 +91,12 @@ def test_short_run_streams_into_curves_and_paths_and_finishes(qtbot, window):
         qtbot.mouseClick(window.controls.start_button, Qt.MouseButton.LeftButton)
         assert not window.controls.start_button.isEnabled()
         assert window.controls.stop_button.isEnabled()
-        assert not window.controls.optimizer_list.isEnabled()
+        # the entry list stays readable (an entry can be selected), only editing is locked
+        assert window.controls.optimizer_list.isEnabled()
+        assert not window.controls.entry_list.add_button.isEnabled()
+        assert not window.controls.hyperparameter_pages.isEnabled()
     assert finished.args == [True]
+    assert window.controls.entry_list.add_button.isEnabled()
     assert len(updates) >= 3  # evaluations at 10 and 20 and the end each send an update
     assert window.controls.start_button.isEnabled() and not window.controls.stop_button.isEnabled()
     assert window.controls.optimizer_list.isEnabled()

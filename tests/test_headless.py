@@ -12,7 +12,8 @@ from gui.headless import LOSSES_FIGURE_SIZE, PATHS_FIGURE_SIZE, Progress
 from nncore.settings import Settings
 
 SMALL = ["--iterations", "30", "--hidden", "20,20", "--eval-interval", "10", "--steps", "12"]
-ALL_FILES = {"run.json", "losses.csv", "accuracy.csv", "layers.csv", "paths.csv", "losses.png", "paths.png"}
+ALL_FILES = {"run.json", "losses.csv", "accuracy.csv", "layers.csv", "paths.csv", "losses.png", "paths.png",
+             "summary.csv"}
 
 
 def _headless(out, *flags):
@@ -86,14 +87,14 @@ def test_paths_only_run_skips_and_removes_the_mnist_files(tmp_path, qapp, capsys
     assert _headless(out, "--task", "paths") == 0
     assert {p.name for p in out.iterdir()} == {"run.json", "paths.csv", "paths.png"}
     assert json.loads((out / "run.json").read_text())["mnist"] is None
-    assert "no losses.csv, accuracy.csv, layers.csv or losses.png" in capsys.readouterr().err
+    assert "no losses.csv, accuracy.csv, layers.csv, summary.csv or losses.png" in capsys.readouterr().err
 
 
 def test_mnist_only_run_writes_no_path_files(tmp_path, qapp):
     out = tmp_path / "run"
     assert _headless(out, "--task", "mnist") == 0
     assert {p.name for p in out.iterdir()} == {"run.json", "losses.csv", "accuracy.csv", "layers.csv",
-                                               "losses.png"}
+                                               "losses.png", "summary.csv"}
 
 
 def test_unwritable_out_exits_2_before_running(tmp_path, capsys):

@@ -68,7 +68,7 @@ def test_run_record_follows_the_schema(settings, history):
     m = record["mnist"]
     assert (m["iterations"], m["completed"], m["finished"], m["batch_size"]) == (5, 4, False, 128)
     assert m["optimizers"]["SGD"] == {
-        "hyperparameters": {"lr": 0.01}, "loss": [2.3, 2.1, 1.9, 1.7],
+        "optimizer": "SGD", "schedule": None, "hyperparameters": {"lr": 0.01}, "loss": [2.3, 2.1, 1.9, 1.7],
         "test_accuracy": [[0, 0.1], [2, 0.35], [4, 0.5]], "diverged_at": None, "reason": None,
         "not_learning_at": 4, "not_learning_reason": "not learning: test accuracy at chance",
         "layers": {"iterations": [2, 4], "update_ratio": [[1e-3, 2e-3], [5e-4, None]],
@@ -87,7 +87,7 @@ def test_write_run_writes_every_file_with_its_columns(tmp_path, settings, histor
     paths = run_paths(settings)
     written = write_run(tmp_path / "out", settings, paths, history)
     assert sorted(p.name for p in written) == ["accuracy.csv", "layers.csv", "losses.csv", "paths.csv",
-                                               "run.json"]
+                                               "run.json", "summary.csv"]
     record = _strict_json((tmp_path / "out" / "run.json").read_text())
     assert record == _strict_json(json.dumps(run_record(settings, paths, history)))
 
@@ -126,7 +126,8 @@ def test_diverged_path_is_recorded(settings):
 def test_a_task_not_run_is_null_and_its_stale_csv_removed(tmp_path, settings, history):
     write_run(tmp_path, settings, run_paths(settings), history)
     written = write_run(tmp_path, settings, None, history)
-    assert sorted(p.name for p in written) == ["accuracy.csv", "layers.csv", "losses.csv", "run.json"]
+    assert sorted(p.name for p in written) == ["accuracy.csv", "layers.csv", "losses.csv", "run.json",
+                                               "summary.csv"]
     assert not (tmp_path / "paths.csv").exists()
     assert _strict_json((tmp_path / "run.json").read_text())["paths"] is None
 

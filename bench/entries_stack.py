@@ -1,0 +1,69 @@
+"""Entries x repeats trained as stacks against the same networks trained one at a time.
+
+8 entries x 3 repeats of the book's network (784-100x4-10, batch 128, evaluations every 100
+iterations) go through ``nncore.experiment.run_mnist`` twice in one invocation, on one compute
+thread each time:
+
+- stacked: one run with the 8 entries and ``repeats=3`` (each repeat's 8 networks are one
+  NetworkStack sharing its minibatches);
+- separate: 24 runs of one entry and one repeat each (seed + r), the same code path.
+
+Prints both wall times, their ratio, and the largest difference between the two runs' losses
+(they compute the same numbers). Usage: ``python bench/entries_stack.py [ITERATIONS]`` (default
+2000; the full size takes a few minutes on a 2-core machine).
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nncore.data import load_mnist  # noqa: E402
+from nncore.entries import parse_run  # noqa: E402
+from nncore.experiment import run_mnist  # noqa: E402
+from nncore.settings import MnistSettings, Settings  # noqa: E402
+
+RUNS = ("SGD lr=0.01", "SGD lr=0.1", "Momentum", "Nesterov", "AdaGrad", "RMSprop lr=0.001",
+        "Adam lr=0.001", "Adam lr=0.01")
+REPEATS = 3
+
+
+def train(settings: Settings, data) -> tuple[float, dict[str, np.ndarray]]:
+    """Seconds to run ``settings``' MNIST task to the end, and its losses by history key."""
+    started = time.perf_counter()
+    generator = run_mnist(settings, data, compute_threads=1)
+    while True:
+        try:
+            next(generator)
+        except StopIteration as done:
+            return time.perf_counter() - started, done.value.losses
+
+
+def main(iterations: int) -> None:
+    data = load_mnist()
+    entries = tuple(parse_run(text) for text in RUNS)
+    stacked_settings = Settings(entries=entries, mnist=MnistSettings(iterations=iterations,
+                                                                     repeats=REPEATS)).validate()
+    labels = stacked_settings.labels()
+    stacked_time, stacked = train(stacked_settings, data)
+    separate_time, difference = 0.0, 0.0
+    for repeat in range(REPEATS):
+        for label, entry in zip(labels, entries):
+            single = Settings(entries=(entry,), mnist=MnistSettings(iterations=iterations, seed=repeat))
+            seconds, losses = train(single, data)
+            separate_time += seconds
+            (only,) = losses.values()
+            difference = max(difference, float(np.nanmax(np.abs(only - stacked[f"{label} #{repeat + 1}"]))))
+    print(f"{len(entries)} entries x {REPEATS} repeats, {iterations} iterations, one compute thread")
+    print(f"stacked (one run, a stack per repeat): {stacked_time:7.1f} s")
+    print(f"separate ({len(entries) * REPEATS} single-network runs): {separate_time:7.1f} s")
+    print(f"ratio separate / stacked: {separate_time / stacked_time:.2f}")
+    print(f"largest loss difference between the two: {difference:.3g}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)

@@ -1,0 +1,66 @@
+"""The learning-rate plot under the loss plot: each entry's lr(t) over the run, with the current
+iteration marked by a vertical line."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from nncore.schedules import learning_rates
+from nncore.settings import Settings
+
+from . import style
+
+
+def schedule_curves(settings: Settings) -> dict[str, np.ndarray]:
+    """Label -> the MNIST learning rate of each iteration (1 .. iterations) of every entry."""
+    total = settings.mnist.iterations
+    return {label: np.array(learning_rates(entry.schedule, total, entry.hyperparameters("mnist")["lr"]))
+            for label, entry in settings.run_entries().items()}
+
+
+class LearningRatePlot(QWidget):
+    """A short plot of lr(t) per entry (log y axis) and a line at the current iteration."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lrPlot")
+        self.setToolTip("Each entry's MNIST learning rate over the run (its schedule); the "
+                        "dashed line marks the current iteration")
+        self.plot_widget = style.make_plot_widget("", "iteration", "lr")
+        self.plot_widget.setObjectName("lrPlotView")
+        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        self.plot_item.setLogMode(x=False, y=True)
+        self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on a log axis
+        self.marker = pg.InfiniteLine(angle=90, movable=False,
+                                      pen=pg.mkPen(style.FOREGROUND, width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.marker.setVisible(False)
+        self.plot_item.addItem(self.marker)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot_widget)
+        self.setMinimumHeight(130)
+
+    def set_schedules(self, curves: dict[str, np.ndarray], colors: dict[str, str]) -> None:
+        """Draw ``curves`` (label -> lr per iteration, from iteration 1) in ``colors``."""
+        for label, item in list(self.curves.items()):
+            if label not in curves:
+                self.plot_item.removeItem(item)
+                del self.curves[label]
+        for label, rates in curves.items():
+            item = self.curves.get(label)
+            if item is None:
+                item = self.curves[label] = pg.PlotDataItem()
+                self.plot_item.addItem(item)
+            item.setPen(style.hex_pen(colors.get(label) or style.name_color(label), width=1.5))
+            item.setData(np.arange(1, len(rates) + 1), rates)
+        total = max((len(r) for r in curves.values()), default=0)
+        if total:
+            self.plot_item.setXRange(0, total, padding=0.01)
+
+    def set_iteration(self, iteration: int | None) -> None:
+        """Mark ``iteration`` (None hides the mark)."""
+        self.marker.setVisible(iteration is not None)
+        if iteration is not None:
+            self.marker.setValue(iteration)
