@@ -218,6 +218,25 @@ class _Stateful(Optimizer):
         return array
 
 
+def _velocity_step(v: np.ndarray, g: np.ndarray, momentum: float, lr: float,
+                   scratch: np.ndarray) -> None:
+    """The heavy-ball velocity in place: v <- momentum * v - lr * dW (``scratch``: any array of
+    v's shape, overwritten)."""
+    v *= momentum
+    np.multiply(g, lr, out=scratch)  # lr * dW
+    v -= scratch
+
+
+def _nesterov_step(p: np.ndarray, v: np.ndarray, g: np.ndarray, momentum: float, lr: float,
+                   scratch: np.ndarray) -> None:
+    """Nesterov's parameter step in place: W <- W + momentum^2 * v - (1 + momentum) * lr * dW
+    (``scratch`` overwritten)."""
+    np.multiply(v, momentum * momentum, out=scratch)  # momentum^2 * v
+    p += scratch
+    np.multiply(g, (1 + momentum) * lr, out=scratch)  # (1 + momentum) * lr * dW
+    p -= scratch
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent: W <- W - lr * dW."""
 
@@ -239,10 +258,7 @@ class Momentum(_Stateful):
     def update(self, params: Params, grads: Params) -> None:
         for key, p in params.items():
             v = self._slot("v", key, p)
-            step = self._scratch("step", key, p, grads[key])
-            v *= self.momentum
-            np.multiply(grads[key], self.lr, out=step)  # lr * dW
-            v -= step
+            _velocity_step(v, grads[key], self.momentum, self.lr, self._scratch("step", key, p, grads[key]))
             p += v
 
 
@@ -266,13 +282,8 @@ class Nesterov(_Stateful):
             v = self._slot("v", key, p)
             g = grads[key]
             step = self._scratch("step", key, p, g)
-            np.multiply(v, m * m, out=step)  # momentum^2 * v
-            p += step
-            np.multiply(g, (1 + m) * self.lr, out=step)  # (1 + momentum) * lr * dW
-            p -= step
-            v *= m
-            np.multiply(g, self.lr, out=step)  # lr * dW
-            v -= step
+            _nesterov_step(p, v, g, m, self.lr, step)
+            _velocity_step(v, g, m, self.lr, step)
 
 
 class Nesterov2016(_Stateful):
@@ -298,13 +309,8 @@ class Nesterov2016(_Stateful):
             v = self._slot("v", key, p)
             g = grads[key]
             step = self._scratch("step", key, p, g)
-            v *= m
-            np.multiply(g, self.lr, out=step)  # lr * dW
-            v -= step
-            np.multiply(v, m * m, out=step)  # momentum^2 * v
-            p += step
-            np.multiply(g, (1 + m) * self.lr, out=step)  # (1 + momentum) * lr * dW
-            p -= step
+            _velocity_step(v, g, m, self.lr, step)
+            _nesterov_step(p, v, g, m, self.lr, step)
 
 
 class AdaGrad(_Stateful):

@@ -47,6 +47,21 @@ _BETA1 = "decay of the running mean of the gradient"
 _BETA2 = "decay of the running mean of the squared gradient"
 
 
+def _adam_moments(optimizer: _Stateful, key: str, p: np.ndarray, dW: np.ndarray):
+    """The L2-decayed gradient and Adam's two moments of one parameter, updated in place:
+
+    g = dW + weight_decay * W;  m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2.
+
+    Returns (g, m, v); m and v are the optimizer's slots of ``key``."""
+    g = dW + optimizer.weight_decay * p if np.any(optimizer.weight_decay) else dW
+    m = optimizer._slot("m", key, p)
+    v = optimizer._slot("v", key, p)
+    m += (1.0 - optimizer.beta1) * (g - m)
+    v *= optimizer.beta2
+    v += (1.0 - optimizer.beta2) * g * g
+    return g, m, v
+
+
 class NAdam(_Stateful):
     """NAdam: Adam with Nesterov momentum (Dozat, "Incorporating Nesterov Momentum into Adam",
     ICLR 2016 workshop); reference ``torch.optim.NAdam`` (defaults lr 0.002, betas (0.9, 0.999),
@@ -80,12 +95,7 @@ class NAdam(_Stateful):
         momentum_scale = _coefficient(self.lr * mu_next / (1.0 - self.mu_product * mu_next))
         correction = _coefficient(1.0 - np.power(self.beta2, t))
         for key, p in params.items():
-            g = grads[key] + self.weight_decay * p if np.any(self.weight_decay) else grads[key]
-            m = self._slot("m", key, p)
-            v = self._slot("v", key, p)
-            m += (1.0 - self.beta1) * (g - m)
-            v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
+            g, m, v = _adam_moments(self, key, p, grads[key])
             denom = np.sqrt(v / correction) + EPSILON
             p -= grad_scale * g / denom
             p -= momentum_scale * m / denom
@@ -132,12 +142,7 @@ class RAdam(_Stateful):
         momentum_scale = _coefficient(self.lr / (1.0 - np.power(self.beta1, t)))
         adaptive_scale = _coefficient(rect * np.sqrt(1.0 - np.power(self.beta2, t)))
         for key, p in params.items():
-            g = grads[key] + self.weight_decay * p if np.any(self.weight_decay) else grads[key]
-            m = self._slot("m", key, p)
-            v = self._slot("v", key, p)
-            m += (1.0 - self.beta1) * (g - m)
-            v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
+            g, m, v = _adam_moments(self, key, p, grads[key])
             step = m * momentum_scale
             if np.all(adapted):
                 step *= adaptive_scale / (np.sqrt(v) + EPSILON)
