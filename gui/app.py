@@ -24,13 +24,14 @@ def run_app(settings: Settings | None = None, autorun: bool = False,
     1 with one line on stderr if the run or the export failed. Ctrl+C (SIGINT) or SIGTERM
     close the window as its close button would; the exit code is then 130 or 143.
     """
-    from . import crash_guard
+    from . import crash_guard, garbage_collection
     from .main_window import MainWindow  # after the QApplication's names are set
 
     crash_guard.install()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    garbage_collection.collect_in_event_loop()
     window = MainWindow(settings, QSettings())
     closer = close_on_signals(window)  # Ctrl+C / SIGTERM close the window like its close button
     window.show()

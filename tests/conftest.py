@@ -8,6 +8,15 @@ import dataclasses
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def garbage_collected_in_event_loop(qapp):
+    """As in the application (gui.app.run_app): garbage is collected from the event loop only,
+    never inside a call into Qt, where PySide6 can deadlock (gui/garbage_collection.py)."""
+    from gui.garbage_collection import collect_in_event_loop
+
+    return collect_in_event_loop()
+
+
 @pytest.fixture(autouse=True)
 def isolated_app_data(tmp_path_factory, monkeypatch):
     """The window's run history (QStandardPaths.AppDataLocation, from XDG_DATA_HOME on Linux)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from nncore.data import BUNDLED_DIRECTORY, DatasetError, load_mnist, read_idx, scale_batch
+from run_helpers import result
 
 IMAGES, LABELS = 0x0803, 0x0801
 
@@ -153,14 +154,7 @@ def test_square_images_of_any_side_train(tmp_path, side):
     assert x_train.shape == (6, side * side) and x_test.shape == (4, side * side)
     settings = Settings(optimizers=("SGD", "Adam"), mnist=MnistSettings(
         iterations=5, batch_size=4, hidden_sizes=(8,), eval_interval=2, data_dir=str(tmp_path)))
-    history = None
-    generator = run_mnist(settings)
-    while True:
-        try:
-            next(generator)
-        except StopIteration as done:
-            history = done.value
-            break
+    history = result(run_mnist(settings))
     assert history.finished and np.isfinite(history.losses["Adam"]).all()
     assert [i for i, _ in history.accuracies["SGD"]] == [0, 2, 4, 5]
 

@@ -11,6 +11,7 @@ from nncore.experiment import run_mnist
 from nncore.mlp import MultiLayerNet
 from nncore.optimizers import SGD
 from nncore.settings import MnistSettings, Settings
+from run_helpers import result
 
 
 @pytest.fixture(scope="module")
@@ -89,13 +90,7 @@ def test_run_mnist_sends_layer_statistics_and_evaluations_without_changing_train
 
 
 def test_history_collects_every_layer_row(mnist):
-    run = run_mnist(small_settings(iterations=30, eval_interval=0), mnist, min_interval=0.0)
-    while True:
-        try:
-            next(run)
-        except StopIteration as done:
-            history = done.value
-            break
+    history = result(run_mnist(small_settings(iterations=30, eval_interval=0), mnist, min_interval=0.0))
     rows = history.layers["Adam"].rows()
     assert rows.iterations.tolist() == [10, 20, 30]
     assert rows.update_ratio.shape == (3, 3) and np.all(rows.update_ratio > 0)

@@ -11,6 +11,7 @@ from nncore.experiment import run_mnist
 from nncore.mlp import MultiLayerNet
 from nncore.optimizers import BOOK_OPTIMIZERS, EPSILON, OPTIMIZERS, create
 from nncore.settings import MnistSettings, Settings
+from run_helpers import result
 
 ALL = tuple(OPTIMIZERS)
 
@@ -150,22 +151,14 @@ def small_settings(optimizers=BOOK_OPTIMIZERS, **mnist):
     return Settings(optimizers=tuple(optimizers), mnist=MnistSettings(**values))
 
 
-def finish(generator):
-    while True:
-        try:
-            next(generator)
-        except StopIteration as done:
-            return done.value
-
-
 @pytest.mark.parametrize("fork", [True, False])
 @pytest.mark.parametrize("optimizers", [BOOK_OPTIMIZERS, ("SGD", "Adam", "RMSprop")])
 def test_results_do_not_depend_on_the_number_of_compute_threads(mnist, optimizers, fork, monkeypatch):
     """Forked groups (Linux) and groups taking turns on this thread (elsewhere) alike."""
     monkeypatch.setattr(nncore.experiment, "FORK_AVAILABLE", fork and nncore.experiment.FORK_AVAILABLE)
-    one = finish(run_mnist(small_settings(optimizers), mnist))
-    two = finish(run_mnist(small_settings(optimizers), mnist, compute_threads=2))
-    three = finish(run_mnist(small_settings(optimizers), mnist, compute_threads=3))
+    one = result(run_mnist(small_settings(optimizers), mnist))
+    two = result(run_mnist(small_settings(optimizers), mnist, compute_threads=2))
+    three = result(run_mnist(small_settings(optimizers), mnist, compute_threads=3))
     for other in (two, three):
         assert other.finished and other.completed == 30
         for name in optimizers:
@@ -182,7 +175,7 @@ def test_divergence_with_two_threads_stops_only_the_diverging_optimizer(mnist):
     settings = small_settings(("SGD", "Adam"), iterations=150, eval_interval=0, batch_size=32,
                               hidden_sizes=(16, 16), seed=3)
     settings.mnist_hyperparameters["SGD"] = {"lr": 50.0}
-    history = finish(run_mnist(settings, mnist, compute_threads=2))
+    history = result(run_mnist(settings, mnist, compute_threads=2))
     assert 1 <= history.diverged["SGD"].iteration < 150 and "Adam" not in history.diverged
     assert np.isnan(history.losses["SGD"][history.diverged["SGD"].iteration:]).all()
     assert np.isfinite(history.losses["Adam"]).all()
@@ -194,7 +187,7 @@ def test_stop_with_two_threads_ends_between_chunks(mnist):
                     compute_threads=2)
     first = next(run)  # every group has reported at least one chunk
     stopped.append(True)
-    history = finish(run)
+    history = result(run)
     assert first.stop <= history.completed < 500 and not history.finished
     assert history.completed % 10 == 0  # PARALLEL_CHUNK: groups stop between chunks
     assert np.isfinite(history.losses["Adam"][:history.completed]).all()
@@ -204,8 +197,8 @@ def test_stop_with_two_threads_ends_between_chunks(mnist):
 def test_float32_curves_match_float64(mnist):
     """The default float32 run and a float64 run of the same seed agree to plotting precision."""
     settings = small_settings(iterations=60, eval_interval=30)
-    single = finish(run_mnist(settings, mnist))
-    double = finish(run_mnist(settings, mnist, dtype=np.float64))
+    single = result(run_mnist(settings, mnist))
+    double = result(run_mnist(settings, mnist, dtype=np.float64))
     assert single.completed == double.completed == 60
     for name in BOOK_OPTIMIZERS:
         assert len(single.losses[name]) == len(double.losses[name]) == 60

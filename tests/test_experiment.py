@@ -8,6 +8,7 @@ import pytest
 from nncore.data import load_mnist
 from nncore.experiment import MnistHistory, run_mnist, run_paths
 from nncore.settings import MnistSettings, Settings
+from run_helpers import drain
 
 
 @pytest.fixture(scope="module")
@@ -20,16 +21,6 @@ def small(optimizers=("SGD", "Adam"), **mnist):
     values = dict(iterations=20, batch_size=32, hidden_sizes=(16, 16), eval_interval=10, seed=3)
     values.update(mnist)
     return Settings(optimizers=tuple(optimizers), mnist=MnistSettings(**values))
-
-
-def drain(generator):
-    """All updates of a run and the history it returns."""
-    updates = []
-    while True:
-        try:
-            updates.append(next(generator))
-        except StopIteration as done:
-            return updates, done.value
 
 
 def test_updates_are_deltas_that_add_up_to_the_history(mnist):

@@ -10,6 +10,7 @@ from nncore.entries import make_entry
 from nncore.experiment import row_names, run_mnist, run_paths
 from nncore.schedules import ScheduleSpec
 from nncore.settings import MnistSettings, Settings
+from run_helpers import result
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +22,7 @@ def run(entries, data, threads=1, **mnist):
     values = dict(iterations=20, batch_size=32, hidden_sizes=(16, 16), eval_interval=10, seed=3)
     values.update(mnist)
     settings = Settings(entries=tuple(entries), mnist=MnistSettings(**values)).validate()
-    generator = run_mnist(settings, data, compute_threads=threads)
-    while True:
-        try:
-            next(generator)
-        except StopIteration as done:
-            return done.value
+    return result(run_mnist(settings, data, compute_threads=threads))
 
 
 def test_two_adam_entries_train_side_by_side_with_different_curves(mnist):

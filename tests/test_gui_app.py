@@ -30,3 +30,28 @@ def test_autorun_with_a_missing_dataset_prints_one_line_and_exits_1(qtbot, small
 def test_autorun_with_no_optimizer_exits_1(qtbot, small_settings, capsys):
     assert run_app(dataclasses.replace(small_settings, optimizers=()), autorun=True) == 1
     assert "no optimizer" in capsys.readouterr().err
+
+
+def test_the_app_collects_garbage_only_from_its_event_loop(qtbot, small_settings):
+    """Automatic collection can start inside QObject::disconnect and deadlock PySide6
+    (gui/garbage_collection.py): run_app turns it off and collects cycles from a timer."""
+    import gc
+    import weakref
+
+    from gui import garbage_collection
+
+    gc.enable()
+    garbage_collection._collector = None  # as in a fresh process
+    assert run_app(dataclasses.replace(small_settings, task="paths"), autorun=True) == 0
+    assert not gc.isenabled()
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+    # Enough cycles to pass generation 0's threshold; only the timer can collect them now.
+    cycles = [Cycle() for _ in range(gc.get_threshold()[0] + 1)]
+    canary = weakref.ref(cycles[-1])
+    del cycles
+    assert canary() is not None
+    qtbot.waitUntil(lambda: canary() is None, timeout=5000)

@@ -11,6 +11,7 @@ from gui.diagnostics_panel import EXPORT_SCALE, REFERENCE_RATIO, DiagnosticsPane
 from nncore.data import load_mnist
 from nncore.experiment import run_mnist
 from nncore.results import ExportError
+from run_helpers import result
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +21,7 @@ def history():
     settings = Settings(task="mnist", optimizers=("SGD", "Muon"),
                         mnist=MnistSettings(iterations=40, batch_size=32, hidden_sizes=(16, 16),
                                             eval_interval=20))
-    run = run_mnist(settings, load_mnist())
-    while True:
-        try:
-            next(run)
-        except StopIteration as done:
-            return done.value
+    return result(run_mnist(settings, load_mnist()))
 
 
 @pytest.fixture

@@ -91,8 +91,9 @@ def long_settings(settings):
         settings.mnist, iterations=1_000_000, hidden_sizes=(8,), batch_size=8, eval_interval=0))
 
 
-def test_a_suspended_training_process_fails_the_stop_clearly_and_a_fresh_one_runs_next(
-        qtbot, window, small_settings, dialogs):
+def suspend_a_long_run(qtbot, window, small_settings) -> int:
+    """Start a run too long to end by itself, wait for its first iterations, then SIGSTOP its
+    training process (whose pid is returned). The window's stop timeout is set to 0.5 s."""
     window.stop_timer.setInterval(500)
     window.controls.set_settings(long_settings(small_settings))
     window.start()
@@ -100,6 +101,12 @@ def test_a_suspended_training_process_fails_the_stop_clearly_and_a_fresh_one_run
                     timeout=RUN_TIMEOUT)
     suspended = window.runner.trainer.pid
     os.kill(suspended, signal.SIGSTOP)
+    return suspended
+
+
+def test_a_suspended_training_process_fails_the_stop_clearly_and_a_fresh_one_runs_next(
+        qtbot, window, small_settings, dialogs):
+    suspended = suspend_a_long_run(qtbot, window, small_settings)
     try:
         with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT) as finished:
             window.stop()
@@ -120,13 +127,7 @@ def test_a_suspended_training_process_fails_the_stop_clearly_and_a_fresh_one_run
 
 def test_a_suspended_process_left_behind_by_reset_does_not_block_the_next_run(
         qtbot, window, small_settings, dialogs):
-    window.stop_timer.setInterval(500)
-    window.controls.set_settings(long_settings(small_settings))
-    window.start()
-    qtbot.waitUntil(lambda: window.history is not None and window.history.completed > 0,
-                    timeout=RUN_TIMEOUT)
-    suspended = window.runner.trainer.pid
-    os.kill(suspended, signal.SIGSTOP)
+    suspended = suspend_a_long_run(qtbot, window, small_settings)
     try:
         window.reset()
         window.controls.set_settings(small_settings)

@@ -96,21 +96,14 @@ def _assert_partial_run_written(out: Path, run: Headless, first: int) -> dict:
     return mnist
 
 
-def test_ctrl_c_keeps_the_iterations_done(tmp_path, headless):
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["ctrl-c", "sigterm"])
+def test_a_signal_keeps_the_iterations_done_and_exits_with_its_status(tmp_path, headless, signum, status):
     out = tmp_path / "run"
     run = headless(out, *TRAINING)
     first = _iterations(run.wait_for_line("MNIST: "))
-    run.process.send_signal(signal.SIGINT)
-    assert run.finish() == 130
-    _assert_partial_run_written(out, run, first)
-
-
-def test_sigterm_keeps_the_iterations_done_and_exits_143(tmp_path, headless):
-    out = tmp_path / "run"
-    run = headless(out, *TRAINING)
-    first = _iterations(run.wait_for_line("MNIST: "))
-    run.process.send_signal(signal.SIGTERM)
-    assert run.finish() == 143
+    run.process.send_signal(signum)
+    assert run.finish() == status
     _assert_partial_run_written(out, run, first)
 
 

@@ -12,6 +12,7 @@ from nncore.experiment import run_mnist
 from nncore.run_requirements import (NotEnoughResources, check_memory, memory_needed,
                                      optimizer_arrays, parameter_count)
 from nncore.settings import MnistSettings, Settings
+from run_helpers import result
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +24,6 @@ def _settings(optimizers=("SGD", "Adam"), **mnist):
     values = dict(iterations=20, batch_size=32, hidden_sizes=(16, 16), eval_interval=10, seed=3)
     values.update(mnist)
     return Settings(task="mnist", optimizers=tuple(optimizers), mnist=MnistSettings(**values))
-
-
-def _finish(generator):
-    while True:
-        try:
-            next(generator)
-        except StopIteration as done:
-            return done.value
 
 
 def test_parameter_count_is_weights_and_biases():
@@ -53,7 +46,7 @@ def test_the_estimate_covers_what_a_run_allocates(mnist, optimizers, hidden, ite
     settings = _settings(optimizers, hidden_sizes=hidden, iterations=iterations, eval_interval=0)
     tracemalloc.start()
     try:
-        _finish(run_mnist(settings, mnist))
+        result(run_mnist(settings, mnist))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -99,7 +92,7 @@ def _tiny_training_set(mnist, size):
 
 def test_a_batch_larger_than_the_training_set_is_refused(mnist):
     data = _tiny_training_set(mnist, 10)
-    history = _finish(run_mnist(_settings(batch_size=10), data))  # exactly the training set: fine
+    history = result(run_mnist(_settings(batch_size=10), data))  # exactly the training set: fine
     assert history.finished
     with pytest.raises(ValueError, match=r"batch size 11 is larger than the training set \(10 images"):
         next(run_mnist(_settings(batch_size=11), data))

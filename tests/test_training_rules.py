@@ -8,6 +8,7 @@ from nncore.settings import MnistSettings, Settings
 from nncore.training_rules import (CHANCE_ACCURACY, DIVERGENCE_FACTOR, DIVERGENCE_PATIENCE,
                                    DIVERGENCE_WINDOW, NOT_LEARNING_AFTER, DivergenceWatch,
                                    LearningWatch)
+from run_helpers import drain
 
 
 def declared_at(losses):
@@ -107,15 +108,6 @@ def small(optimizers, **mnist):
 @pytest.fixture(scope="module")
 def mnist():
     return load_mnist()
-
-
-def drain(generator):
-    updates = []
-    while True:
-        try:
-            updates.append(next(generator))
-        except StopIteration as done:
-            return updates, done.value
 
 
 def test_adamw_at_lr_100_is_marked_diverged(mnist):
