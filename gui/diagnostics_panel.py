@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLis
 
 from nncore.diagnostics import EvaluationDiagnostics
 from nncore.experiment import MnistHistory
-from nncore.optimizers import OPTIMIZERS
 
 from . import style
 
@@ -158,12 +157,7 @@ class DiagnosticsPanel(QWidget):
             if row == len(titles):
                 plot.setLabel("bottom", "iteration")
             self.layer_plots[key] = plot
-            self.layer_items[key] = {}
-            for name in OPTIMIZERS:
-                item = pg.PlotDataItem(pen=style.pen(name), symbol=None)
-                item.setVisible(False)
-                plot.addItem(item)
-                self.layer_items[key][name] = item
+            self.layer_items[key] = {}  # per run label, created when a run first shows it
         self.reference_line = pg.InfiniteLine(pos=math.log10(REFERENCE_RATIO), angle=0,
                                               pen=pg.mkPen("#555555", width=1, style=Qt.PenStyle.DashLine),
                                               label="1e-3", labelOpts={"position": 0.97, "color": "#555555"})
@@ -315,11 +309,11 @@ class DiagnosticsPanel(QWidget):
     def _draw_layers(self) -> None:
         layer = self.layer_combo.currentIndex()
         shown = []
-        names = list(OPTIMIZERS) + [name for name in (self.history.names if self.history else ())
-                                    if name not in OPTIMIZERS]
+        # Every label drawn before (to hide it if this run lacks it), then this run's new ones.
+        names = dict.fromkeys([*self.layer_items["ratio"], *(self.history.names if self.history else ())])
         for name in names:
             for key, plot in self.layer_plots.items():
-                if name not in self.layer_items[key]:  # a run entry's label: its own item
+                if name not in self.layer_items[key]:
                     item = pg.PlotDataItem(pen=style.pen(name), symbol=None)
                     item.setVisible(False)
                     plot.addItem(item)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
 from nncore.experiment import MnistHistory
-from nncore.optimizers import OPTIMIZERS
 from nncore.smoothing import ema, smooth_curve
 from nncore.summary import BANDS, loss_band, mean_accuracy
 
@@ -199,9 +198,9 @@ class LossPanel(_HistoryPanel):
                          "Training loss (MNIST)", "loss", (-10, 10), parent)
         self.raw_items: dict[str, pg.PlotDataItem] = {}
         self.smooth_items: dict[str, pg.PlotDataItem] = {}
+        # Per run label, created when a history first shows it (a window opens faster than with
+        # items for every registered optimizer).
         self.band_items: dict[str, tuple[pg.PlotCurveItem, pg.PlotCurveItem, pg.FillBetweenItem]] = {}
-        for name in OPTIMIZERS:
-            self._add_items(name)
         self.smoothing = DEFAULT_SMOOTHING
         self.ema_strength = DEFAULT_EMA_STRENGTH
         self.band = BANDS[0]
@@ -374,9 +373,7 @@ class AccuracyPanel(_HistoryPanel):
         self.plot_item.setYRange(0, 100, padding=0.02)
         self.items: dict[str, pg.PlotDataItem] = {}
         self._drawn_history: MnistHistory | None = None
-        self._drawn_counts: tuple | None = None
-        for name in OPTIMIZERS:
-            self._add_item(name)
+        self._drawn_counts: tuple | None = None  # items: per run label, created when first shown
 
     def _add_item(self, label: str) -> None:
         color = self.color_of(label)

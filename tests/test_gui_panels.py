@@ -121,8 +121,12 @@ def test_loss_panel_draws_raw_and_smoothed_curves(qtbot):
     assert np.array_equal(raw_x, np.arange(1, 41))
     assert np.allclose(raw_y, history.losses["Adam"][:40])
     assert np.allclose(panel.smooth_items["Adam"].getData()[1], smooth_curve(history.losses["Adam"][:40]))
-    assert not panel.raw_items["Momentum"].isVisible()
+    assert "Momentum" not in panel.raw_items  # items only for the labels a run has shown
     assert panel.legend.labels() == ["SGD", "Adam"]
+    panel.set_history(_history(names=("SGD",)))  # a later run without Adam hides its curves
+    assert not panel.raw_items["Adam"].isVisible() and not panel.smooth_items["Adam"].isVisible()
+    assert panel.legend.labels() == ["SGD"]
+    panel.set_history(history)
 
     panel.set_smoothing("ema", 0.5)
     assert np.allclose(panel.smooth_items["SGD"].getData()[1], ema(history.losses["SGD"][:40], 0.5))
