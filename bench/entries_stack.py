@@ -4,8 +4,8 @@
 iterations) go through ``nncore.experiment.run_mnist`` twice in one invocation, on one compute
 thread each time:
 
-- stacked: one run with the 8 entries and ``repeats=3`` (each repeat's 8 networks are one
-  NetworkStack sharing its minibatches);
+- stacked: one run with the 8 entries and ``repeats=3`` (all 24 networks are one
+  NetworkStack, with a feed per repeat: each repeat's 8 networks share its minibatches);
 - separate: 24 runs of one entry and one repeat each (seed + r), the same code path.
 
 Prints both wall times, their ratio, and the largest difference between the two runs' losses
@@ -59,7 +59,7 @@ def main(iterations: int) -> None:
             (only,) = losses.values()
             difference = max(difference, float(np.nanmax(np.abs(only - stacked[f"{label} #{repeat + 1}"]))))
     print(f"{len(entries)} entries x {REPEATS} repeats, {iterations} iterations, one compute thread")
-    print(f"stacked (one run, a stack per repeat): {stacked_time:7.1f} s")
+    print(f"stacked (one run, one stack of {len(entries) * REPEATS} networks): {stacked_time:7.1f} s")
     print(f"separate ({len(entries) * REPEATS} single-network runs): {separate_time:7.1f} s")
     print(f"ratio separate / stacked: {separate_time / stacked_time:.2f}")
     print(f"largest loss difference between the two: {difference:.3g}")
