@@ -66,14 +66,14 @@ def run_paths(settings: Settings) -> dict[str, PathResult]:
 
 def run_clouds(settings: Settings) -> dict[str, Cloud]:
     """With gradient noise and a cloud size K > 0: each entry's :class:`Cloud` of K noisy paths
-    (seeds noise_seed .. noise_seed + K - 1; run 0 is its path), by label; else empty. The cloud
-    runs at the entry's learning rate (schedules are not applied to clouds)."""
+    (seeds noise_seed .. noise_seed + K - 1; run 0 is its path, the entry's schedule
+    included), by label; else empty."""
     p = settings.paths
     if p.noise <= 0 or p.cloud <= 0:
         return {}
     function = get_function(p.function_key())
     return {label: noisy_cloud(function, entry.optimizer, entry.hyperparameters("paths"), p.start,
-                               p.steps, p.noise, p.noise_seed, p.cloud)
+                               p.steps, p.noise, p.noise_seed, p.cloud, entry.schedule)
             for label, entry in settings.run_entries().items()}
 
 
