@@ -18,6 +18,7 @@ from .functions import TestFunction
 from .optimizers import OPTIMIZERS, Hyperparameter
 from .results import _csv_text, _number
 from .schedules import ScheduleSpec
+from .settings import Settings
 from .sweeps import run_many
 
 LR_SPAN = 100.0
@@ -75,6 +76,19 @@ def default_y(optimizer: str) -> str | None:
     decay rate), or None (a learning-rate curve) for optimizers with only a learning rate."""
     names = [hp.name for hp in OPTIMIZERS[optimizer].hyperparameters]
     return names[1] if len(names) > 1 else None
+
+
+def entry_values(settings: Settings, optimizer: str) -> tuple[dict[str, float], ScheduleSpec | None]:
+    """The 2D hyperparameters and learning-rate schedule a map or basin map of ``optimizer``
+    runs with for ``settings``: those of the run's entry labelled ``optimizer``, else of its
+    first entry of that optimizer, else the per-optimizer table's values and no schedule."""
+    entries = settings.run_entries()
+    entry = entries.get(optimizer)
+    if entry is None or entry.optimizer != optimizer:
+        entry = next((e for e in entries.values() if e.optimizer == optimizer), None)
+    if entry is None:
+        return settings.hyperparameters("paths", optimizer), None
+    return entry.hyperparameters("paths"), entry.schedule
 
 
 def reference_value(function: TestFunction) -> float | None:
