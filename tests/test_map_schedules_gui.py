@@ -73,10 +73,11 @@ def test_basins_and_their_hover_path_follow_the_selected_entrys_schedule(qtbot, 
     expected = basin_map(fn, "Adam", window.controls.settings().hyperparameters("paths", "Adam"), 120, 12,
                          ONE_CYCLE)
     np.testing.assert_array_equal(panel.result.outcome, expected.outcome)
-    view = panel.plot_item.getViewBox()
-    qtbot.mouseMove(panel.plot_widget.viewport(),
-                    panel.plot_widget.mapFromScene(view.mapViewToScene(QPointF(3.5, 3.5))))
-    qtbot.waitUntil(lambda: panel.hover_start is not None, timeout=5_000)
+    view = panel.plot_widget.getPlotItem().getViewBox()
+    for x, y in ((3.5, 3.5), (-2.5, 2.5)):  # two points: the cursor may rest on the first already
+        qtbot.mouseMove(panel.plot_widget.viewport(),
+                        panel.plot_widget.mapFromScene(view.mapViewToScene(QPointF(x, y))))
+    qtbot.waitUntil(lambda: panel.hover_start is not None and panel.hover_start[0] < 0, timeout=5_000)
     xs, ys = panel.hover_path.getData()
     single = trace_path(fn, scheduled(create("Adam", lr=0.3), ONE_CYCLE, 120), panel.hover_start, 120)
     np.testing.assert_array_equal(np.column_stack([xs, ys]), single.points)
