@@ -4,9 +4,10 @@ minibatch per block of networks (feed).
 :class:`NetworkStack` holds G fully connected networks (one per entry and repeat of a comparison)
 and computes the forward and backward pass of all of them with one NumPy call per operation:
 every layer's weights are a stacked array of shape (G, in, out) and ``np.matmul`` runs the G
-products in one call. Only the first layer, whose input is the data, takes one call per feed. It computes exactly what :class:`nncore.mlp.MultiLayerNet` computes (the same
-formulas: affine layers, ReLU or sigmoid, softmax with the book's cross-entropy, optional L2
-weight decay) and hands each network's gradient to an unmodified :mod:`nncore.optimizers` object.
+products in one call (only the first layer, whose input is the data, takes one call per feed).
+It computes exactly what :class:`nncore.mlp.MultiLayerNet` computes (the same formulas: affine
+layers, ReLU or sigmoid, softmax with the book's cross-entropy, optional L2 weight decay) and
+hands each network's gradient to an unmodified :mod:`nncore.optimizers` object.
 What makes it fast:
 
 - Preallocated buffers: no array is allocated per iteration; products are written with

@@ -386,9 +386,9 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     iteration (before every ``PARALLEL_CHUNK`` iterations when ``compute_threads`` > 1); when it
     returns True the run ends with a last update. ``blas_threads`` caps the BLAS thread pool
     while training (1 is fastest for these small matrices); None leaves it.
-    ``compute_threads`` splits the networks into that many groups (at most one per
-    network; each group one stack holding all its repeats), each trained in its own forked child process (:mod:`nncore.forked`; where fork
-    is not available, one span of each in turn on the calling thread) while the calling thread
+    ``compute_threads`` splits the networks into that many groups (at most one per network;
+    each group is one stack, holding the repeats of its entries), each trained in its own
+    forked child process (:mod:`nncore.forked`; where fork is not available, one span of each in turn on the calling thread) while the calling thread
     only collects their results, so it can do other work meanwhile, at the cost of slowing the
     groups equally. 1, the default, trains on the calling thread alone and so leaves the other
     cores free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point
