@@ -31,6 +31,7 @@ from nncore.optimizers import OPTIMIZERS
 from nncore.ranges import Range
 from nncore.settings import PRESETS, Settings
 from nncore.sweeps import Cloud
+from nncore.theory import path_rules
 
 from . import style
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
@@ -744,7 +745,7 @@ class MainWindow(QMainWindow):
         settings = self.run_settings
         self.theory_panel.set_inputs(settings.paths.function_key(), self.controls.selected_optimizer())
         self.theory_panel.set_paths(paths, {name: settings.hyperparameters("paths", name)
-                                            for name in paths})
+                                            for name in paths}, path_rules(settings.run_entries()))
         self.clouds = {}
         self.cloud_overlay.clear()
 
