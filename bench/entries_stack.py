@@ -4,12 +4,12 @@
 iterations) go through ``nncore.experiment.run_mnist`` twice in one invocation, on one compute
 thread each time:
 
-- stacked: one run with the 8 entries and ``repeats=3`` (each repeat's 8 networks are one
-  NetworkStack sharing its minibatches);
+- stacked: one run with the 8 entries and ``repeats=3`` (all 24 networks are one
+  NetworkStack, with a feed per repeat: each repeat's 8 networks share its minibatches);
 - separate: 24 runs of one entry and one repeat each (seed + r), the same code path.
 
-Prints both wall times, their ratio, and the largest difference between the two runs' losses
-(they compute the same numbers). Usage: ``python bench/entries_stack.py [ITERATIONS]`` (default
+Prints both wall and CPU times, their ratios, and the largest difference between the two runs'
+losses (they compute the same numbers, to the bit). Usage: ``python bench/entries_stack.py [ITERATIONS]`` (default
 2000; the full size takes a few minutes on a 2-core machine).
 """
 from __future__ import annotations
@@ -32,15 +32,16 @@ RUNS = ("SGD lr=0.01", "SGD lr=0.1", "Momentum", "Nesterov", "AdaGrad", "RMSprop
 REPEATS = 3
 
 
-def train(settings: Settings, data) -> tuple[float, dict[str, np.ndarray]]:
-    """Seconds to run ``settings``' MNIST task to the end, and its losses by history key."""
-    started = time.perf_counter()
+def train(settings: Settings, data) -> tuple[float, float, dict[str, np.ndarray]]:
+    """Wall and CPU seconds of this process to run ``settings``' MNIST task to the end, and its
+    losses by history key."""
+    started, cpu = time.perf_counter(), time.process_time()
     generator = run_mnist(settings, data, compute_threads=1)
     while True:
         try:
             next(generator)
         except StopIteration as done:
-            return time.perf_counter() - started, done.value.losses
+            return time.perf_counter() - started, time.process_time() - cpu, done.value.losses
 
 
 def main(iterations: int) -> None:
@@ -49,19 +50,23 @@ def main(iterations: int) -> None:
     stacked_settings = Settings(entries=entries, mnist=MnistSettings(iterations=iterations,
                                                                      repeats=REPEATS)).validate()
     labels = stacked_settings.labels()
-    stacked_time, stacked = train(stacked_settings, data)
-    separate_time, difference = 0.0, 0.0
+    stacked_time, stacked_cpu, stacked = train(stacked_settings, data)
+    separate_time, separate_cpu, difference = 0.0, 0.0, 0.0
     for repeat in range(REPEATS):
         for label, entry in zip(labels, entries):
             single = Settings(entries=(entry,), mnist=MnistSettings(iterations=iterations, seed=repeat))
-            seconds, losses = train(single, data)
+            seconds, cpu, losses = train(single, data)
             separate_time += seconds
+            separate_cpu += cpu
             (only,) = losses.values()
             difference = max(difference, float(np.nanmax(np.abs(only - stacked[f"{label} #{repeat + 1}"]))))
     print(f"{len(entries)} entries x {REPEATS} repeats, {iterations} iterations, one compute thread")
-    print(f"stacked (one run, a stack per repeat): {stacked_time:7.1f} s")
-    print(f"separate ({len(entries) * REPEATS} single-network runs): {separate_time:7.1f} s")
-    print(f"ratio separate / stacked: {separate_time / stacked_time:.2f}")
+    print(f"stacked (one run, one stack of {len(entries) * REPEATS} networks): "
+          f"{stacked_time:7.1f} s wall, {stacked_cpu:7.1f} s CPU")
+    print(f"separate ({len(entries) * REPEATS} single-network runs):      "
+          f"{separate_time:7.1f} s wall, {separate_cpu:7.1f} s CPU")
+    print(f"ratio separate / stacked: {separate_time / stacked_time:.2f} wall, "
+          f"{separate_cpu / stacked_cpu:.2f} CPU (CPU time is less affected by other processes)")
     print(f"largest loss difference between the two: {difference:.3g}")
 
 

@@ -18,6 +18,7 @@ from nncore.functions import get_function
 from nncore.maps import DEFAULT_BASIN_SIZE, DIVERGED, UNCONVERGED, BasinMap, basin_map, basins_csv
 from nncore.optimizers import OPTIMIZERS, create, path_defaults
 from nncore.paths import trace_path
+from nncore.schedules import ScheduleSpec, scheduled
 
 from . import map_style, style
 from .sweep_panel import SweepPanel
@@ -51,6 +52,7 @@ class BasinPanel(SweepPanel):
         self._function_key = "book"
         self._steps = 29
         self._hyperparameters: dict[str, dict[str, float]] = {}
+        self._schedules: dict[str, ScheduleSpec | None] = {}
         self.hover_start: tuple[float, float] | None = None
 
         self.optimizer_combo = QComboBox()
@@ -96,11 +98,19 @@ class BasinPanel(SweepPanel):
         return self.optimizer_combo.currentText()
 
     def set_inputs(self, function_key: str, steps: int,
-                   hyperparameters: dict[str, dict[str, float]]) -> None:
-        """The function, the steps and every optimizer's 2D hyperparameters (by name)."""
+                   hyperparameters: dict[str, dict[str, float]],
+                   schedules: dict[str, ScheduleSpec | None] | None = None) -> None:
+        """The function, the steps, every optimizer's 2D hyperparameters and learning-rate
+        schedule (by name; an optimizer missing from ``schedules`` has none)."""
         self._function_key, self._steps = function_key, int(steps)
         self._hyperparameters = {name: dict(values) for name, values in hyperparameters.items()}
+        self._schedules = dict(schedules or {})
         self._inputs_changed()
+
+    @property
+    def schedule(self) -> ScheduleSpec | None:
+        """The learning-rate schedule of the basins' optimizer (None: constant lr)."""
+        return self._schedules.get(self.optimizer)
 
     def select_optimizer(self, name: str) -> None:
         """Show the basins of optimizer ``name`` (the one selected in the control panel)."""
@@ -113,8 +123,8 @@ class BasinPanel(SweepPanel):
         return values
 
     def _key(self) -> tuple:
-        return (self._function_key, self._steps, self.optimizer, self.size_spin.value(),
-                tuple(sorted(self._values().items())))
+        return (self._function_key, self._steps, self.optimizer, self.schedule,
+                self.size_spin.value(), tuple(sorted(self._values().items())))
 
     def _work(self) -> int:
         return self.size_spin.value() ** 2 * self._steps
@@ -124,7 +134,7 @@ class BasinPanel(SweepPanel):
         """Run every start now and show the basins; returns them."""
         began = time.perf_counter()
         result = basin_map(get_function(self._function_key), self.optimizer, self._values(),
-                           self._steps, self.size_spin.value())
+                           self._steps, self.size_spin.value(), self.schedule)
         self._computed(self._key(), time.perf_counter() - began)
         self.show_basins(result)
         return result
@@ -145,7 +155,8 @@ class BasinPanel(SweepPanel):
         minima = np.asarray(result.minima, dtype=float).reshape(-1, 2)
         self.minima_item.setData(minima[:, 0], minima[:, 1])
         self.plot_item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        self.plot_item.setTitle(f"{result.optimizer}, {result.steps} steps<br>{fn.name}",
+        self.plot_item.setTitle(f"{result.optimizer}{map_style.schedule_title(result.schedule)}, "
+                                f"{result.steps} steps<br>{fn.name}",
                                 color=style.FOREGROUND, size="10pt")
         self.legend.clear()
         self._legend_samples = []
@@ -170,7 +181,8 @@ class BasinPanel(SweepPanel):
         fn = get_function(result.function_key)
         values = path_defaults(result.optimizer)
         values.update(self._hyperparameters.get(result.optimizer, {}))
-        points = trace_path(fn, create(result.optimizer, **values), (x, y), result.steps).points
+        points = trace_path(fn, scheduled(create(result.optimizer, **values), result.schedule, result.steps),
+                            (x, y), result.steps).points
         self.hover_path.setData(points[:, 0], points[:, 1])
         self.hover_start = (x, y)
         return points

@@ -410,8 +410,8 @@ def run_instrument(settings: Settings, request: InstrumentRequest, out_dir: Path
                    stream: TextIO) -> int:
     """``--task map``: map.csv and map.png; ``--task basins``: basins.csv and basins.png, for
     ``request.optimizer`` on the 2D settings. Returns the exit status (0, 1 or 2 as above)."""
-    from nncore.maps import (basin_map, basins_csv, declared, default_axis, hyperparameter_map,
-                             map_csv, outcome_text)
+    from nncore.maps import (basin_map, basins_csv, declared, default_axis, entry_values,
+                             hyperparameter_map, map_csv, outcome_text)
     from nncore.results import write_text
 
     try:
@@ -421,17 +421,18 @@ def run_instrument(settings: Settings, request: InstrumentRequest, out_dir: Path
         return report_error(error, stream)
     p = settings.paths
     function = get_function(p.function_key())
-    values = settings.hyperparameters("paths", request.optimizer)
+    values, schedule = entry_values(settings, request.optimizer)
     if request.task == "map":
         x = default_axis(declared(request.optimizer, request.x), values[request.x], request.size)
         y = None if request.y is None else default_axis(declared(request.optimizer, request.y),
                                                         values[request.y], request.size)
-        result = hyperparameter_map(function, request.optimizer, values, p.start, p.steps, x, y)
+        result = hyperparameter_map(function, request.optimizer, values, p.start, p.steps, x, y,
+                                    schedule)
         names, text = ("map.csv", MAP_PNG), map_csv(result)
         print(f"Map of {request.optimizer} on {function.key}: {result.diverged.size} runs of "
               f"{p.steps} steps, {100 * result.diverged.mean():.1f} % diverged", file=stream)
     else:
-        result = basin_map(function, request.optimizer, values, p.steps, request.size)
+        result = basin_map(function, request.optimizer, values, p.steps, request.size, schedule)
         names, text = ("basins.csv", BASINS_PNG), basins_csv(result)
         shares = ", ".join(f"{outcome_text(kind)} {100 * share:.1f} %"
                            for kind, share in result.shares().items())
@@ -452,21 +453,24 @@ def _render_instrument(settings: Settings, request: InstrumentRequest, result, p
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
+    from nncore.maps import entry_values
+
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
     hyperparameters = {name: settings.hyperparameters("paths", name) for name in settings.optimizers}
-    hyperparameters[request.optimizer] = settings.hyperparameters("paths", request.optimizer)
+    hyperparameters[request.optimizer], schedule = entry_values(settings, request.optimizer)
+    schedules = {request.optimizer: schedule}
     if request.task == "map":
         from .map_panel import MapPanel
         panel = MapPanel()
         panel.set_choice(request.optimizer, request.x, request.y, request.size)
         panel.set_inputs(settings.paths.function_key(), settings.paths.start, settings.paths.steps,
-                         hyperparameters)
+                         hyperparameters, schedules)
         panel.show_map(result)
     else:
         from .basin_panel import BasinPanel
         panel = BasinPanel()
         panel.select_optimizer(request.optimizer)
-        panel.set_inputs(settings.paths.function_key(), settings.paths.steps, hyperparameters)
+        panel.set_inputs(settings.paths.function_key(), settings.paths.steps, hyperparameters, schedules)
         panel.show_basins(result)
     panel.set_controls_visible(False)
     return _render(panel, path, MAP_FIGURE_SIZE, app)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from nncore.optimizers import EPSILON, OPTIMIZERS
 from nncore.paths import PathResult
+from nncore.schedules import ScheduleSpec
 
 GRADIENT_COLOR = "#1565c0"
 MOMENTUM_COLOR = "#ef6c00"
@@ -65,9 +66,16 @@ def _previous(result: PathResult, name: str, step: int) -> np.ndarray:
 
 
 def explain_step(name: str, hyperparameters: Mapping[str, float], result: PathResult,
-                 step: int) -> StepExplanation:
-    """Update ``step`` (1-based: from ``points[step - 1]`` to ``points[step]``) of ``name``'s
-    path ``result``, taken apart; step 0 describes the start."""
+                 step: int, optimizer: str | None = None, schedule: ScheduleSpec | None = None,
+                 total: int | None = None) -> StepExplanation:
+    """Update ``step`` (1-based: from ``points[step - 1]`` to ``points[step]``) of the path
+    ``result`` labelled ``name``, taken apart; step 0 describes the start.
+
+    ``optimizer`` is the registry name of the path's rule (by default ``name``: an entry
+    labelled by its optimizer), which chooses the text. With a learning-rate ``schedule`` over
+    ``total`` updates (by default the path's steps), lr is the schedule's value at this update.
+    """
+    rule = optimizer or name
     title = f"{name}, step {step} of {result.steps}"
     if result.f is None or step < 1 or step > result.steps:
         point = result.points[min(max(step, 0), len(result.points) - 1)]
@@ -80,9 +88,12 @@ def explain_step(name: str, hyperparameters: Mapping[str, float], result: PathRe
     u = result.updates[step - 1]
     lr = hyperparameters.get("lr", float("nan"))
     explanation = StepExplanation(title)
+    if schedule is not None and "lr" in hyperparameters:
+        lr = schedule.lr(step - 1, total or result.steps, lr)
+        explanation.lines.append(f"lr = {number(lr)} (schedule {schedule.text()}, update {step})")
     explanation.arrows.append(("gradient step \u2212lr\u00b7g", *(-lr * g), GRADIENT_COLOR, *p))
-    explain = _SPECIFIC.get(name, _generic)
-    explain(explanation, name, hyperparameters, result, step, p, g, u, lr)
+    explain = _SPECIFIC.get(rule, _generic)
+    explain(explanation, rule, hyperparameters, result, step, p, g, u, lr)
     explanation.arrows.append(("update taken", *u, UPDATE_COLOR, *p))
     explanation.lines.append(f"x \u2190 {pair(p)} + {pair(u)} = {pair(result.points[step])}")
     explanation.lines.append(f"f = {number(float(result.f[step - 1]))} \u2192 "

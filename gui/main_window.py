@@ -31,6 +31,7 @@ from nncore.optimizers import OPTIMIZERS
 from nncore.ranges import Range
 from nncore.settings import PRESETS, Settings
 from nncore.sweeps import Cloud
+from nncore.theory import path_rules
 
 from . import style
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
@@ -721,24 +722,30 @@ class MainWindow(QMainWindow):
         self._update_instruments()
 
     def _update_instruments(self) -> None:
-        """Hand the controls' 2D settings to the theory, map and basin tabs."""
+        """Hand the controls' 2D settings to the theory, map and basin tabs; the selected
+        entry's optimizer runs with that entry's values and learning-rate schedule."""
         try:
             settings = self.controls.settings()
         except ValueError:
             return  # unparsable text elsewhere in the controls: keep the last inputs
         paths = settings.paths
         tables = {name: settings.hyperparameters("paths", name) for name in OPTIMIZERS}
+        schedules = {}
+        entry = self.controls.entry_list.selected_entry()
+        if entry is not None:
+            tables[entry.optimizer] = entry.hyperparameters("paths")
+            schedules[entry.optimizer] = entry.schedule
         key = paths.function_key()
         self.theory_panel.set_inputs(key, self.controls.selected_optimizer())
-        self.map_panel.set_inputs(key, paths.start, paths.steps, tables)
-        self.basin_panel.set_inputs(key, paths.steps, tables)
+        self.map_panel.set_inputs(key, paths.start, paths.steps, tables, schedules)
+        self.basin_panel.set_inputs(key, paths.steps, tables, schedules)
 
     def _instruments_paths_ready(self, paths: dict[str, PathResult]) -> None:
         """New paths: the theory tab measures their rates; the last run's clouds go."""
         settings = self.run_settings
         self.theory_panel.set_inputs(settings.paths.function_key(), self.controls.selected_optimizer())
         self.theory_panel.set_paths(paths, {name: settings.hyperparameters("paths", name)
-                                            for name in paths})
+                                            for name in paths}, path_rules(settings.run_entries()))
         self.clouds = {}
         self.cloud_overlay.clear()
 

@@ -25,6 +25,7 @@ from nncore.functions import get_function
 from nncore.maps import (DEFAULT_MAP_SIZE, Axis, HyperparameterMap, declared, default_axis,
                          default_y, hyperparameter_map, map_csv)
 from nncore.optimizers import OPTIMIZERS, path_defaults
+from nncore.schedules import ScheduleSpec
 from nncore.theory import curvatures, gd_lr_max, gd_lr_opt, heavy_ball_lr_max, heavy_ball_optimum
 
 from . import map_style, style
@@ -84,6 +85,7 @@ class MapPanel(SweepPanel):
         self._start = (-7.0, 2.0)
         self._steps = 29
         self._hyperparameters: dict[str, dict[str, float]] = {}
+        self._schedules: dict[str, ScheduleSpec | None] = {}
         self._axes: tuple[Axis, Axis | None] | None = None
         self._build()
 
@@ -193,12 +195,20 @@ class MapPanel(SweepPanel):
         return self.x_combo.currentText(), None if y == NO_Y else y
 
     def set_inputs(self, function_key: str, start, steps: int,
-                   hyperparameters: dict[str, dict[str, float]]) -> None:
-        """The 2D settings the map runs on: function, start, steps and every optimizer's 2D
-        hyperparameters (by name). Moves the current-setting marker; recomputes if needed."""
+                   hyperparameters: dict[str, dict[str, float]],
+                   schedules: dict[str, ScheduleSpec | None] | None = None) -> None:
+        """The 2D settings the map runs on: function, start, steps, every optimizer's 2D
+        hyperparameters and learning-rate schedule (by name; an optimizer missing from
+        ``schedules`` has none). Moves the current-setting marker; recomputes if needed."""
         self._function_key, self._start, self._steps = function_key, tuple(start), int(steps)
         self._hyperparameters = {name: dict(values) for name, values in hyperparameters.items()}
+        self._schedules = dict(schedules or {})
         self._inputs_changed()
+
+    @property
+    def schedule(self) -> ScheduleSpec | None:
+        """The learning-rate schedule of the map's optimizer (None: constant lr)."""
+        return self._schedules.get(self.optimizer)
 
     def select_optimizer(self, name: str) -> None:
         """Show the map of optimizer ``name`` (the one selected in the control panel)."""
@@ -249,7 +259,7 @@ class MapPanel(SweepPanel):
         values = self._current_values()
         axes = self._axes_for(values)
         others = tuple(sorted((k, v) for k, v in values.items() if k not in self.axis_names))
-        return (self._function_key, self._start, self._steps, self.optimizer,
+        return (self._function_key, self._start, self._steps, self.optimizer, self.schedule,
                 tuple((a.name, a.low, a.high, len(a.values)) for a in axes if a is not None), others)
 
     def _work(self) -> int:
@@ -266,7 +276,7 @@ class MapPanel(SweepPanel):
         x_axis, y_axis = self._axes_for(values)
         began = time.perf_counter()
         result = hyperparameter_map(get_function(self._function_key), self.optimizer, values,
-                                    self._start, self._steps, x_axis, y_axis)
+                                    self._start, self._steps, x_axis, y_axis, self.schedule)
         self._computed(self._key(), time.perf_counter() - began)
         self.show_map(result)
         return result
@@ -287,7 +297,8 @@ class MapPanel(SweepPanel):
             self._draw_image(result, gap, low, high)
             y_low, y_high = _position(result.y, [result.y.low, result.y.high])
             self.plot_item.setRange(xRange=(x_low, x_high), yRange=(y_low, y_high), padding=0)
-        self.plot_item.setTitle(f"{result.optimizer}, {result.steps} steps<br>"
+        self.plot_item.setTitle(f"{result.optimizer}{map_style.schedule_title(result.schedule)}, "
+                                f"{result.steps} steps<br>"
                                 f"{get_function(result.function_key).name}",
                                 color=style.FOREGROUND, size="10pt")
         share = float(np.mean(result.diverged))

@@ -1,9 +1,12 @@
-"""Colours shared by the map instruments (hyperparameter map, basin map) and their legends."""
+"""Colours shared by the map instruments (hyperparameter map, basin map) and their legends, and
+the words their titles add for a learning-rate schedule."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
+
+from nncore.schedules import ScheduleSpec
 
 from . import style
 
@@ -33,3 +36,11 @@ def basin_color(outcome: int) -> str:
 def rgba(color: str) -> np.ndarray:
     """``color`` as a (4,) uint8 RGBA array."""
     return np.array(QColor(color).getRgb(), dtype=np.uint8)
+
+
+def schedule_title(schedule: ScheduleSpec | None) -> str:
+    """What a map's title adds for a learning-rate schedule: ``" (lr: cosine, warmup 5)"``, or
+    nothing without one."""
+    if schedule is None:
+        return ""
+    return f" (lr: {schedule.text()}" + (f", warmup {schedule.warmup})" if schedule.warmup else ")")

@@ -90,8 +90,10 @@ class PathsTab(QSplitter):
             self.inspector.show_explanation(None)
             self.path_panel.set_arrows([])
             return
+        optimizer, schedule = model.kinds.get(model.selected, (model.selected, None))
         explanation = explain_step(model.selected, model.hyperparameters.get(model.selected, {}),
-                                   record, min(self.timeline.step, record.steps))
+                                   record, min(self.timeline.step, record.steps), optimizer,
+                                   schedule, model.steps)
         self.inspector.show_explanation(explanation)
         self.path_panel.set_arrows([(x, y, dx, dy, colour)
                                     for _label, dx, dy, colour, x, y in explanation.arrows])

@@ -52,6 +52,8 @@ class TheoryPanel(QWidget):
         self.function_key = "book"
         self.paths: dict[str, PathResult] = {}
         self.path_hyperparameters: dict[str, dict[str, float]] = {}
+        self.rules: dict[str, str | None] = {}
+        """Path name -> the optimizer whose closed-form rate applies (None: none does)."""
         self.selected = "SGD"
         self.readout = QLabel()
         self.readout.setObjectName("theoryReadout")
@@ -100,10 +102,14 @@ class TheoryPanel(QWidget):
             self.function_key, self.selected = function_key, selected
             self.refresh()
 
-    def set_paths(self, paths: dict[str, PathResult], hyperparameters: dict[str, dict[str, float]]) -> None:
-        """The paths of the last run, with the hyperparameters they ran with."""
+    def set_paths(self, paths: dict[str, PathResult], hyperparameters: dict[str, dict[str, float]],
+                  rules: dict[str, str | None] | None = None) -> None:
+        """The paths of the last run, with the hyperparameters they ran with and, by path name,
+        the optimizer whose closed-form rate applies (:func:`nncore.theory.path_rules`; a name
+        missing from ``rules`` is its own optimizer)."""
         self.paths = dict(paths)
         self.path_hyperparameters = {name: dict(hyperparameters[name]) for name in paths}
+        self.rules = {name: (rules or {}).get(name, name) for name in paths}
         self.refresh()
 
     def record(self) -> dict | None:
@@ -111,7 +117,7 @@ class TheoryPanel(QWidget):
         if not self.paths:
             return None
         return theory_record(get_function(self.function_key), self.path_hyperparameters,
-                             {name: result.points for name, result in self.paths.items()})
+                             {name: result.points for name, result in self.paths.items()}, self.rules)
 
     # -- drawing -------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -155,7 +161,7 @@ class TheoryPanel(QWidget):
 
     def _row_html(self, name: str, result: PathResult, fn, lambdas) -> str:
         values = self.path_hyperparameters.get(name, {})
-        predicted = None if lambdas is None else predicted_rate(name, values, lambdas)
+        predicted = None if lambdas is None else predicted_rate(self.rules.get(name), values, lambdas)
         minimum = nearest_minimum(fn, result.points[-1])
         measured = None if minimum is None else measured_rate(result.points, minimum)
         settings = ", ".join(f"{v:g}" for v in values.values())
@@ -187,7 +193,8 @@ class TheoryPanel(QWidget):
                 distance = np.log10(np.linalg.norm(result.points - minimum, axis=1))
             steps = np.arange(len(distance))
             measured.setData(steps, np.where(np.isfinite(distance), distance, np.nan), connect="finite")
-            rho = None if lambdas is None else predicted_rate(name, self.path_hyperparameters.get(name, {}), lambdas)
+            rho = None if lambdas is None else predicted_rate(self.rules.get(name),
+                                                              self.path_hyperparameters.get(name, {}), lambdas)
             if rho is not None and rho > 0 and np.isfinite(distance[-1]):
                 predicted.setData(steps, distance[-1] + (steps - steps[-1]) * np.log10(rho))
             else:

@@ -1,11 +1,13 @@
-"""Fast training of several networks of one architecture on the same minibatches.
+"""Fast training of several networks of one architecture, on the same minibatches or on one
+minibatch per block of networks (feed).
 
-:class:`NetworkStack` holds G fully connected networks (one per optimizer of a comparison) and
-computes the forward and backward pass of all of them with one NumPy call per operation: every
-layer's weights are a stacked array of shape (G, in, out) and ``np.matmul`` runs the G products
-in one call. It computes exactly what :class:`nncore.mlp.MultiLayerNet` computes (the same
-formulas: affine layers, ReLU or sigmoid, softmax with the book's cross-entropy, optional L2
-weight decay) and hands each network's gradient to an unmodified :mod:`nncore.optimizers` object.
+:class:`NetworkStack` holds G fully connected networks (one per entry and repeat of a comparison)
+and computes the forward and backward pass of all of them with one NumPy call per operation:
+every layer's weights are a stacked array of shape (G, in, out) and ``np.matmul`` runs the G
+products in one call (only the first layer, whose input is the data, takes one call per feed).
+It computes exactly what :class:`nncore.mlp.MultiLayerNet` computes (the same formulas: affine
+layers, ReLU or sigmoid, softmax with the book's cross-entropy, optional L2 weight decay) and
+hands each network's gradient to an unmodified :mod:`nncore.optimizers` object.
 What makes it fast:
 
 - Preallocated buffers: no array is allocated per iteration; products are written with
@@ -84,15 +86,18 @@ ACTIVATIONS = {"relu": _Relu, "sigmoid": _Sigmoid}
 
 
 class _Workspace:
-    """The buffers of one forward/backward pass over batches of at most ``rows`` images."""
+    """The buffers of one forward/backward pass over batches of at most ``rows`` images, one
+    batch per feed (``feeds`` of them)."""
 
-    def __init__(self, stack: "NetworkStack", rows: int, activation: str) -> None:
+    def __init__(self, stack: "NetworkStack", rows: int, activation: str, feeds: int = 1) -> None:
         g, sizes, dtype = stack.count, stack.sizes, stack.dtype
         self.rows = rows
-        self.x = np.empty(rows * sizes[0], dtype=dtype)
-        """Scaled lit pixels (rows, lit), the first rows * lit elements."""
+        self._inputs = sizes[0]
+        self.x = np.empty(feeds * rows * sizes[0], dtype=dtype)
+        """Scaled lit pixels of feed f's batch (rows, lit), from element f * rows * sizes[0]."""
         self.first_rows = np.empty(g * sizes[0] * sizes[1], dtype=dtype)
-        """W1's rows of the lit pixels, later dW1's: (G, lit, sizes[1])."""
+        """W1's rows of the lit pixels, later dW1's: (G, lit, sizes[1]) for one feed; for
+        several, network i's (lit of its feed, sizes[1]) from element i * sizes[0] * sizes[1]."""
         self.pre = [np.empty((g, rows, size), dtype=dtype) for size in sizes[1:-1]]
         """Hidden pre-activations a = h @ W + b, later dL/da, per hidden layer."""
         self.post = [np.empty((g, rows, size), dtype=dtype) for size in sizes[1:-1]]
@@ -103,10 +108,15 @@ class _Workspace:
         self.column = np.empty((g, 1, rows), dtype=dtype)
         """Per-image maximum and then sum of the scores (G, 1, N)."""
 
-    def first_layer(self, n: int, lit: int, count: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-        """Views of ``x`` as (n, lit) and of ``first_rows`` as (count, lit, width)."""
-        return (self.x[:n * lit].reshape(n, lit),
-                self.first_rows[:count * lit * width].reshape(count, lit, width))
+    def first_layer(self, feed: int, n: int, lit: int, networks: tuple[int, int],
+                    width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Views of feed ``feed``'s part of ``x`` as (n, lit) and of the part of ``first_rows``
+        of the networks ``networks`` = (start, stop) as (stop - start, lit, width)."""
+        start, stop = networks
+        x = self.x[feed * self.rows * self._inputs:][:n * lit]
+        return (x.reshape(n, lit),
+                self.first_rows[start * self._inputs * width:][:(stop - start) * lit * width]
+                .reshape(stop - start, lit, width))
 
     def views(self, n: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
         """The pre-activation, activation and score buffers for a batch of ``n`` images."""
@@ -122,13 +132,27 @@ class NetworkStack:
     :meth:`gradients` (all networks, one batch), then :meth:`update` for each network that should
     take its step. ``params`` and ``grads`` are (G, n) arrays, one flat row per network;
     :meth:`network_params` gives one network's arrays as views keyed like ``MultiLayerNet.params``.
+
+    ``feeds`` splits the networks into consecutive blocks of those sizes (summing to G), each
+    trained on its own minibatch (e.g. the repeats of a run, whose batches are drawn from
+    different seeds); by default all networks share one. Each block's first layer multiplies
+    only the pixels lit in its own batch; every other product runs over all G networks at once.
+    Network i computes exactly what it computes in a stack of its block alone.
     """
 
     def __init__(self, initial_params: Sequence[Mapping[str, np.ndarray]],
                  optimizers: Sequence[Optimizer], *, batch_size: int, activation: str = "relu",
-                 weight_decay_lambda: float = 0.0, dtype=np.float32, eval_rows: int = 1000) -> None:
+                 weight_decay_lambda: float = 0.0, dtype=np.float32, eval_rows: int = 1000,
+                 feeds: Sequence[int] | None = None) -> None:
         if len(initial_params) != len(optimizers) or not optimizers:
             raise ValueError("give one set of initial parameters per optimizer (at least one)")
+        feeds = [len(optimizers)] if feeds is None else list(feeds)
+        if sum(feeds) != len(optimizers) or min(feeds) < 1:
+            raise ValueError(f"feeds must be positive block sizes summing to {len(optimizers)} "
+                             f"networks, got {feeds}")
+        ends = np.cumsum(feeds).tolist()
+        self.feeds = list(zip([0] + ends[:-1], ends))
+        """(start, stop) of each block of networks that share a minibatch."""
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
         first = initial_params[0]
@@ -156,7 +180,7 @@ class NetworkStack:
                       for i, optimizer in enumerate(self.optimizers)]
         """What each optimizer's update gets: the flat vector, or per-layer views for layerwise
         rules (Muon treats hidden weight matrices unlike the rest)."""
-        self._train = _Workspace(self, batch_size, activation)
+        self._train = _Workspace(self, batch_size, activation, len(self.feeds))
         self._eval = _Workspace(self, eval_rows, activation)
 
     def _plan_layout(self) -> list[tuple[int, int, int]]:
@@ -198,30 +222,38 @@ class NetworkStack:
 
     # -- forward -------------------------------------------------------------------------------
 
-    def _forward(self, space: _Workspace, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Scores (G, classes, N) of uint8 ``images`` (N, in), leaving what backward needs in
-        ``space``. Returns the scores and the indices of the lit pixels."""
-        n = len(images)
-        lit = np.flatnonzero(images.any(axis=0))
-        x, w1 = space.first_layer(n, len(lit), self.count, self.sizes[1])
-        # pixel / 255 as scale_batch computes it; astype first: NumPy's mixed uint8 * float
-        # loop is 7x slower than the cast followed by a float multiply.
-        np.multiply(images[:, lit].astype(self.dtype), np.asarray(1.0 / 255.0, dtype=self.dtype), out=x)
+    def _forward(self, space: _Workspace, batches: Sequence[np.ndarray],
+                 feeds: Sequence[tuple[int, int]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Scores (G, classes, N) of the uint8 images ``batches[f]`` (N, in) fed to the networks
+        ``feeds[f]`` = (start, stop), leaving what backward needs in ``space``. Returns the
+        scores and, per feed, the indices of the pixels lit in its batch."""
+        n = len(batches[0])
         pre, post, scores = space.views(n)
-        np.take(self.W[0], lit, axis=1, out=w1, mode="clip")
-        h = x
+        lit_pixels = []
+        for feed, (images, networks) in enumerate(zip(batches, feeds)):
+            lit = np.flatnonzero(images.any(axis=0))
+            x, w1 = space.first_layer(feed, n, len(lit), networks, self.sizes[1])
+            # pixel / 255 as scale_batch computes it; astype first: NumPy's mixed uint8 * float
+            # loop is 7x slower than the cast followed by a float multiply.
+            np.multiply(images[:, lit].astype(self.dtype), np.asarray(1.0 / 255.0, dtype=self.dtype), out=x)
+            np.take(self.W[0][networks[0]:networks[1]], lit, axis=1, out=w1, mode="clip")
+            np.matmul(x, w1, out=pre[0][networks[0]:networks[1]])
+            lit_pixels.append(lit)
+        h = None
         for layer, (a, out, activation) in enumerate(zip(pre, post, space.activations)):
-            np.matmul(h, w1 if layer == 0 else self.W[layer], out=a)
+            if layer:
+                np.matmul(h, self.W[layer], out=a)
             a += self.b[layer][:, None, :]
             activation.forward(a, out)
             h = out
         # Output layer transposed: scores^T = W^T h^T, shape (G, classes, N).
         np.matmul(self.W[-1].transpose(0, 2, 1), h.transpose(0, 2, 1), out=scores)
         scores += self.b[-1][:, :, None]
-        return scores, lit
+        return scores, lit_pixels
 
     def _softmax_loss(self, space: _Workspace, scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Softmax in place over the classes axis; the mean cross-entropy per network (G,), float64.
+        """Softmax in place over the classes axis; the mean cross-entropy per network (G,), float64,
+        of network i's scores against its labels ``labels[i]`` ((G, N) class indices).
 
         loss = -sum_i log(y[i, t_i] + 1e-7) / N, the book's ``cross_entropy_error``.
         """
@@ -232,7 +264,7 @@ class NetworkStack:
         np.exp(scores, out=scores)
         np.sum(scores, axis=1, keepdims=True, out=column)
         scores /= column
-        picked = scores[:, labels, np.arange(n)]
+        picked = scores[np.arange(self.count)[:, None], labels, np.arange(n)]
         return -np.sum(np.log(picked + LOG_EPSILON), axis=1, dtype=np.float64) / n
 
     def _weight_decay_loss(self) -> np.ndarray:
@@ -243,20 +275,27 @@ class NetworkStack:
     # -- training ------------------------------------------------------------------------------
 
     def gradients(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Forward and backward pass of every network on one batch.
+        """Forward and backward pass of every network on its feed's batch.
 
-        ``images`` uint8 (N, in), ``labels`` int class indices (N,), N <= batch_size. Leaves
-        dL/dparam in ``grads`` and returns each network's loss (G,) as float64, computed by the
-        same forward pass (before any update).
+        ``images`` uint8 (N, in), ``labels`` int class indices (N,), N <= batch_size; with
+        several feeds, one batch per feed: ``images`` (feeds, N, in) and ``labels`` (feeds, N).
+        Leaves dL/dparam in ``grads`` and returns each network's loss (G,) as float64, computed
+        by the same forward pass (before any update).
         """
         space = self._train
-        n = len(images)
-        scores, lit = self._forward(space, images)
-        losses = self._softmax_loss(space, scores, labels)
+        batches = [images] if images.ndim == 2 else list(images)
+        feed_labels = [labels] if images.ndim == 2 else list(labels)
+        if len(batches) != len(self.feeds):
+            raise ValueError(f"give one batch per feed ({len(self.feeds)}), got {len(batches)}")
+        n = len(batches[0])
+        network_labels = np.repeat(np.stack(feed_labels), [stop - start for start, stop in self.feeds],
+                                   axis=0)
+        scores, lit = self._forward(space, batches, self.feeds)
+        losses = self._softmax_loss(space, scores, network_labels)
         if self.weight_decay_lambda:
             losses += self._weight_decay_loss()
         # dL/dscores = (softmax - one_hot(t)) / N, in place, still transposed.
-        scores[:, labels, np.arange(n)] -= 1
+        scores[np.arange(self.count)[:, None], network_labels, np.arange(n)] -= 1
         scores *= 1.0 / n
         pre, post, _ = space.views(n)
         np.matmul(post[-1].transpose(0, 2, 1), scores.transpose(0, 2, 1), out=self.dW[-1])
@@ -272,20 +311,25 @@ class NetworkStack:
                 np.matmul(post[layer - 1].transpose(0, 2, 1), grad, out=self.dW[layer])
                 upstream, weight_t = grad, self.W[layer].transpose(0, 2, 1)
             else:
-                self._first_layer_grad(space, n, lit, grad)
+                for feed, (networks, pixels) in enumerate(zip(self.feeds, lit)):
+                    self._first_layer_grad(space, feed, networks, n, pixels, grad)
         if self.weight_decay_lambda:
             for grad, weight in zip(self.dW, self.W):
                 grad += self.weight_decay_lambda * weight
         return losses
 
-    def _first_layer_grad(self, space: _Workspace, n: int, lit: np.ndarray, grad: np.ndarray) -> None:
-        """dW1 = x^T dA1 for the lit pixels' rows; the other rows are exactly 0."""
-        x, rows = space.first_layer(n, len(lit), self.count, self.sizes[1])
-        np.matmul(x.T, grad, out=rows)
+    def _first_layer_grad(self, space: _Workspace, feed: int, networks: tuple[int, int], n: int,
+                          lit: np.ndarray, grad: np.ndarray) -> None:
+        """dW1 = x^T dA1 of the networks ``networks`` = (start, stop) fed batch ``feed``, for
+        the rows of the pixels lit in it; the other rows are exactly 0."""
+        start, stop = networks
+        x, rows = space.first_layer(feed, n, len(lit), networks, self.sizes[1])
+        np.matmul(x.T, grad[start:stop], out=rows)
         blank = np.ones(self.sizes[0], dtype=bool)
         blank[lit] = False
-        self.dW[0][:, blank] = 0
-        self.dW[0][:, lit] = rows
+        first = self.dW[0][start:stop]
+        first[:, blank] = 0
+        first[:, lit] = rows
 
     def gradients_finite(self) -> np.ndarray:
         """Whether each network's whole gradient is finite (G,) bool."""
@@ -322,7 +366,7 @@ class NetworkStack:
         predicted = np.empty((self.count, len(images)), dtype=np.intp)
         rows = self._eval.rows
         for begin in range(0, len(images), rows):
-            scores, _ = self._forward(self._eval, images[begin:begin + rows])
+            scores, _ = self._forward(self._eval, [images[begin:begin + rows]], [(0, self.count)])
             np.argmax(scores, axis=1, out=predicted[:, begin:begin + rows])
         return predicted
 

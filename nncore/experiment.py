@@ -66,14 +66,14 @@ def run_paths(settings: Settings) -> dict[str, PathResult]:
 
 def run_clouds(settings: Settings) -> dict[str, Cloud]:
     """With gradient noise and a cloud size K > 0: each entry's :class:`Cloud` of K noisy paths
-    (seeds noise_seed .. noise_seed + K - 1; run 0 is its path), by label; else empty. The cloud
-    runs at the entry's learning rate (schedules are not applied to clouds)."""
+    (seeds noise_seed .. noise_seed + K - 1; run 0 is its path, the entry's schedule
+    included), by label; else empty."""
     p = settings.paths
     if p.noise <= 0 or p.cloud <= 0:
         return {}
     function = get_function(p.function_key())
     return {label: noisy_cloud(function, entry.optimizer, entry.hyperparameters("paths"), p.start,
-                               p.steps, p.noise, p.noise_seed, p.cloud)
+                               p.steps, p.noise, p.noise_seed, p.cloud, entry.schedule)
             for label, entry in settings.run_entries().items()}
 
 
@@ -146,18 +146,19 @@ class MnistHistory:
 
 
 class _Group:
-    """The networks one thread trains in one go: a :class:`NetworkStack` of entries of one
-    repeat (they share its minibatches).
+    """The networks one thread trains in one go: a :class:`NetworkStack` of entries of one or
+    more repeats, one feed per repeat (a repeat's networks share its minibatches).
 
     ``rows`` are the networks' positions in the run's order (rows of the loss table, see
-    :func:`row_names`), ``repeat`` the repeat (0-based) whose batches they train on.
+    :func:`row_names`), in the stack's order; ``repeats`` the repeats (0-based) whose batches
+    the stack's feeds train on, in order.
     """
 
-    def __init__(self, rows: list[int], stack: NetworkStack, repeat: int = 0,
+    def __init__(self, rows: list[int], stack: NetworkStack, repeats: list[int],
                  diagnostics: bool = False) -> None:
         self.rows = rows
         self.stack = stack
-        self.repeat = repeat
+        self.repeats = repeats
         self.watches = [DivergenceWatch() for _ in rows]
         self.divergences: list[Divergence | None] = [None] * len(rows)
         self.recorder = LayerRecorder(stack.W, stack.dW) if diagnostics else None
@@ -166,8 +167,9 @@ class _Group:
 
     def train(self, first_iteration: int, batches: list[np.ndarray], images: np.ndarray,
               labels: np.ndarray, losses: np.ndarray) -> None:
-        """One iteration per batch of indices into ``images``, the first numbered
-        ``first_iteration`` (1-based); each loss goes to ``losses[row, iteration - 1]``."""
+        """One iteration per batch of indices into ``images`` ((feeds, batch) arrays: one row
+        per repeat of :attr:`repeats`), the first numbered ``first_iteration`` (1-based); each
+        loss goes to ``losses[row, iteration - 1]``."""
         with np.errstate(all="ignore"):
             for iteration, index in enumerate(batches, start=first_iteration):
                 batch_losses = self.stack.gradients(images[index], labels[index])
@@ -257,41 +259,47 @@ def build_networks(settings: Settings, input_size: int, dtype=np.float32,
 
 def _make_groups(settings: Settings, input_size: int, threads: int, batch_size: int,
                  dtype, diagnostics: bool = False) -> list[_Group]:
-    """For each repeat, the run's entries dealt onto ``threads`` groups (fewer if there are
-    fewer entries), each a NetworkStack of their freshly initialised networks, whose optimizers
-    follow the entries' schedules over the run's iterations.
+    """The run's networks (entries x repeats, freshly initialised) dealt onto ``threads``
+    groups (fewer if there are fewer networks), each one NetworkStack with a feed per repeat it
+    holds, whose optimizers follow the entries' schedules over the run's iterations.
 
-    Dealt back and forth (0 1 1 0 0 1 ...), which balances the groups when the optimizers' cost
-    grows along the list, as in the book's SGD, Momentum, AdaGrad, Adam: {SGD, Adam} and
-    {Momentum, AdaGrad}.
+    With at least ``threads`` entries the entries are dealt, each with all its repeats; with
+    fewer, the (repeat, entry) networks are. Dealt back and forth (0 1 1 0 0 1 ...), which
+    balances the groups when the optimizers' cost grows along the list, as in the book's SGD,
+    Momentum, AdaGrad, Adam: {SGD, Adam} and {Momentum, AdaGrad}.
     """
     m = settings.mnist
     entries = list(settings.run_entries().items())
-    count = min(threads, len(entries))
+    networks = [build_networks(settings, input_size, dtype, repeat) for repeat in range(m.repeats)]
+    units = ([[(repeat, index) for repeat in range(m.repeats)] for index in range(len(entries))]
+             if len(entries) >= threads else
+             [[(repeat, index)] for repeat in range(m.repeats) for index in range(len(entries))])
+    count = min(threads, len(units))
     dealt = [index % count if (index // count) % 2 == 0 else count - 1 - index % count
-             for index in range(len(entries))]
+             for index in range(len(units))]
     groups = []
-    for repeat in range(m.repeats):
-        networks = build_networks(settings, input_size, dtype, repeat)
-        for group in range(count):
-            members = [index for index in range(len(entries)) if dealt[index] == group]
-            optimizers = [scheduled(create(entries[i][1].optimizer, **entries[i][1].hyperparameters("mnist")),
-                                    entries[i][1].schedule, m.iterations) for i in members]
-            stack = NetworkStack([networks[entries[i][0]].params for i in members], optimizers,
-                                 batch_size=batch_size, activation=m.activation,
-                                 weight_decay_lambda=m.weight_decay, dtype=dtype, eval_rows=EVAL_CHUNK)
-            groups.append(_Group([repeat * len(entries) + i for i in members], stack, repeat, diagnostics))
+    for group in range(count):
+        members = sorted(member for unit, owner in zip(units, dealt) if owner == group for member in unit)
+        repeats = sorted({repeat for repeat, _ in members})
+        optimizers = [scheduled(create(entries[i][1].optimizer, **entries[i][1].hyperparameters("mnist")),
+                                entries[i][1].schedule, m.iterations) for _, i in members]
+        stack = NetworkStack([networks[r][entries[i][0]].params for r, i in members], optimizers,
+                             batch_size=batch_size, activation=m.activation,
+                             weight_decay_lambda=m.weight_decay, dtype=dtype, eval_rows=EVAL_CHUNK,
+                             feeds=[sum(1 for r, _ in members if r == repeat) for repeat in repeats])
+        groups.append(_Group([r * len(entries) + i for r, i in members], stack, repeats, diagnostics))
     return groups
 
 
-def _spans(iterations: int, eval_interval: int, chunk: int, batch_rng: np.random.Generator,
+def _spans(iterations: int, eval_interval: int, chunk: int, batch_rngs: list[np.random.Generator],
            train_size: int, batch_size: int) -> Iterator[tuple[int, int, bool, list[np.ndarray]]]:
     """The run cut into spans, in order: ``(first, end, evaluate, batches)`` for iterations
-    ``first .. end`` (1-based, inclusive), one array of minibatch indices per iteration, and
-    whether test accuracy is measured after iteration ``end``. With ``eval_interval`` the first
-    span is the evaluation at iteration 0 (``(1, 0, True, [])``). A span ends at every
-    ``chunk`` iterations, evaluation and the end. The minibatches are drawn from ``batch_rng``
-    as the spans are reached, one ``integers`` call per iteration.
+    ``first .. end`` (1-based, inclusive), one (len(batch_rngs), batch_size) array of minibatch
+    indices per iteration, and whether test accuracy is measured after iteration ``end``. With
+    ``eval_interval`` the first span is the evaluation at iteration 0 (``(1, 0, True, [])``). A
+    span ends at every ``chunk`` iterations, evaluation and the end. Row k of the minibatches
+    is drawn from ``batch_rngs[k]`` as the spans are reached, one ``integers`` call per
+    iteration.
     """
     if eval_interval:
         yield 1, 0, True, []
@@ -300,7 +308,8 @@ def _spans(iterations: int, eval_interval: int, chunk: int, batch_rng: np.random
         end = min(done + chunk, iterations)
         if eval_interval:
             end = min(end, (done // eval_interval + 1) * eval_interval)
-        batches = [batch_rng.integers(0, train_size, size=batch_size) for _ in range(done, end)]
+        batches = [np.stack([rng.integers(0, train_size, size=batch_size) for rng in batch_rngs])
+                   for _ in range(done, end)]
         yield done + 1, end, end == iterations or bool(eval_interval and end % eval_interval == 0), batches
         done = end
 
@@ -377,9 +386,9 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
     iteration (before every ``PARALLEL_CHUNK`` iterations when ``compute_threads`` > 1); when it
     returns True the run ends with a last update. ``blas_threads`` caps the BLAS thread pool
     while training (1 is fastest for these small matrices); None leaves it.
-    ``compute_threads`` splits the optimizers into that many groups (at most one per
-    optimizer), each trained in its own forked child process (:mod:`nncore.forked`; where fork
-    is not available, one span of each in turn on the calling thread) while the calling thread
+    ``compute_threads`` splits the networks into that many groups (at most one per network;
+    each group is one stack, holding the repeats of its entries), each trained in its own
+    forked child process (:mod:`nncore.forked`; where fork is not available, one span of each in turn on the calling thread) while the calling thread
     only collects their results, so it can do other work meanwhile, at the cost of slowing the
     groups equally. 1, the default, trains on the calling thread alone and so leaves the other
     cores free, e.g. for a GUI. Results do not depend on it. ``dtype`` is the floating-point
@@ -406,7 +415,7 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         groups = _make_groups(settings, x_train.shape[1], compute_threads, batch_size, dtype, diagnostics)
         order = evaluation_order(x_test, side=image_side(x_test))
         data = (x_train, t_train), (x_test[order], t_test[order])
-        # Parallel groups (processes) only when asked for: repeats alone make groups, not cores.
+        # Parallel groups (processes) only when asked for: at most one group per compute thread.
         parallel = min(compute_threads, len(groups)) > 1
         chunk = PARALLEL_CHUNK if parallel else 1
         losses = np.full((len(names), m.iterations), np.nan)
@@ -416,11 +425,13 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
         progress = [0] * len(groups)
         """The last iteration each group reported."""
 
-        def spans(repeat: int):
-            """A group's spans; each group draws the minibatches of its repeat r from its own
-            generator seeded with seed + r (the same ones for every group of that repeat)."""
+        def spans(repeats: list[int]):
+            """A group's spans; each group draws the minibatches of each of its repeats r from
+            its own generator seeded with seed + r (the same ones for every group of that
+            repeat)."""
             return _spans(m.iterations, m.eval_interval, chunk,
-                          np.random.default_rng([m.seed + repeat, 1 << 16]), len(x_train), batch_size)
+                          [np.random.default_rng([m.seed + repeat, 1 << 16]) for repeat in repeats],
+                          len(x_train), batch_size)
 
         def stop_requested() -> None:
             """Ask ``stop()``; if it says so, every group ends after the last iteration all have
@@ -433,10 +444,10 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
             return last.value
 
         if parallel and FORK_AVAILABLE:
-            sources = [ForkedProducer(partial(_train_spans, group, spans(group.repeat), data, losses,
+            sources = [ForkedProducer(partial(_train_spans, group, spans(group.repeats), data, losses,
                                               lambda: last.value)) for group in groups]
         else:  # one span of each group in turn, on this thread
-            sources = [_InProcess(partial(_train_spans, group, spans(group.repeat), data, losses,
+            sources = [_InProcess(partial(_train_spans, group, spans(group.repeats), data, losses,
                                           in_process_limit))
                        for group in groups]
         started = clock()

@@ -17,6 +17,8 @@ import numpy as np
 from .functions import TestFunction
 from .optimizers import OPTIMIZERS, Hyperparameter
 from .results import _csv_text, _number
+from .schedules import ScheduleSpec
+from .settings import Settings
 from .sweeps import run_many
 
 LR_SPAN = 100.0
@@ -76,6 +78,19 @@ def default_y(optimizer: str) -> str | None:
     return names[1] if len(names) > 1 else None
 
 
+def entry_values(settings: Settings, optimizer: str) -> tuple[dict[str, float], ScheduleSpec | None]:
+    """The 2D hyperparameters and learning-rate schedule a map or basin map of ``optimizer``
+    runs with for ``settings``: those of the run's entry labelled ``optimizer``, else of its
+    first entry of that optimizer, else the per-optimizer table's values and no schedule."""
+    entries = settings.run_entries()
+    entry = entries.get(optimizer)
+    if entry is None or entry.optimizer != optimizer:
+        entry = next((e for e in entries.values() if e.optimizer == optimizer), None)
+    if entry is None:
+        return settings.hyperparameters("paths", optimizer), None
+    return entry.hyperparameters("paths"), entry.schedule
+
+
 def reference_value(function: TestFunction) -> float | None:
     """f* for the map's colours: the lowest f over the function's known minima (None if it has none)."""
     if not function.minima:
@@ -101,6 +116,8 @@ class HyperparameterMap:
     final_f: np.ndarray
     diverged: np.ndarray
     f_star: float
+    schedule: ScheduleSpec | None = None
+    """The learning-rate schedule every cell followed (None: its lr throughout)."""
 
     def log_gap(self) -> np.ndarray:
         """log10(final f - f*) per cell (NaN where diverged; -inf where the gap is exactly 0)."""
@@ -118,20 +135,24 @@ class HyperparameterMap:
 
 
 def hyperparameter_map(function: TestFunction, optimizer: str, hyperparameters: Mapping[str, float],
-                       start: Sequence[float], steps: int, x: Axis, y: Axis | None) -> HyperparameterMap:
+                       start: Sequence[float], steps: int, x: Axis, y: Axis | None,
+                       schedule: ScheduleSpec | None = None) -> HyperparameterMap:
     """Run ``optimizer`` from ``start`` for every cell of the ``x`` (by ``y``) grid at once, the
-    other hyperparameters at ``hyperparameters``' values."""
+    other hyperparameters at ``hyperparameters``' values; with a ``schedule``, each cell's lr
+    follows it from the cell's lr over the ``steps`` updates, as the entry's single path does."""
     values = dict(hyperparameters)
     if y is None:
         values[x.name] = x.values
     else:
         values[x.name], values[y.name] = np.meshgrid(x.values, y.values, indexing="ij")
-    runs = run_many(function, optimizer, values, np.asarray(start, dtype=float), steps)
+    runs = run_many(function, optimizer, values, np.asarray(start, dtype=float), steps,
+                    schedule=schedule)
     f_star = reference_value(function)
     if f_star is None:
         alive = runs.final_f[~runs.diverged]
         f_star = float(np.min(alive)) if alive.size else 0.0
-    return HyperparameterMap(function.key, optimizer, steps, x, y, runs.final_f, runs.diverged, f_star)
+    return HyperparameterMap(function.key, optimizer, steps, x, y, runs.final_f, runs.diverged, f_star,
+                             schedule)
 
 
 @dataclass(frozen=True)
@@ -151,6 +172,8 @@ class BasinMap:
     outcome: np.ndarray
     minima: tuple[tuple[float, float], ...]
     tolerance: float
+    schedule: ScheduleSpec | None = None
+    """The learning-rate schedule every run followed (None: its lr throughout)."""
 
     def shares(self) -> dict[int, float]:
         """Outcome -> fraction of the starts, for every minimum, DIVERGED and UNCONVERGED."""
@@ -170,20 +193,22 @@ def outcome_text(outcome: int) -> str:
 
 
 def basin_map(function: TestFunction, optimizer: str, hyperparameters: Mapping[str, float],
-              steps: int, size: int) -> BasinMap:
+              steps: int, size: int, schedule: ScheduleSpec | None = None) -> BasinMap:
     """Run ``optimizer`` from the ``size`` x ``size`` cell centres of the function's view at once
-    and classify where each run ended."""
+    (its lr following ``schedule`` over the ``steps`` updates, if given) and classify where each
+    run ended."""
     x0, x1, y0, y1 = function.bounds
     xs, ys = cell_centres(x0, x1, size), cell_centres(y0, y1, size)
     starts = np.stack(np.meshgrid(xs, ys, indexing="ij"), axis=-1)
-    runs = run_many(function, optimizer, hyperparameters, starts, steps)
+    runs = run_many(function, optimizer, hyperparameters, starts, steps, schedule=schedule)
     tolerance = BASIN_TOLERANCE * max(x1 - x0, y1 - y0)
     outcome = np.full((size, size), UNCONVERGED)
     for index, minimum in enumerate(function.minima):
         near = np.linalg.norm(runs.final - np.asarray(minimum), axis=-1) < tolerance
         outcome[near & (outcome == UNCONVERGED)] = index
     outcome[runs.diverged] = DIVERGED
-    return BasinMap(function.key, optimizer, steps, xs, ys, outcome, function.minima, tolerance)
+    return BasinMap(function.key, optimizer, steps, xs, ys, outcome, function.minima, tolerance,
+                    schedule)
 
 
 def map_csv(result: HyperparameterMap) -> str:

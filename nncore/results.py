@@ -99,7 +99,7 @@ from .settings import Settings
 from .summary import SUMMARY_COLUMNS, entry_rows, loss_band, mean_accuracy, summary_rows
 from .summary import summarize as summarize_entries
 from .sweeps import Cloud
-from .theory import theory_record
+from .theory import path_rules, theory_record
 
 RUN_JSON = "run.json"
 LOSSES_CSV = "losses.csv"
@@ -330,7 +330,8 @@ def run_record(settings: Settings, paths: Mapping[str, PathResult] | None,
         record["theory"] = theory_record(
             get_function(settings.paths.function_key()),
             {name: settings.hyperparameters("paths", name) for name in paths},
-            {name: result.points for name, result in paths.items()})
+            {name: result.points for name, result in paths.items()},
+            path_rules(settings.run_entries()))
     if clouds:
         record["cloud"] = _cloud_record(settings, clouds)
     return record

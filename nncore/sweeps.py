@@ -25,6 +25,7 @@ import numpy as np
 from .functions import TestFunction
 from .optimizers import create
 from .paths import divergence_codes
+from .schedules import ScheduleSpec, scheduled
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,16 @@ def noisy_function(function: TestFunction, sigma: float, seed: int) -> TestFunct
 
 def run_many(function: TestFunction, optimizer: str, hyperparameters: Mapping[str, object],
              starts, steps: int, noise: GradientNoise | None = None,
-             record: bool = False) -> ManyRuns:
+             record: bool = False, schedule: ScheduleSpec | None = None) -> ManyRuns:
     """Run optimizer ``optimizer`` on ``function`` for ``steps`` updates, for many runs at once.
 
     ``hyperparameters``: name -> number or array; ``starts``: array (..., 2). The runs' shape S
     is the broadcast of the hyperparameter arrays' shapes and ``starts.shape[:-1]``; every run
     starts at its start with its own hyperparameters. ``noise`` (count = the number of runs,
     S flattened) adds gradient noise. ``record`` keeps every position (memory: 16 bytes per run
-    per step). Returns a :class:`ManyRuns`.
+    per step). ``schedule`` sets every run's lr before each update from its own base lr, as
+    :func:`nncore.schedules.scheduled` does for a single path of ``steps`` updates (the same
+    formula, evaluated on the array of base rates). Returns a :class:`ManyRuns`.
 
     A run's positions are the points the optimizer reports (``evaluation_point``: Schedule-Free's
     x), as :func:`nncore.paths.iter_path` draws them. The optimizer runs with ``cells`` set, so
@@ -109,7 +112,7 @@ def run_many(function: TestFunction, optimizer: str, hyperparameters: Mapping[st
     """
     starts = np.asarray(starts, dtype=float)
     shape = np.broadcast_shapes(starts.shape[:-1], *(np.shape(v) for v in hyperparameters.values()))
-    rule = create(optimizer, **hyperparameters)
+    rule = scheduled(create(optimizer, **hyperparameters), schedule, steps)
     rule.cells = True
     params = {"x": np.array(np.broadcast_to(starts[..., 0], shape)),
               "y": np.array(np.broadcast_to(starts[..., 1], shape))}
@@ -168,12 +171,14 @@ class Cloud:
 
 
 def noisy_cloud(function: TestFunction, optimizer: str, hyperparameters: Mapping[str, float],
-                start, steps: int, sigma: float, seed: int, count: int) -> Cloud:
+                start, steps: int, sigma: float, seed: int, count: int,
+                schedule: ScheduleSpec | None = None) -> Cloud:
     """The :class:`Cloud` of ``count`` runs with gradient noise ``sigma`` from seeds
-    ``seed``, ``seed + 1``, ...: run 0 is the path ``noisy_function(function, sigma, seed)`` gives."""
+    ``seed``, ``seed + 1``, ...: run 0 is the path ``noisy_function(function, sigma, seed)`` gives
+    (with the learning-rate ``schedule`` over ``steps`` updates, if any)."""
     starts = np.broadcast_to(np.asarray(start, dtype=float), (count, 2))
     runs = run_many(function, optimizer, hyperparameters, starts, steps,
-                    GradientNoise(sigma, seed, count), record=True)
+                    GradientNoise(sigma, seed, count), record=True, schedule=schedule)
     points = np.moveaxis(runs.points, 1, 0)  # (count, steps + 1, 2)
     alive = (runs.diverged_at == 0)[None, :] | (np.arange(steps + 1)[:, None] < runs.diverged_at[None, :])
     mean, covariance = _masked_moments(runs.points, alive)

@@ -23,6 +23,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .entries import RunEntry
 from .functions import TestFunction
 
 MEASURE_WINDOW = 20
@@ -154,12 +155,23 @@ def measured_rate(points: np.ndarray, minimum, window: int = MEASURE_WINDOW) -> 
     return float(np.exp(slope))
 
 
+def path_rules(entries: Mapping[str, RunEntry]) -> dict[str, str | None]:
+    """Label -> the optimizer whose closed-form rate (:func:`predicted_rate`) describes the
+    entry's 2D path: its optimizer, or None when a schedule changes its learning rate over the
+    path (a constant schedule without warmup does not)."""
+    return {label: entry.optimizer if entry.schedule is None or
+            (entry.schedule.name == "constant" and not entry.schedule.warmup) else None
+            for label, entry in entries.items()}
+
+
 def theory_record(function: TestFunction, hyperparameters: Mapping[str, Mapping[str, float]],
-                  paths: Mapping[str, np.ndarray]) -> dict | None:
+                  paths: Mapping[str, np.ndarray],
+                  rules: Mapping[str, str | None] | None = None) -> dict | None:
     """The ``"theory"`` section of run.json for a quadratic ``function`` (None otherwise):
-    lambdas, kappa, gradient descent's and the heavy ball's closed forms, and for each optimizer
+    lambdas, kappa, gradient descent's and the heavy ball's closed forms, and for each path
     (``hyperparameters`` and ``paths`` by name; paths as points (n, 2)) the predicted and
-    measured rates (None where there is none)."""
+    measured rates (None where there is none). ``rules`` (see :func:`path_rules`) names each
+    path's optimizer; a name missing from it is its own optimizer."""
     lambdas = curvatures(function)
     if lambdas is None:
         return None
@@ -175,7 +187,8 @@ def theory_record(function: TestFunction, hyperparameters: Mapping[str, Mapping[
                        "rho_opt": theory.heavy_ball_rho_opt},
         "measure_window": MEASURE_WINDOW,
         "optimizers": {
-            name: {"rho_predicted": predicted_rate(name, hyperparameters[name], lambdas),
+            name: {"rho_predicted": predicted_rate((rules or {}).get(name, name), hyperparameters[name],
+                                                   lambdas),
                    "rho_measured": measured_rate(points, minimum)}
             for name, points in paths.items()
         },

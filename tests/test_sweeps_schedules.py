@@ -1,0 +1,103 @@
+"""Maps, basins and noisy clouds of a scheduled entry: every cell, start and cloud run is the
+entry's single path with its learning-rate schedule applied per step (as run_paths applies it)."""
+import numpy as np
+import pytest
+
+from nncore.entries import make_entry
+from nncore.experiment import run_clouds, run_paths
+from nncore.functions import get_function
+from nncore.maps import DIVERGED, basin_map, declared, default_axis, default_y, hyperparameter_map
+from nncore.optimizers import OPTIMIZERS, create, path_defaults
+from nncore.paths import divergence_codes, trace_path
+from nncore.schedules import ScheduleSpec, scheduled
+from nncore.settings import PathSettings, Settings
+from nncore.sweeps import noisy_cloud, noisy_function, run_many
+
+SCHEDULES = {"cosine": ScheduleSpec("cosine", {"min": 1e-4}),
+             "onecycle+warmup": ScheduleSpec("onecycle", warmup=5)}
+
+
+def _single(fn, name, values, start, steps, schedule, sigma=0.0, seed=0):
+    """The scheduled single path and whether it diverged by the one 2D rule."""
+    function = noisy_function(fn, sigma, seed) if sigma else fn
+    single = trace_path(function, scheduled(create(name, **values), schedule, steps), start, steps)
+    x, y = single.points[1:, 0], single.points[1:, 1]
+    with np.errstate(over="ignore"):
+        codes = divergence_codes(x, y, fn.f(x, y), fn.bounds, fn.f(*start))
+    return single, single.diverged_at is not None or bool(codes.any())
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES.values(), ids=SCHEDULES.keys())
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_cell_of_a_scheduled_map_is_the_scheduled_single_path_bit_for_bit(name, schedule):
+    fn = get_function("rosenbrock")
+    base = path_defaults(name)
+    base["lr"] = 0.001
+    y_name = default_y(name)
+    x_axis = default_axis(declared(name, "lr"), base["lr"], 3)
+    y_axis = None if y_name is None else default_axis(declared(name, y_name), base[y_name], 2)
+    result = hyperparameter_map(fn, name, base, fn.start, 25, x_axis, y_axis, schedule)
+    plain = hyperparameter_map(fn, name, base, fn.start, 25, x_axis, y_axis)
+    assert result.schedule == schedule
+    grid = {**base, "lr": x_axis.values}
+    if y_axis is not None:
+        grid["lr"], grid[y_name] = np.meshgrid(x_axis.values, y_axis.values, indexing="ij")
+    runs = run_many(fn, name, grid, np.asarray(fn.start), 25, schedule=schedule)
+    np.testing.assert_array_equal(result.final_f, runs.final_f)  # the map's cells are these runs
+    for i, lr in enumerate(x_axis.values):
+        for j in range(1 if y_axis is None else 2):
+            values = {**base, "lr": lr}
+            if y_axis is not None:
+                values[y_name] = y_axis.values[j]
+            single, diverged = _single(fn, name, values, fn.start, 25, schedule)
+            index = (i,) if y_axis is None else (i, j)
+            assert result.diverged[index] == diverged
+            if not diverged:  # the same position, to the bit (f of an array and of a
+                # scalar may round apart, so positions are compared)
+                np.testing.assert_array_equal(runs.final[index], single.points[-1])
+    assert not result.diverged.all()
+    assert not np.array_equal(result.final_f, plain.final_f)  # the schedule changed the cells
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES.values(), ids=SCHEDULES.keys())
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_start_of_a_scheduled_basin_map_is_the_scheduled_single_path(name, schedule):
+    """To the last bits, as the unscheduled basin test (NumPy's vector and scalar loops may
+    round a few ulp apart)."""
+    fn = get_function("himmelblau")
+    values = path_defaults(name)
+    values["lr"] = min(values["lr"], 0.01)
+    result = basin_map(fn, name, values, 30, 3, schedule)
+    assert result.schedule == schedule
+    starts = np.stack(np.meshgrid(result.xs, result.ys, indexing="ij"), axis=-1)
+    runs = run_many(fn, name, values, starts, 30, schedule=schedule)
+    for index in np.ndindex(3, 3):
+        single, diverged = _single(fn, name, values, starts[index], 30, schedule)
+        assert (result.outcome[index] == DIVERGED) == diverged
+        if not diverged:
+            np.testing.assert_array_max_ulp(runs.final[index], single.points[-1], maxulp=8)
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES.values(), ids=SCHEDULES.keys())
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_run_of_a_scheduled_noisy_cloud_is_its_scheduled_single_noisy_path(name, schedule):
+    fn = get_function("book")
+    values = path_defaults(name)
+    cloud = noisy_cloud(fn, name, values, fn.start, 20, 0.5, 7, 3, schedule)
+    unscheduled = noisy_cloud(fn, name, values, fn.start, 20, 0.5, 7, 3)
+    for k in range(3):
+        single, diverged = _single(fn, name, values, fn.start, 20, schedule, sigma=0.5, seed=7 + k)
+        np.testing.assert_array_equal(cloud.points[k, :len(single.points)], single.points)
+        assert (cloud.diverged_at[k] > 0) == diverged
+    assert not np.array_equal(cloud.points, unscheduled.points)
+
+
+def test_run_clouds_follow_each_entrys_schedule_and_run_0_is_its_path():
+    settings = Settings(entries=(make_entry("Momentum", paths={"lr": 0.1}, schedule=SCHEDULES["cosine"]),
+                                 make_entry("Adam", paths={"lr": 0.3}, schedule=SCHEDULES["onecycle+warmup"]),
+                                 make_entry("SGD", paths={"lr": 0.9})),
+                        paths=PathSettings(steps=40, noise=0.3, noise_seed=4, cloud=3)).validate()
+    clouds, paths = run_clouds(settings), run_paths(settings)
+    assert list(clouds) == list(paths) == ["Momentum", "Adam", "SGD"]
+    for label, path in paths.items():
+        np.testing.assert_array_equal(clouds[label].points[0, :len(path.points)], path.points)
