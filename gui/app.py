@@ -32,8 +32,14 @@ def run_app(settings: Settings | None = None, autorun: bool = False,
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     garbage_collection.collect_in_event_loop()
-    window = MainWindow(settings, QSettings())
-    closer = close_on_signals(window)  # Ctrl+C / SIGTERM close the window like its close button
+    # Ctrl+C / SIGTERM close the window like its close button, even while it is being built.
+    closer = close_on_signals()
+    try:
+        window = MainWindow(settings, QSettings())
+    except BaseException:
+        closer.restore()
+        raise
+    closer.attach(window)
     window.show()
     try:
         code = _event_loop(app, window, autorun, screenshot)

@@ -11,6 +11,11 @@ signal's number into it (``signal.set_wakeup_fd``), a QSocketNotifier wakes the 
 the window is closed in the GUI thread like any close: the session is saved, the run stopped,
 the worker thread and the training process ended. The application then exits with 128 + the
 signal's number (130 for Ctrl+C, 143 for SIGTERM), as the headless run does.
+
+The routing is installed before the window is built (building it starts the training process
+and takes a second): a signal that arrives meanwhile waits in the socket and closes the window
+as soon as the event loop runs, instead of raising KeyboardInterrupt in the constructor or
+killing the process outright.
 """
 from __future__ import annotations
 
@@ -24,11 +29,12 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class SignalCloser(QObject):
-    """Closes ``window`` when the process receives SIGINT or SIGTERM (see the module)."""
+    """Closes the window given to :meth:`attach` when the process receives SIGINT or SIGTERM,
+    also for a signal received before it was attached (see the module)."""
 
-    def __init__(self, window: QWidget) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self) -> None:
+        super().__init__()
+        self.window: QWidget | None = None
         self.received: list[int] = []
         """The numbers of the signals received, in order."""
         self._reader, self._writer = socket.socketpair()
@@ -39,13 +45,17 @@ class SignalCloser(QObject):
         self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._woken)
 
+    def attach(self, window: QWidget) -> None:
+        """The window to close on a signal (once the event loop runs)."""
+        self.window = window
+
     def _woken(self) -> None:
         try:
             data = self._reader.recv(64)
         except BlockingIOError:
             return
         self.received.extend(data)
-        if self.window.isVisible():
+        if self.window is not None and self.window.isVisible():
             self.window.close()
 
     def exit_code(self) -> int | None:
@@ -66,6 +76,7 @@ def _noted(signum, frame) -> None:
     """The Python-level handler: nothing to do, the wakeup byte already carries the signal."""
 
 
-def close_on_signals(window: QWidget) -> SignalCloser:
-    """Close ``window`` on SIGINT / SIGTERM from now on; call from the main thread."""
-    return SignalCloser(window)
+def close_on_signals() -> SignalCloser:
+    """Route SIGINT / SIGTERM into the event loop from now on (call from the main thread, with a
+    QApplication); :meth:`SignalCloser.attach` names the window they close."""
+    return SignalCloser()

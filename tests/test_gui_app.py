@@ -55,3 +55,21 @@ def test_the_app_collects_garbage_only_from_its_event_loop(qtbot, small_settings
     del cycles
     assert canary() is not None
     qtbot.waitUntil(lambda: canary() is None, timeout=5000)
+
+
+def test_ctrl_c_while_the_window_is_being_built_closes_it_once_it_runs(qtbot, small_settings, monkeypatch):
+    """A real SIGINT to this process in the middle of building the window (which starts the
+    training process) must close the window with status 130, not raise KeyboardInterrupt."""
+    import os
+    import signal
+
+    import gui.main_window
+
+    class InterruptedWhileBuilt(gui.main_window.MainWindow):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(gui.main_window, "MainWindow", InterruptedWhileBuilt)
+    assert run_app(small_settings) == 130
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
