@@ -110,8 +110,8 @@ def output_size(settings: Settings) -> int:
         repeats = settings.mnist.repeats
         size += count * (1 if repeats == 1 else 2 * repeats + 1) * settings.mnist.iterations * OUTPUT_BYTES_PER_LOSS
     if settings.task in ("both", "paths"):
-        for name in settings.optimizers:
-            per_point = OUTPUT_BYTES_PER_POINT + _state_numbers(name) * OUTPUT_BYTES_PER_STATE_VALUE
+        for entry in settings.run_entries().values():  # one path per entry of the run
+            per_point = OUTPUT_BYTES_PER_POINT + _state_numbers(entry.optimizer) * OUTPUT_BYTES_PER_STATE_VALUE
             size += (settings.paths.steps + 1) * per_point
     return size
 

@@ -105,3 +105,17 @@ def test_headless_refuses_a_batch_larger_than_the_training_set(tmp_path, mnist, 
     line, = capsys.readouterr().err.splitlines()
     assert "batch size 128 is larger than the training set (10 images in the bundled MNIST)" in line
     assert "[1, 10]" in line
+
+
+def test_the_output_estimate_counts_one_path_per_entry_of_the_run():
+    """Two Adam entries write two 2D paths (with Adam's state): the estimate follows the
+    run's entries, not the optimizer selection."""
+    from nncore.entries import make_entry
+
+    def paths_bytes(*entries):
+        settings = Settings(task="paths", entries=entries).validate()
+        return run_requirements.output_size(settings) - run_requirements.OUTPUT_BYTES_FIXED
+
+    slow, fast = make_entry("Adam", paths={"lr": 0.1}), make_entry("Adam", paths={"lr": 0.3})
+    one_adam, one_sgd = paths_bytes(slow), paths_bytes(make_entry("SGD"))
+    assert paths_bytes(slow, fast) == 2 * one_adam > 2 * one_sgd  # Adam records m, v and t
