@@ -661,6 +661,7 @@ class MainWindow(QMainWindow):
         colors = dict(zip(entries, self._entry_colors()))
         self.path_panel.set_colors(colors)
         self.value_panel.set_colors(colors)
+        self.theory_panel.set_colors(colors)
         if not self.running:
             try:
                 self.run_views.show_settings(self.controls.settings(lenient=True))

@@ -54,6 +54,8 @@ class TheoryPanel(QWidget):
         self.path_hyperparameters: dict[str, dict[str, float]] = {}
         self.rules: dict[str, str | None] = {}
         """Path name -> the optimizer whose closed-form rate applies (None: none does)."""
+        self.colors: dict[str, str] = {}
+        """Path name -> its entry's colour ('#rrggbb'), as in every other panel."""
         self.selected = "SGD"
         self.readout = QLabel()
         self.readout.setObjectName("theoryReadout")
@@ -112,6 +114,19 @@ class TheoryPanel(QWidget):
         self.rules = {name: (rules or {}).get(name, name) for name in paths}
         self.refresh()
 
+    def set_colors(self, colors: dict[str, str]) -> None:
+        """Draw each path name's row and curves in ``colors[name]`` ('#rrggbb'); a name not
+        there keeps the colour its own name gives it."""
+        if colors != self.colors:
+            self.colors = dict(colors)
+            for name, curves in self._curves.items():
+                for item, dashed in zip(curves, (False, True)):
+                    item.setPen(style.hex_pen(self._color(name), dashed=dashed))
+            self.refresh()
+
+    def _color(self, name: str) -> str:
+        return self.colors.get(name) or style.name_color(name)
+
     def record(self) -> dict | None:
         """The ``"theory"`` record of the shown paths (None unless the function is a quadratic)."""
         if not self.paths:
@@ -165,8 +180,7 @@ class TheoryPanel(QWidget):
         minimum = nearest_minimum(fn, result.points[-1])
         measured = None if minimum is None else measured_rate(result.points, minimum)
         settings = ", ".join(f"{v:g}" for v in values.values())
-        colour = style.OPTIMIZER_COLORS.get(name, style.FOREGROUND)
-        return (f"<tr><td><b style='color:{colour}'>{name}</b><br>"
+        return (f"<tr><td><b style='color:{self._color(name)}'>{name}</b><br>"
                 f"<small style='color:#555555'>{settings}</small></td>"
                 f"<td align='center'>{_rate(predicted)}</td><td align='center'>{_rate(measured)}"
                 f"{'<br><small>diverged</small>' if result.diverged_at is not None else ''}</td></tr>")
@@ -182,9 +196,8 @@ class TheoryPanel(QWidget):
             if minimum is None:
                 continue
             if name not in self._curves:
-                measured = pg.PlotDataItem(pen=style.pen(name))
-                predicted = pg.PlotDataItem(pen=pg.mkPen(style.color(name), width=1.5,
-                                                         style=Qt.PenStyle.DashLine))
+                measured = pg.PlotDataItem(pen=style.hex_pen(self._color(name)))
+                predicted = pg.PlotDataItem(pen=style.hex_pen(self._color(name), dashed=True))
                 for item in (measured, predicted):
                     self.plot_item.addItem(item)
                 self._curves[name] = (measured, predicted)

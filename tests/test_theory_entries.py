@@ -53,6 +53,13 @@ def test_the_theory_tab_predicts_the_rate_of_entries_labelled_by_their_values(qt
     text = window.theory_panel.readout.text()
     assert f"{expected(0.1):.4f}" in text and f"{expected(0.05):.4f}" in text
     assert len(window.theory_panel._curves[LABELS[0]][1].getData()[0]) > 0  # the predicted line
+    # Each entry's rows and curves wear the colour it has in the path plot and every legend.
+    colors = {label: window.path_panel.colors[label] for label in LABELS}
+    assert len(set(colors.values())) == len(LABELS)
+    for label, color in colors.items():
+        assert f"color:{color}'>{label}<" in text
+        for curve in window.theory_panel._curves[label]:
+            assert curve.opts["pen"].color().name() == color
 
 
 def test_run_json_theory_keys_entries_by_label_with_their_optimizers_rate(tmp_path):
