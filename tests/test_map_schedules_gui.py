@@ -38,14 +38,20 @@ def select(window, label):
     entries.setCurrentRow(entries.row(entries.findItems(label, Qt.MatchFlag.MatchExactly)[0]))
 
 
+def show_map_of(qtbot, window, panel, size, label, grid):
+    """Show ``panel`` (the Map or Basins tab) at ``size`` x ``size`` cells for the entry
+    ``label`` and wait until its result's array ``grid`` has that shape; returns the panel."""
+    window.path_tabs.setCurrentWidget(panel)
+    panel.size_spin.setValue(size)
+    select(window, label)
+    qtbot.waitUntil(lambda: panel.result is not None and panel.result.optimizer == label
+                    and getattr(panel.result, grid).shape == (size, size), timeout=10_000)
+    return panel
+
+
 def test_the_map_runs_the_selected_entry_with_its_schedule(qtbot, scheduled_window):
     window = scheduled_window
-    window.path_tabs.setCurrentWidget(window.map_panel)
-    panel = window.map_panel
-    panel.size_spin.setValue(8)
-    select(window, "Momentum")
-    qtbot.waitUntil(lambda: panel.result is not None and panel.result.optimizer == "Momentum"
-                    and panel.result.final_f.shape == (8, 8), timeout=10_000)
+    panel = show_map_of(qtbot, window, window.map_panel, 8, "Momentum", "final_f")
     result = panel.result
     assert result.schedule == COSINE
     expected = hyperparameter_map(get_function("himmelblau"), "Momentum", {"lr": 0.005, "momentum": 0.8},
@@ -62,12 +68,7 @@ def test_the_map_runs_the_selected_entry_with_its_schedule(qtbot, scheduled_wind
 
 def test_basins_and_their_hover_path_follow_the_selected_entrys_schedule(qtbot, scheduled_window):
     window = scheduled_window
-    window.path_tabs.setCurrentWidget(window.basin_panel)
-    panel = window.basin_panel
-    panel.size_spin.setValue(12)
-    select(window, "Adam")
-    qtbot.waitUntil(lambda: panel.result is not None and panel.result.optimizer == "Adam"
-                    and panel.result.outcome.shape == (12, 12), timeout=10_000)
+    panel = show_map_of(qtbot, window, window.basin_panel, 12, "Adam", "outcome")
     assert panel.result.schedule == ONE_CYCLE
     fn = get_function("himmelblau")
     expected = basin_map(fn, "Adam", window.controls.settings().hyperparameters("paths", "Adam"), 120, 12,

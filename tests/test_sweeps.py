@@ -6,20 +6,10 @@ from nncore.functions import get_function, quadratic
 from nncore.maps import (DIVERGED, UNCONVERGED, basin_map, basins_csv, cell_centres, declared,
                          default_axis, default_y, hyperparameter_map, map_csv)
 from nncore.optimizers import OPTIMIZERS, create, path_defaults
-from nncore.paths import divergence_codes, trace_path
+from nncore.paths import trace_path
 from nncore.sweeps import GradientNoise, noisy_cloud, noisy_function, run_many
 from nncore.theory import heavy_ball_lr_max
-
-
-def _single(fn, name, values, start, steps, sigma=0.0, seed=0):
-    """The single path of ``name`` from ``start`` (noisy with ``sigma`` > 0) and whether it
-    diverged by the one 2D rule (``divergence_codes``) or stopped on a non-finite number."""
-    function = noisy_function(fn, sigma, seed) if sigma else fn
-    single = trace_path(function, create(name, **values), start, steps)
-    x, y = single.points[1:, 0], single.points[1:, 1]
-    with np.errstate(over="ignore"):
-        codes = divergence_codes(x, y, fn.f(x, y), fn.bounds, fn.f(*start))
-    return single, single.diverged_at is not None or bool(codes.any())
+from run_helpers import single_path
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
@@ -36,7 +26,7 @@ def test_every_cell_of_a_map_is_the_single_path_bit_for_bit(name):
             values = {**base, "lr": lr}
             if y_axis is not None:
                 values[y_name] = y_axis.values[j]
-            single, diverged = _single(fn, name, values, fn.start, 25)
+            single, diverged = single_path(fn, name, values, fn.start, 25)
             index = (i,) if y_axis is None else (i, j)
             assert result.diverged[index] == diverged
             if not diverged:
@@ -62,7 +52,7 @@ def test_every_start_of_a_basin_map_is_the_single_path_to_the_last_bits(name):
     starts = np.stack(np.meshgrid(result.xs, result.ys, indexing="ij"), axis=-1)
     runs = run_many(fn, name, values, starts, 30)
     for index in np.ndindex(4, 4):
-        single, diverged = _single(fn, name, values, starts[index], 30)
+        single, diverged = single_path(fn, name, values, starts[index], 30)
         assert (result.outcome[index] == DIVERGED) == diverged
         if not diverged:
             np.testing.assert_array_max_ulp(runs.final[index], single.points[-1], maxulp=8)
@@ -78,7 +68,7 @@ def test_every_run_of_a_noisy_cloud_is_its_single_noisy_path(name):
     values = path_defaults(name)
     cloud = noisy_cloud(fn, name, values, fn.start, 20, 0.5, 7, 3)
     for k in range(3):
-        single, diverged = _single(fn, name, values, fn.start, 20, sigma=0.5, seed=7 + k)
+        single, diverged = single_path(fn, name, values, fn.start, 20, sigma=0.5, seed=7 + k)
         np.testing.assert_array_equal(cloud.points[k, :len(single.points)], single.points)
         assert (cloud.diverged_at[k] > 0) == diverged
     assert not np.array_equal(cloud.points[0], cloud.points[1])

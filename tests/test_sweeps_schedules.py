@@ -7,24 +7,14 @@ from nncore.entries import make_entry
 from nncore.experiment import run_clouds, run_paths
 from nncore.functions import get_function
 from nncore.maps import DIVERGED, basin_map, declared, default_axis, default_y, hyperparameter_map
-from nncore.optimizers import OPTIMIZERS, create, path_defaults
-from nncore.paths import divergence_codes, trace_path
-from nncore.schedules import ScheduleSpec, scheduled
+from nncore.optimizers import OPTIMIZERS, path_defaults
+from nncore.schedules import ScheduleSpec
 from nncore.settings import PathSettings, Settings
-from nncore.sweeps import noisy_cloud, noisy_function, run_many
+from nncore.sweeps import noisy_cloud, run_many
+from run_helpers import single_path
 
 SCHEDULES = {"cosine": ScheduleSpec("cosine", {"min": 1e-4}),
              "onecycle+warmup": ScheduleSpec("onecycle", warmup=5)}
-
-
-def _single(fn, name, values, start, steps, schedule, sigma=0.0, seed=0):
-    """The scheduled single path and whether it diverged by the one 2D rule."""
-    function = noisy_function(fn, sigma, seed) if sigma else fn
-    single = trace_path(function, scheduled(create(name, **values), schedule, steps), start, steps)
-    x, y = single.points[1:, 0], single.points[1:, 1]
-    with np.errstate(over="ignore"):
-        codes = divergence_codes(x, y, fn.f(x, y), fn.bounds, fn.f(*start))
-    return single, single.diverged_at is not None or bool(codes.any())
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES.values(), ids=SCHEDULES.keys())
@@ -49,7 +39,7 @@ def test_every_cell_of_a_scheduled_map_is_the_scheduled_single_path_bit_for_bit(
             values = {**base, "lr": lr}
             if y_axis is not None:
                 values[y_name] = y_axis.values[j]
-            single, diverged = _single(fn, name, values, fn.start, 25, schedule)
+            single, diverged = single_path(fn, name, values, fn.start, 25, schedule)
             index = (i,) if y_axis is None else (i, j)
             assert result.diverged[index] == diverged
             if not diverged:  # the same position, to the bit (f of an array and of a
@@ -72,7 +62,7 @@ def test_every_start_of_a_scheduled_basin_map_is_the_scheduled_single_path(name,
     starts = np.stack(np.meshgrid(result.xs, result.ys, indexing="ij"), axis=-1)
     runs = run_many(fn, name, values, starts, 30, schedule=schedule)
     for index in np.ndindex(3, 3):
-        single, diverged = _single(fn, name, values, starts[index], 30, schedule)
+        single, diverged = single_path(fn, name, values, starts[index], 30, schedule)
         assert (result.outcome[index] == DIVERGED) == diverged
         if not diverged:
             np.testing.assert_array_max_ulp(runs.final[index], single.points[-1], maxulp=8)
@@ -86,7 +76,7 @@ def test_every_run_of_a_scheduled_noisy_cloud_is_its_scheduled_single_noisy_path
     cloud = noisy_cloud(fn, name, values, fn.start, 20, 0.5, 7, 3, schedule)
     unscheduled = noisy_cloud(fn, name, values, fn.start, 20, 0.5, 7, 3)
     for k in range(3):
-        single, diverged = _single(fn, name, values, fn.start, 20, schedule, sigma=0.5, seed=7 + k)
+        single, diverged = single_path(fn, name, values, fn.start, 20, schedule, sigma=0.5, seed=7 + k)
         np.testing.assert_array_equal(cloud.points[k, :len(single.points)], single.points)
         assert (cloud.diverged_at[k] > 0) == diverged
     assert not np.array_equal(cloud.points, unscheduled.points)
