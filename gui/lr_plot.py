@@ -37,6 +37,8 @@ class LearningRatePlot(QWidget):
         self.marker.setVisible(False)
         self.plot_item.addItem(self.marker)
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self._drawn: dict[str, tuple[str, np.ndarray]] = {}
+        """Label -> (colour, rates) its curve shows."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget)
@@ -48,13 +50,19 @@ class LearningRatePlot(QWidget):
             if label not in curves:
                 self.plot_item.removeItem(item)
                 del self.curves[label]
+                self._drawn.pop(label, None)
         for label, rates in curves.items():
             item = self.curves.get(label)
             if item is None:
                 item = self.curves[label] = pg.PlotDataItem()
                 self.plot_item.addItem(item)
-            item.setPen(style.hex_pen(colors.get(label) or style.name_color(label), width=1.5))
+            color = colors.get(label) or style.name_color(label)
+            drawn = self._drawn.get(label)
+            if drawn is not None and drawn[0] == color and np.array_equal(drawn[1], rates):
+                continue  # every edit of a setting passes the curves: redraw only new ones
+            item.setPen(style.hex_pen(color, width=1.5))
             item.setData(np.arange(1, len(rates) + 1), rates)
+            self._drawn[label] = (color, rates)
         total = max((len(r) for r in curves.values()), default=0)
         if total:
             self.plot_item.setXRange(0, total, padding=0.01)
