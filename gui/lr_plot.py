@@ -2,21 +2,38 @@
 iteration marked by a vertical line."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from nncore.schedules import learning_rates
+from nncore.schedules import ScheduleSpec, learning_rates
 from nncore.settings import Settings
 
 from . import style
 
 
 def schedule_curves(settings: Settings) -> dict[str, np.ndarray]:
-    """Label -> the MNIST learning rate of each iteration (1 .. iterations) of every entry."""
+    """Label -> the MNIST learning rate of each iteration (1 .. iterations) of every entry
+    (read-only arrays, shared between calls with the same schedule, length and lr)."""
     total = settings.mnist.iterations
-    return {label: np.array(learning_rates(entry.schedule, total, entry.hyperparameters("mnist")["lr"]))
-            for label, entry in settings.run_entries().items()}
+    curves = {}
+    for label, entry in settings.run_entries().items():
+        spec = entry.schedule
+        key = None if spec is None else (spec.name, tuple(sorted(spec.parameters.items())), spec.warmup)
+        curves[label] = _rates(key, total, entry.hyperparameters("mnist")["lr"])
+    return curves
+
+
+@functools.lru_cache(maxsize=256)
+def _rates(schedule: tuple | None, total: int, base: float) -> np.ndarray:
+    """:func:`learning_rates` of the schedule (name, sorted parameter items, warmup) or None,
+    computed once: every edit of any setting asks for every entry's curve (2000 values each)."""
+    spec = None if schedule is None else ScheduleSpec(schedule[0], dict(schedule[1]), schedule[2])
+    rates = np.array(learning_rates(spec, total, base))
+    rates.flags.writeable = False
+    return rates
 
 
 class LearningRatePlot(QWidget):
@@ -58,7 +75,7 @@ class LearningRatePlot(QWidget):
                 self.plot_item.addItem(item)
             color = colors.get(label) or style.name_color(label)
             drawn = self._drawn.get(label)
-            if drawn is not None and drawn[0] == color and np.array_equal(drawn[1], rates):
+            if drawn is not None and drawn[0] == color and drawn[1] is rates:
                 continue  # every edit of a setting passes the curves: redraw only new ones
             item.setPen(style.hex_pen(color, width=1.5))
             item.setData(np.arange(1, len(rates) + 1), rates)

@@ -24,6 +24,7 @@ from nncore.paths import PathResult
 
 from . import style
 from .landscape import Landscape
+from .path_dots import PathDots
 
 CLIP_SPANS = 100.0
 """Path segments are clipped to the view widened by this many view widths (heights) on each side."""
@@ -177,6 +178,13 @@ class PathPanel(QWidget):
         for all: 17 items took ~14 ms of every repaint, one takes ~1 ms)."""
         self.current_item.setZValue(35)
         self.plot_item.addItem(self.current_item)
+        self.dots_item = PathDots()
+        """A dot on every revealed point of the paths of at most SYMBOL_LIMIT points, in the
+        path's colour; one item for all, as for the markers."""
+        self.dots_item.setZValue(30)
+        self.plot_item.addItem(self.dots_item)
+        self._dots: dict[str, np.ndarray] = {}
+        """Path name -> its dotted points (k, 2), finite rows of the revealed part."""
         self.colors: dict[str, str] = {}
         """Path label (run entry) -> '#rrggbb'; others take gui.style.name_color."""
         for name in OPTIMIZERS:
@@ -187,6 +195,7 @@ class PathPanel(QWidget):
         self._arrow_specs: list[tuple] = []
         self.legend = style.OptimizerLegend(self.plot_item)
         self.legend.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.legend.hidden.changed.connect(self._draw_dots)  # a path hidden by a click: its dots too
         self.paths: dict[str, PathResult] = {}
         self.explanations: dict[str, str] = {}
         self.steps_shown = 0
@@ -209,8 +218,7 @@ class PathPanel(QWidget):
         color = self.colors.get(label) or style.name_color(label)
         z = len(self.path_items)
         ghost = pg.PlotCurveItem(pen=style.hex_pen(color, width=1, alpha=GHOST_ALPHA))
-        item = pg.PlotDataItem(pen=style.hex_pen(color), symbol="o", symbolSize=6,
-                               symbolPen=None, symbolBrush=style.hex_color(color))
+        item = pg.PlotDataItem(pen=style.hex_pen(color))
         for offset, graphic in ((0, ghost), (10, item)):
             graphic.setZValue(10 + offset + z / 100)
             graphic.setVisible(False)
@@ -229,9 +237,9 @@ class PathPanel(QWidget):
         for label, item in self.path_items.items():
             color = self.colors.get(label) or style.name_color(label)
             item.setPen(style.hex_pen(color, width=item.opts["pen"].widthF()))
-            item.setSymbolBrush(style.hex_color(color))
             self.ghost_items[label].setPen(style.hex_pen(color, width=1, alpha=GHOST_ALPHA))
         self._drawn.clear()
+        self._draw_dots()
 
     # -- function and start ------------------------------------------------------------------
     def set_function(self, key: str) -> None:
@@ -296,6 +304,7 @@ class PathPanel(QWidget):
             shown = name in self.paths
             item.setVisible(shown)
             if not shown:
+                self._dots.pop(name, None)
                 self.ghost_items[name].setVisible(False)
                 item.setData([], [])
                 self.ghost_items[name].setData([], [])
@@ -317,10 +326,14 @@ class PathPanel(QWidget):
         are given data."""
         self.steps_shown = max(0, min(int(steps), self.total_steps))
         bounds = self._bounds()
+        redrawn = set(self._dots) - set(self.paths)
+        for name in redrawn:
+            del self._dots[name]
         for name, result in self.paths.items():
             key = (id(result), self.steps_shown)
             if self._drawn.get(name) == key:
                 continue
+            redrawn.add(name)
             ghost, item = self.ghost_items[name], self.path_items[name]
             whole_shown = self.steps_shown >= len(result.points) - 1
             if self._drawn.get(name, (None,))[0] != id(result):
@@ -330,21 +343,27 @@ class PathPanel(QWidget):
             ghost.setVisible(not whole_shown)
             shown = drawable_points(result.points[:self.steps_shown + 1], bounds)
             item.setData(shown[:, 0], shown[:, 1], connect="finite")
+            dotted = len(result.points) <= SYMBOL_LIMIT  # past it, dots only cost paint time
+            self._dots[name] = shown[np.isfinite(shown).all(axis=1)] if dotted else shown[:0]
             self._drawn[name] = key
+        if redrawn:
+            self._draw_dots()
         self.set_current_step(self.steps_shown)
         self._update_legend()
 
     def _set_density(self, name: str, points: int) -> None:
-        """Draw ``name``'s path of ``points`` points with a marker on every point and
-        LINE_WIDTH, or, past SYMBOL_LIMIT points (where markers only cost paint time), as a
-        1 px line (:func:`gui.style.line_width`)."""
+        """Draw ``name``'s path of ``points`` points LINE_WIDTH wide, or, past SYMBOL_LIMIT
+        points, 1 px wide (:func:`gui.style.line_width`)."""
         item = self.path_items[name]
         width = style.line_width(points)
         if item.opts["pen"].widthF() != width:
             item.setPen(style.hex_pen(self.colors.get(name) or style.name_color(name), width=width))
-        symbol = "o" if points <= SYMBOL_LIMIT else None
-        if item.opts["symbol"] != symbol:
-            item.setSymbol(symbol)
+
+    def _draw_dots(self) -> None:
+        """Give :attr:`dots_item` the dots of every shown path not hidden from the legend."""
+        self.dots_item.set_dots({name: (self.colors.get(name) or style.name_color(name), points)
+                                 for name, points in self._dots.items()
+                                 if self.path_items[name].isVisible()})
 
     def set_current_step(self, step: int) -> None:
         """Mark step ``step`` (or the last point, for a shorter path) on every path."""
@@ -362,10 +381,10 @@ class PathPanel(QWidget):
         if marked != self._marked or colors != self._marked_colors:  # only for a move
             points = np.array(list(marked.values()), dtype=float).reshape(-1, 2)
             self.current_item.setData(points[:, 0], points[:, 1],
-                                      brush=[self._marker_brush(c) for c in colors])
+                                      brush=[self._brush(c) for c in colors])
             self._marked, self._marked_colors = marked, colors
 
-    def _marker_brush(self, color: str):
+    def _brush(self, color: str):
         """The one QBrush of ``color`` for the markers: pyqtgraph renders a symbol once per
         brush object, so a new brush per move re-rendered every marker's symbol."""
         if color not in self._brushes:

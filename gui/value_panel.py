@@ -21,6 +21,9 @@ from nncore.paths import PathResult
 
 from . import style
 
+LINE_WIDTH = 1.0
+"""The curves' pen width in device pixels: up to 17 curves overlap here, and Qt's antialiased
+strokes wider than 1 px took two thirds of this plot's repaint (see gui.style.line_width)."""
 FLOOR = 1e-20
 """f − f* below this (down to 0: the minimum reached to the last bit) is drawn at this value, so
 the log axis spans the decades that matter."""
@@ -75,7 +78,8 @@ class ValuePanel(QWidget):
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
 
     def _add_item(self, name: str) -> None:
-        item = pg.PlotDataItem(pen=style.hex_pen(self.colors.get(name) or style.name_color(name)))
+        item = pg.PlotDataItem(pen=style.hex_pen(self.colors.get(name) or style.name_color(name),
+                                                 width=LINE_WIDTH))
         item.setZValue(len(self.items))
         item.setVisible(False)
         self.plot_item.addItem(item)
@@ -89,7 +93,7 @@ class ValuePanel(QWidget):
         self.colors = dict(colors)
         for name, item in self.items.items():
             item.setPen(style.hex_pen(self.colors.get(name) or style.name_color(name),
-                                      width=item.opts["pen"].widthF()))
+                                      width=LINE_WIDTH))
 
     def set_records(self, function: TestFunction, records: Mapping[str, PathResult],
                     changed=None) -> None:
@@ -111,10 +115,6 @@ class ValuePanel(QWidget):
                 continue
             if changed is None or name in changed or not item.isVisible():
                 values = plotted_values(function, result)
-                width = style.line_width(len(values))  # 1 px for 1000 steps: 100x faster to paint
-                if item.opts["pen"].widthF() != width:
-                    item.setPen(style.hex_pen(self.colors.get(name) or style.name_color(name),
-                                              width=width))
                 item.setData(np.arange(len(values)), values)
                 item.setVisible(True)
         self.summaries = {name: summarize(function, result).text()
