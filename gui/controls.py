@@ -166,8 +166,6 @@ class ControlPanel(QWidget):
         self.hyperparameter_pages = QStackedWidget()
         self.hyperparameter_pages.setObjectName("hyperparameterPages")
         self.hp_spins: dict[tuple[str, str, str], HyperparameterSpinBox] = {}
-        label_width = max(QLabel(hp.name).sizeHint().width()
-                          for cls in OPTIMIZERS.values() for hp in cls.hyperparameters)
         for name, cls in OPTIMIZERS.items():
             page = QWidget()
             grid = QGridLayout(page)
@@ -177,7 +175,6 @@ class ControlPanel(QWidget):
             for row, hp in enumerate(cls.hyperparameters, start=1):
                 label = QLabel(hp.name)
                 label.setToolTip(hp.description)
-                label.setMinimumWidth(label_width)  # every page as wide: none is clipped
                 grid.addWidget(label, row, 0)
                 for column, (task, task_label) in enumerate((("paths", "2D"), ("mnist", "MNIST")), 1):
                     spin = HyperparameterSpinBox(hp)

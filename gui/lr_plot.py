@@ -36,6 +36,27 @@ def _rates(schedule: tuple | None, total: int, base: float) -> np.ndarray:
     return rates
 
 
+def log_ticks(low: float, high: float) -> list[float]:
+    """Tick values for a log axis showing ``low`` .. ``high`` (> 0): the 1-2-5 series
+    (0.001, 0.002, 0.005, 0.01, ...) from the largest value <= low to the smallest >= high, or
+    only the powers of ten when that would be more than MAX_TICKS values. pyqtgraph's own log
+    ticks label every 1..9 multiple inside a decade: ten labels on a 100 px axis overlapped."""
+    if not (0 < low <= high and np.isfinite(high)):
+        return []
+    first, last = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
+    series = [m * 10.0 ** e for e in range(first, last + 1) for m in (1, 2, 5)]
+    below = [v for v in series if v <= low * (1 + 1e-9)]
+    above = [v for v in series if v >= high * (1 - 1e-9)]
+    ticks = [v for v in series if below[-1] <= v <= above[0]]
+    if len(ticks) > MAX_TICKS:
+        ticks = [10.0 ** e for e in range(first, last + 1)]
+    return ticks
+
+
+MAX_TICKS = 6
+"""At most this many labelled values on the lr axis (it is about 100 px tall)."""
+
+
 class LearningRatePlot(QWidget):
     """A short plot of lr(t) per entry (log y axis) and a line at the current iteration."""
 
@@ -83,6 +104,12 @@ class LearningRatePlot(QWidget):
         total = max((len(r) for r in curves.values()), default=0)
         if total:
             self.plot_item.setXRange(0, total, padding=0.01)
+        positive = [r[r > 0] for r in curves.values()]
+        positive = np.concatenate(positive) if positive else np.empty(0)
+        ticks = log_ticks(float(positive.min()), float(positive.max())) if len(positive) else []
+        # The axis is in log10 units (log mode); labels in lr's own units.
+        self.plot_item.getAxis("left").setTicks([[(float(np.log10(v)), f"{v:g}") for v in ticks]]
+                                                if ticks else None)
 
     def set_iteration(self, iteration: int | None) -> None:
         """Mark ``iteration`` (None hides the mark)."""

@@ -127,9 +127,9 @@ class ValuePanel(QWidget):
         self.function = function
         log = function.f_star is not None
         self.plot_item.setLogMode(False, log)
-        self.plot_item.setLabel("left", "f \u2212 f*" if log else "f")
-        self.plot_item.setTitle("f \u2212 f* per step (log scale)" if log else "f per step",
-                                color=style.FOREGROUND, size="10pt")
+        # The scale in the axis label, no title: the plot is often narrow, and a title costs
+        # the curves a line of height.
+        self.plot_item.setLabel("left", "f \u2212 f* (log)" if log else "f")
         self.plot_item.enableAutoRange()
 
     def set_cursor(self, step: int) -> None:
