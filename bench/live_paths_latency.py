@@ -92,6 +92,7 @@ def main() -> int:
             # A sweep over the slider's upper half (what a user drags), 200 distinct values.
             positions = np.linspace(SLIDER_POSITIONS * 0.35, SLIDER_POSITIONS * 0.65, args.changes)
             latencies, cpu, solves = [], [], []
+            before = spin.value()
             for index, position in enumerate(positions):
                 value = value_at(hp, int(round(position))) * (1 + 1e-3 * index / args.changes)
                 app.processEvents()  # nothing left from the previous change
@@ -111,6 +112,11 @@ def main() -> int:
                 solve_started = time.perf_counter()
                 trace_path(model.function, create(name, **hyperparameters), model.start, steps)
                 solves.append((time.perf_counter() - solve_started) * 1000)
+            # Back to its value: every optimizer is measured with the others at theirs (a path
+            # left zigzagging at the sweep's last lr made every later repaint dearer).
+            spin.setValue(before)
+            while model.pending:
+                app.processEvents()
             p50, p95 = np.percentile(latencies, [50, 95])
             cpu50, cpu95 = np.percentile(cpu, [50, 95])
             target = TARGETS_MS[steps]
