@@ -166,8 +166,6 @@ class ControlPanel(QWidget):
         self.hyperparameter_pages = QStackedWidget()
         self.hyperparameter_pages.setObjectName("hyperparameterPages")
         self.hp_spins: dict[tuple[str, str, str], HyperparameterSpinBox] = {}
-        label_width = max(QLabel(hp.name).sizeHint().width()
-                          for cls in OPTIMIZERS.values() for hp in cls.hyperparameters)
         for name, cls in OPTIMIZERS.items():
             page = QWidget()
             grid = QGridLayout(page)
@@ -177,7 +175,6 @@ class ControlPanel(QWidget):
             for row, hp in enumerate(cls.hyperparameters, start=1):
                 label = QLabel(hp.name)
                 label.setToolTip(hp.description)
-                label.setMinimumWidth(label_width)  # every page as wide: none is clipped
                 grid.addWidget(label, row, 0)
                 for column, (task, task_label) in enumerate((("paths", "2D"), ("mnist", "MNIST")), 1):
                     spin = HyperparameterSpinBox(hp)
@@ -295,9 +292,8 @@ class ControlPanel(QWidget):
                 self.hp_spins[("paths", name, key)].setValue(value)
         finally:
             self._updating = False
-        if name in self._page_rows:
-            self._store_page(name)
-        self.settingsChanged.emit()
+        if not (name in self._page_rows and self._store_page(name)):
+            self.settingsChanged.emit()  # a stored page was announced as an entry edit
 
     def _build_mnist_box(self) -> QGroupBox:
         self.mnist_box = QGroupBox("MNIST")
@@ -448,12 +444,13 @@ class ControlPanel(QWidget):
         for optimizer, row in self._page_rows.items():
             self._load_page(entries[row])
 
-    def _store_page(self, optimizer: str) -> None:
-        """Write the values of ``optimizer``'s page (last valid ones) into the entry it shows."""
+    def _store_page(self, optimizer: str) -> bool:
+        """Write the values of ``optimizer``'s page (last valid ones) into the entry it shows
+        (which announces the edit); False if the page shows no entry."""
         row = self._page_rows.get(optimizer)
         entries = self.entry_list.entries()
         if row is None or row >= len(entries) or entries[row].optimizer != optimizer:
-            return
+            return False
         values = {task: {hp.name: self.hp_spins[(task, optimizer, hp.name)].value()
                          for hp in OPTIMIZERS[optimizer].hyperparameters} for task in ("paths", "mnist")}
         self._storing = True  # the boxes hold these values already: no reload (keeps typed text)
@@ -462,12 +459,13 @@ class ControlPanel(QWidget):
                                                        mnist_hyperparameters=values["mnist"]))
         finally:
             self._storing = False
+        return True
 
     def _spin_edited(self, optimizer: str) -> None:
         if self._updating:
             return
-        self._store_page(optimizer)
-        self._edited()
+        if not self._store_page(optimizer):  # a stored value is announced once, as an entry edit
+            self._edited()
 
     def _schedule_edited(self, spec) -> None:
         row = self.entry_list.selected()

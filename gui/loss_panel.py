@@ -277,7 +277,7 @@ class LossPanel(_HistoryPanel):
         self.log_check.setToolTip("Logarithmic loss axis")
         row.addWidget(QLabel("Smoothing:"))
         row.addWidget(self.smoothing_combo)
-        row.addWidget(QLabel("EMA strength:"))
+        row.addWidget(QLabel("EMA:"))  # short: the row fits a 1024 px window's MNIST column
         row.addWidget(self.strength_spin)
         row.addStretch(1)
         self.band_label = QLabel("Band:")

@@ -42,6 +42,7 @@ from .number_box import NumberBox, parse_number
 from .paths_model import PathsModel
 from .run_views import RunViews, history_directory
 from .paths_tab import PathsTab
+from .window_layout import EDGE_MARGIN, ColumnFitter, compact_inputs, size_to_current_tab
 from .basin_panel import BasinPanel
 from .cloud_overlay import CloudOverlay
 from .map_panel import MapPanel
@@ -265,7 +266,8 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.controls.sizeHint().width() + 20)
+        compact_inputs(self.controls)  # its minimum width is kept by the ColumnFitter below
+        compact_inputs(self.loss_panel.options)
         curves = QSplitter(Qt.Orientation.Vertical)
         curves.setObjectName("curveSplitter")
         curves.addWidget(self.loss_panel)
@@ -300,6 +302,10 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(0, 0)
         main.setStretchFactor(1, 1)
         main.setCollapsible(1, False)
+        main.setContentsMargins(0, 0, EDGE_MARGIN, 0)  # the last plot clear of the window's edge
+        for tabs in (self.path_tabs, self.curve_tabs):
+            size_to_current_tab(tabs)
+        self.column_fitter = ColumnFitter(main, plots)
         self.setCentralWidget(main)
 
     def _build_status_bar(self) -> None:

@@ -24,13 +24,14 @@ from nncore.paths import PathResult
 
 from . import style
 from .landscape import Landscape
+from .path_dots import PathDots
 
 CLIP_SPANS = 100.0
 """Path segments are clipped to the view widened by this many view widths (heights) on each side."""
 HOVER_RADIUS_PX = 8.0
 """A path point within this many pixels of the cursor shows its tooltip."""
-SYMBOL_LIMIT = 201
-"""Paths with more points than this are drawn without a marker on every point."""
+SYMBOL_LIMIT = style.DENSE_POINTS
+"""Paths with more points than this are drawn without a marker on every point, 1 px wide."""
 GHOST_ALPHA = 70
 """Opacity (0-255) of the whole path drawn under its revealed part."""
 DIVERGED_MARK = "\u2715"
@@ -172,9 +173,18 @@ class PathPanel(QWidget):
         self._placing_start = False
         self.path_items: dict[str, pg.PlotDataItem] = {}
         self.ghost_items: dict[str, pg.PlotCurveItem] = {}
-        self.current_items: dict[str, pg.ScatterPlotItem] = {}
-        """Per path, the marker of the current step (one item each: moving it re-renders
-        no symbol)."""
+        self.current_item = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2))
+        """The markers of the current step, one spot per path in the path's colour (one item
+        for all: 17 items took ~14 ms of every repaint, one takes ~1 ms)."""
+        self.current_item.setZValue(35)
+        self.plot_item.addItem(self.current_item)
+        self.dots_item = PathDots()
+        """A dot on every revealed point of the paths of at most SYMBOL_LIMIT points, in the
+        path's colour; one item for all, as for the markers."""
+        self.dots_item.setZValue(30)
+        self.plot_item.addItem(self.dots_item)
+        self._dots: dict[str, np.ndarray] = {}
+        """Path name -> its dotted points (k, 2), finite rows of the revealed part."""
         self.colors: dict[str, str] = {}
         """Path label (run entry) -> '#rrggbb'; others take gui.style.name_color."""
         for name in OPTIMIZERS:
@@ -185,12 +195,16 @@ class PathPanel(QWidget):
         self._arrow_specs: list[tuple] = []
         self.legend = style.OptimizerLegend(self.plot_item)
         self.legend.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.legend.hidden.changed.connect(self._draw_dots)  # a path hidden by a click: its dots too
         self.paths: dict[str, PathResult] = {}
         self.explanations: dict[str, str] = {}
         self.steps_shown = 0
         self.current_step = 0
         self._drawn: dict[str, tuple[int, int]] = {}
-        self._marked: dict[str, list[float]] = {}
+        self._marked: dict[str, tuple[float, float]] = {}
+        """Path name -> the point its current-step marker is drawn at."""
+        self._marked_colors: list[str] = []
+        self._brushes: dict[str, object] = {}
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
         self.plot_widget.installEventFilter(self)
@@ -203,33 +217,29 @@ class PathPanel(QWidget):
         optimizer or a run entry), in its colour."""
         color = self.colors.get(label) or style.name_color(label)
         z = len(self.path_items)
-        ghost = pg.PlotCurveItem(pen=style.hex_pen(color, width=1.5, alpha=GHOST_ALPHA))
-        item = pg.PlotDataItem(pen=style.hex_pen(color), symbol="o", symbolSize=6,
-                               symbolPen=None, symbolBrush=style.hex_color(color))
+        ghost = pg.PlotCurveItem(pen=style.hex_pen(color, width=1, alpha=GHOST_ALPHA))
+        item = pg.PlotDataItem(pen=style.hex_pen(color))
         for offset, graphic in ((0, ghost), (10, item)):
             graphic.setZValue(10 + offset + z / 100)
             graphic.setVisible(False)
             self.plot_item.addItem(graphic)
         # Not cached as pixmaps: a diverging path's bounds reach far outside the view, and
         # Qt then kept showing the old path's pixmap (seen in a screenshot).
-        marker = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2),
-                                    brush=pg.mkBrush(style.hex_color(color)))
-        marker.setZValue(35)
-        self.plot_item.addItem(marker)
         self.path_items[label] = item
         self.ghost_items[label] = ghost
-        self.current_items[label] = marker
 
     def set_colors(self, colors: dict[str, str]) -> None:
-        """Draw the path of each label in ``colors[label]`` ('#rrggbb')."""
+        """Draw the path of each label in ``colors[label]`` ('#rrggbb'); the same colours again
+        (every edit of a setting passes them) change nothing."""
+        if dict(colors) == self.colors:
+            return
         self.colors = dict(colors)
         for label, item in self.path_items.items():
             color = self.colors.get(label) or style.name_color(label)
-            item.setPen(style.hex_pen(color))
-            item.setSymbolBrush(style.hex_color(color))
-            self.ghost_items[label].setPen(style.hex_pen(color, width=1.5, alpha=GHOST_ALPHA))
-            self.current_items[label].setBrush(pg.mkBrush(style.hex_color(color)))
+            item.setPen(style.hex_pen(color, width=item.opts["pen"].widthF()))
+            self.ghost_items[label].setPen(style.hex_pen(color, width=1, alpha=GHOST_ALPHA))
         self._drawn.clear()
+        self._draw_dots()
 
     # -- function and start ------------------------------------------------------------------
     def set_function(self, key: str) -> None:
@@ -293,8 +303,9 @@ class PathPanel(QWidget):
         for name, item in self.path_items.items():
             shown = name in self.paths
             item.setVisible(shown)
-            self.ghost_items[name].setVisible(shown)
             if not shown:
+                self._dots.pop(name, None)
+                self.ghost_items[name].setVisible(False)
                 item.setData([], [])
                 self.ghost_items[name].setData([], [])
                 self._drawn.pop(name, None)
@@ -310,34 +321,79 @@ class PathPanel(QWidget):
 
     def show_steps(self, steps: int) -> None:
         """Reveal the start and the first ``steps`` updates of every path (the rest stays as a
-        faint line) and mark step ``steps`` on each."""
+        faint line, which is left out while the whole path is revealed: it would lie under it)
+        and mark step ``steps`` on each. Only paths that are new or show a new number of steps
+        are given data."""
         self.steps_shown = max(0, min(int(steps), self.total_steps))
         bounds = self._bounds()
+        redrawn = set(self._dots) - set(self.paths)
+        for name in redrawn:
+            del self._dots[name]
         for name, result in self.paths.items():
             key = (id(result), self.steps_shown)
             if self._drawn.get(name) == key:
                 continue
+            redrawn.add(name)
+            ghost, item = self.ghost_items[name], self.path_items[name]
+            whole_shown = self.steps_shown >= len(result.points) - 1
             if self._drawn.get(name, (None,))[0] != id(result):
                 whole = drawable_points(result.points, bounds)
-                self.ghost_items[name].setData(whole[:, 0], whole[:, 1], connect="finite")
+                ghost.setData(whole[:, 0], whole[:, 1], connect="finite")
+                self._set_density(name, len(result.points))
+            ghost.setVisible(not whole_shown)
             shown = drawable_points(result.points[:self.steps_shown + 1], bounds)
-            # A marker per point helps to count steps; past SYMBOL_LIMIT they only cost paint time.
-            symbol = "o" if len(result.points) <= SYMBOL_LIMIT else None
-            self.path_items[name].setData(shown[:, 0], shown[:, 1], connect="finite", symbol=symbol)
+            item.setData(shown[:, 0], shown[:, 1], connect="finite")
+            dotted = len(result.points) <= SYMBOL_LIMIT  # past it, dots only cost paint time
+            self._dots[name] = shown[np.isfinite(shown).all(axis=1)] if dotted else shown[:0]
             self._drawn[name] = key
+        if redrawn:
+            self._draw_dots()
         self.set_current_step(self.steps_shown)
         self._update_legend()
+
+    def _set_density(self, name: str, points: int) -> None:
+        """Draw ``name``'s path of ``points`` points LINE_WIDTH wide, or, past SYMBOL_LIMIT
+        points, 1 px wide (:func:`gui.style.line_width`)."""
+        item = self.path_items[name]
+        width = style.line_width(points)
+        if item.opts["pen"].widthF() != width:
+            item.setPen(style.hex_pen(self.colors.get(name) or style.name_color(name), width=width))
+
+    def _draw_dots(self) -> None:
+        """Give :attr:`dots_item` the dots of every shown path not hidden from the legend."""
+        self.dots_item.set_dots({name: (self.colors.get(name) or style.name_color(name), points)
+                                 for name, points in self._dots.items()
+                                 if self.path_items[name].isVisible()})
 
     def set_current_step(self, step: int) -> None:
         """Mark step ``step`` (or the last point, for a shorter path) on every path."""
         self.current_step = step
-        for name, marker in self.current_items.items():
-            result = self.paths.get(name)
-            marker.setVisible(result is not None)
-            position = [] if result is None else list(result.points[min(step, len(result.points) - 1)])
-            if self._marked.get(name) != position:  # setData costs ~0.3 ms: only for a move
-                marker.setData(position[:1], position[1:])
-                self._marked[name] = position
+        x0, x1, y0, y1 = self._bounds()
+        low = (x0 - CLIP_SPANS * (x1 - x0), y0 - CLIP_SPANS * (y1 - y0))
+        high = (x1 + CLIP_SPANS * (x1 - x0), y1 + CLIP_SPANS * (y1 - y0))
+        marked = {}
+        for name, result in self.paths.items():
+            x, y = (float(v) for v in result.points[min(step, len(result.points) - 1)])
+            # Inside the clip box only: a far-away point would stretch the item's bounds too.
+            if low[0] <= x <= high[0] and low[1] <= y <= high[1]:
+                marked[name] = (x, y)
+        colors = [self.colors.get(name) or style.name_color(name) for name in marked]
+        if marked != self._marked or colors != self._marked_colors:  # only for a move
+            points = np.array(list(marked.values()), dtype=float).reshape(-1, 2)
+            self.current_item.setData(points[:, 0], points[:, 1],
+                                      brush=[self._brush(c) for c in colors])
+            self._marked, self._marked_colors = marked, colors
+
+    def _brush(self, color: str):
+        """The one QBrush of ``color`` for the markers: pyqtgraph renders a symbol once per
+        brush object, so a new brush per move re-rendered every marker's symbol."""
+        if color not in self._brushes:
+            self._brushes[color] = pg.mkBrush(style.hex_color(color))
+        return self._brushes[color]
+
+    def marked_point(self, name: str) -> tuple[float, float] | None:
+        """Where the current-step marker of ``name``'s path is drawn (None: no marker)."""
+        return self._marked.get(name)
 
     def clear_paths(self) -> None:
         """Remove every path (the landscape and the start point stay)."""

@@ -127,12 +127,14 @@ class TimelineBar(QWidget):
         self.slider.setObjectName("timelineSlider")
         self.slider.setToolTip("The step shown: drag to scrub through the paths")
         self.slider.setRange(0, 0)
-        self.label = QLabel("step 0 / 0")
+        self.slider.setMinimumWidth(60)  # a narrow window squeezed it to a dot
+        self.label = QLabel("0 / 0")  # no word "step": the bar fits a 1024 px window's column
         self.label.setObjectName("timelineLabel")
         self.label.setToolTip("Current step / number of steps")
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("step 00000 / 00000"))
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("00000 / 00000"))
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
         for widget in (self.back_button, self.play_button, self.forward_button):
             layout.addWidget(widget)
         layout.addWidget(self.slider, 1)
@@ -166,7 +168,7 @@ class TimelineBar(QWidget):
         self.play_button.setProperty("playing", playing)
 
     def _show_label(self) -> None:
-        self.label.setText(f"step {self.slider.value()} / {self.slider.maximum()}")
+        self.label.setText(f"{self.slider.value()} / {self.slider.maximum()}")
 
     def bind(self, timeline: Timeline) -> None:
         """Show ``timeline`` and send the user's actions to it."""

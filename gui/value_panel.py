@@ -21,6 +21,9 @@ from nncore.paths import PathResult
 
 from . import style
 
+LINE_WIDTH = 1.0
+"""The curves' pen width in device pixels: up to 17 curves overlap here, and Qt's antialiased
+strokes wider than 1 px took two thirds of this plot's repaint (see gui.style.line_width)."""
 FLOOR = 1e-20
 """f − f* below this (down to 0: the minimum reached to the last bit) is drawn at this value, so
 the log axis spans the decades that matter."""
@@ -75,17 +78,22 @@ class ValuePanel(QWidget):
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
 
     def _add_item(self, name: str) -> None:
-        item = pg.PlotDataItem(pen=style.hex_pen(self.colors.get(name) or style.name_color(name)))
+        item = pg.PlotDataItem(pen=style.hex_pen(self.colors.get(name) or style.name_color(name),
+                                                 width=LINE_WIDTH))
         item.setZValue(len(self.items))
         item.setVisible(False)
         self.plot_item.addItem(item)
         self.items[name] = item
 
     def set_colors(self, colors: Mapping[str, str]) -> None:
-        """Draw the curve of each name in ``colors[name]`` ('#rrggbb')."""
+        """Draw the curve of each name in ``colors[name]`` ('#rrggbb'); the same colours again
+        change nothing."""
+        if dict(colors) == self.colors:
+            return
         self.colors = dict(colors)
         for name, item in self.items.items():
-            item.setPen(style.hex_pen(self.colors.get(name) or style.name_color(name)))
+            item.setPen(style.hex_pen(self.colors.get(name) or style.name_color(name),
+                                      width=LINE_WIDTH))
 
     def set_records(self, function: TestFunction, records: Mapping[str, PathResult],
                     changed=None) -> None:
@@ -119,9 +127,9 @@ class ValuePanel(QWidget):
         self.function = function
         log = function.f_star is not None
         self.plot_item.setLogMode(False, log)
-        self.plot_item.setLabel("left", "f \u2212 f*" if log else "f")
-        self.plot_item.setTitle("f \u2212 f* per step (log scale)" if log else "f per step",
-                                color=style.FOREGROUND, size="10pt")
+        # The scale in the axis label, no title: the plot is often narrow, and a title costs
+        # the curves a line of height.
+        self.plot_item.setLabel("left", "f \u2212 f* (log)" if log else "f")
         self.plot_item.enableAutoRange()
 
     def set_cursor(self, step: int) -> None:

@@ -125,9 +125,10 @@ def test_timeline_bar_keys_and_stop(qtbot, window):
     assert timeline.step == slider.value() == 28
     slider.setValue(10)
     assert timeline.step == 10 and window.path_panel.steps_shown == 10
-    marks = window.path_panel.current_items["SGD"].getData()
-    assert (marks[0][0], marks[1][0]) == tuple(window.path_panel.paths["SGD"].points[10])
-    assert len(window.path_panel.current_items["Nesterov"].getData()[0]) == 0  # not ticked
+    assert window.path_panel.marked_point("SGD") == tuple(window.path_panel.paths["SGD"].points[10])
+    assert window.path_panel.marked_point("Nesterov") is None  # not ticked
+    drawn = np.column_stack(window.path_panel.current_item.getData())  # one spot per path
+    assert any((row == window.path_panel.paths["SGD"].points[10]).all() for row in drawn)
     window.path_panel.plot_widget.setFocus()
     qtbot.keyClick(window.path_panel.plot_widget, Qt.Key.Key_Right)
     assert timeline.step == 11
