@@ -4,7 +4,8 @@
 optimizers and their 2D hyperparameters) and one :class:`nncore.paths.PathResult` per ticked
 optimizer. Every change schedules one re-solve on a zero-delay timer, so a burst of edits (a
 slider dragged, a number typed, the start marker dragged) becomes one solve per pass of the event
-loop; the solve re-runs only the optimizers whose inputs changed. It also owns the
+loop (a change that makes a long solve waits a little longer for the next edit, see
+LARGE_SOLVE_STEPS); the solve re-runs only the optimizers whose inputs changed. It also owns the
 :class:`gui.timeline.Timeline` of the animation.
 """
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 
 from nncore.functions import DEFAULT_FUNCTION, TestFunction, get_function
 from nncore.optimizers import create
@@ -22,6 +24,13 @@ from nncore.schedules import ScheduleSpec, scheduled
 from nncore.sweeps import noisy_function
 
 from .timeline import Timeline
+
+
+LARGE_SOLVE_STEPS = 20_000
+"""Steps to walk (summed over the paths to re-solve) above which a solve takes a noticeable
+time (~10-30 µs per step in Python): such a change waits SETTLE_MS for the next edit, so typing
+100000 into Steps solves 100000 steps once rather than 10000 first, and the cursor shows the wait."""
+SETTLE_MS = 300
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,12 @@ class PathsModel(QObject):
             self.noise = (float(noise[0]), int(noise[1]))
         if hyperparameters is not None:
             self.hyperparameters = {name: dict(values) for name, values in hyperparameters.items()}
+        self._pending.setInterval(SETTLE_MS if self._work() > LARGE_SOLVE_STEPS else 0)
         self._pending.start()
+
+    def _work(self) -> int:
+        """Steps the next solve walks: the steps of every path whose inputs changed."""
+        return sum(self.steps for name in self.optimizers if self._inputs.get(name) != self._inputs_of(name))
 
     def select(self, name: str | None) -> None:
         """Make ``name`` the optimizer the inspector explains."""
@@ -123,6 +137,16 @@ class PathsModel(QObject):
         A hyperparameter outside its range (a value being typed) leaves that path as it was.
         """
         self._pending.stop()
+        busy = self._work() > LARGE_SOLVE_STEPS
+        if busy:  # seconds of solving: say so with the cursor
+            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self._solve()
+        finally:
+            if busy:
+                QGuiApplication.restoreOverrideCursor()
+
+    def _solve(self) -> None:
         changed = [name for name in self.records if name not in self.optimizers]
         for name in changed:
             del self.records[name]

@@ -304,3 +304,23 @@ def test_the_repainted_plot_shows_the_new_path_not_a_stale_picture(qtbot, window
     window.findChild(object, "hp_paths_SGD_lr").setValue(100)
     settle(qtbot, window)
     qtbot.waitUntil(lambda: not is_blue())
+
+
+def test_a_long_solve_waits_for_the_next_edit_so_typing_many_steps_solves_once(qtbot):
+    """Typing 30000 into Steps passes through 3000 (a quick solve, at once) and 30000 (seconds
+    of solving: it waits for the next keystroke), so no intermediate long solve blocks typing."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui.paths_model import LARGE_SOLVE_STEPS, PathsModel
+
+    model = PathsModel()
+    model.update(optimizers=("SGD",), hyperparameters={"SGD": {"lr": 0.95}}, steps=3000)
+    QApplication.processEvents()  # a short solve runs on the next pass of the event loop
+    assert not model.pending and model.records["SGD"].steps == 3000 and model.solves == 1
+    assert 25_000 > LARGE_SOLVE_STEPS
+    model.update(steps=25_000)
+    QApplication.processEvents()
+    assert model.pending and model.solves == 1  # still waiting: the user may type on
+    model.update(steps=30_000)
+    qtbot.waitUntil(lambda: not model.pending, timeout=30_000)
+    assert model.records["SGD"].steps == 30_000 and model.solves == 2  # 25000 was never solved
