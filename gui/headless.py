@@ -291,9 +291,9 @@ def _losses_figure(history: MnistHistory, settings: Settings):
     layout = QHBoxLayout(figure)
     layout.setContentsMargins(8, 8, 8, 8)
     layout.setSpacing(12)
-    losses = LossPanel()
+    losses = LossPanel(labels=())  # curve items only for the run's entries, made when drawn
     losses.set_options_visible(False)  # a figure for slides: no smoothing/log-y controls
-    for panel, stretch in ((losses, 3), (AccuracyPanel(), 2)):
+    for panel, stretch in ((losses, 3), (AccuracyPanel(labels=()), 2)):
         panel.set_history(history)
         panel.set_entries(history_groups(settings, history), style.run_colors(settings))
         layout.addWidget(panel, stretch)

@@ -13,6 +13,8 @@ logarithmic y axis.
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker
@@ -194,13 +196,15 @@ class _HistoryPanel(QWidget):
 class LossPanel(_HistoryPanel):
     """Training loss per iteration: raw values faint, smoothed bold, optional log-scale y."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, labels: Iterable[str] = OPTIMIZERS) -> None:
+        """Curve items are made at once for ``labels`` (default: every registered optimizer)
+        and by :meth:`redraw` for any other entry drawn; a one-off figure passes none."""
         super().__init__("lossPlot", "Training loss of every iteration, one curve per optimizer",
                          "Training loss (MNIST)", "loss", (-10, 10), parent)
         self.raw_items: dict[str, pg.PlotDataItem] = {}
         self.smooth_items: dict[str, pg.PlotDataItem] = {}
         self.band_items: dict[str, tuple[pg.PlotCurveItem, pg.PlotCurveItem, pg.FillBetweenItem]] = {}
-        for name in OPTIMIZERS:
+        for name in labels:
             self._add_items(name)
         self.smoothing = DEFAULT_SMOOTHING
         self.ema_strength = DEFAULT_EMA_STRENGTH
@@ -368,14 +372,15 @@ class LossPanel(_HistoryPanel):
 class AccuracyPanel(_HistoryPanel):
     """Test accuracy (percent) at the evaluation points, one line with markers per optimizer."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, labels: Iterable[str] = OPTIMIZERS) -> None:
+        """Items are made at once for ``labels`` and by :meth:`redraw` for any other entry."""
         super().__init__("accuracyPlot", "Test accuracy at each evaluation, one curve per optimizer",
                          "Test accuracy (MNIST)", "accuracy (%)", (-10, -10), parent)
         self.plot_item.setYRange(0, 100, padding=0.02)
         self.items: dict[str, pg.PlotDataItem] = {}
         self._drawn_history: MnistHistory | None = None
         self._drawn_counts: tuple | None = None
-        for name in OPTIMIZERS:
+        for name in labels:
             self._add_item(name)
 
     def _add_item(self, label: str) -> None:
