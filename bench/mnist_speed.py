@@ -276,19 +276,22 @@ def _flagged(flag: list[bool], function):
 
 
 def profile_groups(iterations: int) -> None:
-    """Per operation, CPU time of one iteration of the book's run (both groups, one thread) and
-    of its evaluations; then the real two-process run's hand-offs and idle time."""
+    """Per operation, CPU time of one iteration of the book's run (both groups, one thread, as
+    ``_Group.train`` runs them, layer statistics included) and of its evaluations (with their
+    diagnostics); then whether the real two-process run keeps both cores busy."""
     import numpy as np
     from threadpoolctl import threadpool_limits
 
     import nncore.engine as engine
     from nncore.data import load_mnist
-    from nncore.experiment import _make_groups, run_mnist
+    from nncore.experiment import _make_groups, evaluation_order
     from nncore.settings import Settings
 
     settings = Settings(task="mnist")
     data = load_mnist()
     (x_train, t_train), (x_test, t_test) = data
+    order = evaluation_order(x_test)
+    x_test, t_test = x_test[order], t_test[order]  # as run_mnist evaluates them
     timer = _Timer()
     real_numpy = engine.np
 
@@ -306,13 +309,20 @@ def profile_groups(iterations: int) -> None:
         def __getattr__(self, name):
             return getattr(np, name)
 
+    class EvaluationNumpy:  # during evaluations: only the products, counted apart
+        matmul = staticmethod(timer.wrap("evaluation products", np.matmul))
+
+        def __getattr__(self, name):
+            return getattr(np, name)
+
     steps = 220
     rng = np.random.default_rng(0)
     batches = [rng.integers(0, len(x_train), size=128) for _ in range(steps)]
+    losses = np.zeros((OPTIMIZERS, steps))
     engine.np = TimedNumpy()
     try:
         with threadpool_limits(1):
-            for group in _make_groups(settings, x_train.shape[1], 2, 128, np.float32):
+            for group in _make_groups(settings, x_train.shape[1], 2, 128, np.float32, diagnostics=True):
                 stack = group.stack
                 stack.gradients = timer.wrap("forward + backward", stack.gradients)
                 stack._first_layer_grad = timer.wrap("first layer dW (incl. scatter)",
@@ -320,56 +330,113 @@ def profile_groups(iterations: int) -> None:
                 stack.gradients_finite = timer.wrap("finiteness check", stack.gradients_finite)
                 for optimizer in stack.optimizers:
                     optimizer.update = timer.wrap(f"update: {type(optimizer).__name__}", optimizer.update)
-                for index in batches:
-                    stack.gradients(x_train[index], t_train[index])
-                    stack.gradients_finite()
-                    for i in range(stack.count):
-                        stack.update(i)
-                engine.np = real_numpy  # the evaluation's products are counted as evaluation
-                started = time.thread_time()
-                stack.accuracy(x_test, t_test)
-                timer.seconds["evaluations"] = timer.seconds.get("evaluations", 0.0) + time.thread_time() - started
+                timer.wrap("training loop", group.train)(1, batches, x_train, t_train, losses)
+                engine.np = EvaluationNumpy()
+                timer.wrap("evaluations", group.evaluate)(x_test, t_test, steps)
                 engine.np = TimedNumpy()
     finally:
         engine.np = real_numpy
     seconds = timer.seconds
     evaluations = iterations // 100 + 1 + (iterations % 100 != 0)
-    per_iteration = {k: v / steps for k, v in seconds.items() if k != "evaluations"}
+    per_iteration = {k: v / steps for k, v in seconds.items() if k not in ("evaluations", "evaluation products")}
     # The first layer's dW: its product is in "products", the rest is the scatter into dW1.
     first_layer = per_iteration.pop("first layer dW (incl. scatter)")
     gradients = per_iteration.pop("forward + backward")
+    loop = per_iteration.pop("training loop")
     products = per_iteration["products (matmul)"]
-    scatter_and_gather = per_iteration["blank-pixel gather and scatter"]
     first_layer_product = seconds["first layer dW product"] / steps
     per_iteration.pop("first layer dW product")
     per_iteration["blank-pixel gather and scatter"] += first_layer - first_layer_product
     per_iteration["elementwise (biases, activations, softmax, scaling, sums)"] = (
         gradients - products - per_iteration["blank-pixel gather and scatter"])
-    per_iteration["evaluations (amortised)"] = seconds["evaluations"] * evaluations / iterations
+    per_iteration["loss bookkeeping, divergence watch, layer statistics (every 10th)"] = (
+        loop - gradients - per_iteration["finiteness check"]
+        - sum(v for k, v in per_iteration.items() if k.startswith("update: ")))
+    amortised = evaluations / iterations
+    per_iteration["evaluations: products"] = seconds["evaluation products"] * amortised
+    per_iteration["evaluations: the rest (gathers, biases, ReLU, argmax, diagnostics)"] = (
+        (seconds["evaluations"] - seconds["evaluation products"]) * amortised)
     total = sum(per_iteration.values())
     print(f"\nWhere the CPU time goes: one iteration of both groups on one core (CPU ms, "
-          f"mean of {steps}; evaluations: {evaluations} per {iterations} iterations)")
+          f"mean of {steps}; evaluations: {evaluations} per {iterations} iterations, amortised)")
     for label, value in sorted(per_iteration.items(), key=lambda item: -item[1]):
-        print(f"  {label:<58} {1000 * value:6.2f} ms  {value / total:5.1%}")
-    print(f"  {'total':<58} {1000 * total:6.2f} ms = {iterations * total:.2f} s of CPU for the run")
+        print(f"  {label:<68} {1000 * value:6.2f} ms  {value / total:5.1%}")
+    print(f"  {'total':<68} {1000 * total:6.2f} ms = {iterations * total:.2f} s of CPU for the run")
+    products = per_iteration["products (matmul)"] + per_iteration["evaluations: products"]
+    print(f"  the products alone (training and evaluations) take {1000 * products:.2f} ms per "
+          f"iteration: if nothing else took time, two cores would reach "
+          f"{dense_gflop_per_iteration(iterations) / (products / 2):.0f} GFLOP/s dense-equivalent")
+    concurrency(iterations, data)
 
-    import resource
+
+def dense_gflop_per_iteration(iterations: int) -> float:
+    """The bench's dense-equivalent GFLOP of one iteration of the book's run (4 networks),
+    evaluations amortised over ``iterations``."""
+    evaluations = iterations // 100 + 1 + (iterations % 100 != 0)
+    return (training_flop_per_step() * OPTIMIZERS
+            + evaluation_flop() * OPTIMIZERS * evaluations / iterations) / 1e9
+
+
+def _schedstat(pid: int) -> tuple[float, float] | None:
+    """(CPU seconds, seconds spent runnable but waiting for a CPU) of process ``pid`` so far
+    (Linux /proc/PID/schedstat); None once it has gone."""
+    try:
+        cpu, waiting, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return None
+    return int(cpu) / 1e9, int(waiting) / 1e9
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def concurrency(iterations: int, data) -> None:
+    """The real run (run_mnist with two forked groups): for each group process, its lifetime,
+    CPU time, time runnable but waiting for a CPU (other processes), and the rest: blocked
+    (on the pipe to the collecting process) or already finished; and the collector's CPU."""
+    import threading
+
+    from nncore.experiment import run_mnist
+    from nncore.settings import Settings
+
     short = Settings(task="mnist")
     short.mnist.iterations = iterations
-    before_self = resource.getrusage(resource.RUSAGE_SELF)
-    before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall = time.perf_counter()
+    seen: dict[int, dict] = {}
+    stop = threading.Event()
+
+    def watch() -> None:  # polls the group processes every 5 ms while they live
+        while not stop.is_set():
+            for pid in _children(os.getpid()):
+                state = _schedstat(pid)
+                if state is not None:
+                    now = time.perf_counter()
+                    record = seen.setdefault(pid, {"first": now})
+                    record.update(last=now, cpu=state[0], waiting=state[1])
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    wall, collector = time.perf_counter(), time.thread_time()  # run_mnist runs on this thread
     for _ in run_mnist(short, data, min_interval=0.1, compute_threads=2):
         pass
-    wall = time.perf_counter() - wall
-    after_self = resource.getrusage(resource.RUSAGE_SELF)
-    after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    used = lambda a, b: (b.ru_utime - a.ru_utime) + (b.ru_stime - a.ru_stime)  # noqa: E731
-    groups, collector = used(before_children, after_children), used(before_self, after_self)
-    print(f"The real run (run_mnist, two forked groups, {iterations} iterations): {wall:.2f} s; the "
-          f"groups used {groups:.2f} CPU-s ({groups / (2 * wall):.0%} of two cores), the collecting "
-          f"thread (hand-offs: receiving, merging, updates) {collector:.2f} CPU-s; "
-          f"{max(0.0, 2 * wall - groups - collector):.2f} core-s idle or taken by other processes")
+    wall, collector = time.perf_counter() - wall, time.thread_time() - collector
+    stop.set()
+    watcher.join()
+    print(f"\nBoth cores? The real run (run_mnist, two forked groups, {iterations} iterations) took "
+          f"{wall:.2f} s; per group process (from /proc/PID/schedstat, polled every 5 ms):")
+    busy = 0.0
+    for number, record in enumerate(seen.values(), start=1):
+        life = record["last"] - record["first"]
+        blocked = max(0.0, life - record["cpu"] - record["waiting"])
+        busy += record["cpu"]
+        print(f"  group {number}: alive {life:5.2f} s, on a CPU {record['cpu']:5.2f} s, waiting for a "
+              f"CPU {record['waiting']:5.2f} s, blocked {blocked:5.2f} s ({blocked / life:.1%})")
+    print(f"  the collecting process (receiving and merging the spans, updates): {collector:.2f} CPU-s; "
+          f"the groups used {busy:.2f} CPU-s = {busy / (2 * wall):.0%} of two cores over the run")
 
 
 def many_networks(repeats: int = 3) -> None:
