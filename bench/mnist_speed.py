@@ -127,13 +127,18 @@ def gui_run(iterations: int) -> None:
         def finished(completed: bool) -> None:
             result["seconds"] = time.perf_counter() - started
             result["completed"] = completed
+            result["window_cpu"] = process_cpu_seconds() - window_cpu
+            result["gui_thread_cpu"] = time.thread_time() - gui_thread_cpu
             loop.quit()
 
         def start() -> None:
-            nonlocal started
+            nonlocal started, window_cpu, gui_thread_cpu
             started = time.perf_counter()
+            window_cpu, gui_thread_cpu = process_cpu_seconds(), time.thread_time()
             if not window.start():
                 loop.quit()
+
+        window_cpu = gui_thread_cpu = 0.0
 
         started = 0.0
         window.runFinished.connect(finished)
@@ -145,6 +150,13 @@ def gui_run(iterations: int) -> None:
     result["gui_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["trainer_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(result))
+
+
+def process_cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far, all its threads."""
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # -- measurements --------------------------------------------------------------------------------
@@ -203,7 +215,8 @@ def gui(iterations: int) -> dict:
         raise RuntimeError(f"the window's run did not complete: {report}")
     return {"seconds": report["seconds"], "rss": report["trainer_peak_rss_mb"],
             "gui_rss": report["gui_peak_rss_mb"], "training": report["training_seconds"],
-            "updates": report["updates"]}
+            "updates": report["updates"], "window_cpu": report["window_cpu"],
+            "gui_thread_cpu": report["gui_thread_cpu"]}
 
 
 def busy_seconds() -> float:
@@ -620,6 +633,11 @@ def main() -> None:
         print(f"  4. window Start to end / headless training: "
               f"{summary['gui']['median'] / ours_summary['training']:.2f} (<= 1.1); the event loop's "
               f"longest stall: bench/gui_responsiveness.py")
+        window_cpu = statistics.median(r["window_cpu"] / r["seconds"] for r in results["gui"])
+        gui_thread_cpu = statistics.median(r["gui_thread_cpu"] / r["seconds"] for r in results["gui"])
+        print(f"     the window's process used {window_cpu:.0%} of one core from Start to the end (its GUI "
+              f"thread {gui_thread_cpu:.0%}): on two otherwise idle cores its training processes "
+              f"get the rest, a ratio of about {2 / (2 - window_cpu):.2f} (independent of other load)")
     others = busy_seconds() - own_seconds() - others_before
     print(f"Other processes used {others:.1f} CPU-seconds during the {wall:.0f} s of timings"
           + (": they shared the CPUs and distort the times (torch with 2 threads most of all); "
