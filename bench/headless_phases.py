@@ -14,13 +14,19 @@ training processes' CPU is not in it):
 - writing run.json and the CSVs; drawing the figures (QApplication, the panels, the PNGs);
   moving the files into place; the exit (from the last line of Python to the parent's wait).
 
+Each repeat runs twice, interleaved: with the project's bytecode compiled beforehand (as pip
+installs it, and as any run writes it unless PYTHONDONTWRITEBYTECODE is set) and without it
+(the __pycache__ folders of nncore/ and gui/ removed: every import compiles the source).
+
 Usage: python bench/headless_phases.py [--iterations 2000] [--repeats 3]
 """
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -131,6 +137,19 @@ def report(runs: list[dict[str, tuple[float, float]]]) -> float:
     return outside
 
 
+def set_bytecode(compiled: bool) -> None:
+    """Compile the project's sources into their __pycache__ folders, or remove those."""
+    for package in ("nncore", "gui"):
+        if compiled:
+            compileall.compile_dir(ROOT / package, quiet=1)
+        else:
+            shutil.rmtree(ROOT / package / "__pycache__", ignore_errors=True)
+    if compiled:
+        compileall.compile_file(ROOT / "main.py", quiet=1)
+    else:
+        shutil.rmtree(ROOT / "__pycache__", ignore_errors=True)
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         return child(sys.argv[2], float(sys.argv[3]), sys.argv[4:])
@@ -140,7 +159,15 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Headless run, {args.iterations} iterations, medians of {args.repeats}; load average "
           f"{os.getloadavg()[0]:.2f}; PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}")
-    report([measure(args.iterations) for _ in range(args.repeats)])
+    runs: dict[bool, list] = {True: [], False: []}
+    for _ in range(args.repeats):
+        for compiled in (True, False):
+            set_bytecode(compiled)
+            runs[compiled].append(measure(args.iterations))
+    for compiled, label in ((True, "with the project's bytecode compiled (an installed copy)"),
+                            (False, "compiling the project's sources at every start")):
+        print(f"\n{label}:")
+        report(runs[compiled])
 
 
 if __name__ == "__main__":
