@@ -149,12 +149,15 @@ class Progress:
 
 
 def train(settings: Settings, data, stream: TextIO,
-          stop: Callable[[], bool] | None = None) -> tuple[MnistHistory, bool]:
+          stop: Callable[[], bool] | None = None,
+          while_training: Callable[[], None] | None = None) -> tuple[MnistHistory, bool]:
     """Run the MNIST comparison with progress on ``stream``.
 
     Returns the history and whether it ended early: ``stop()`` said so (checked between
     iterations) or a training process was killed (a line on ``stream`` says how); the history
-    then holds the iterations done before that.
+    then holds the iterations done before that. ``while_training()`` is called once on this
+    thread while the groups train, once the figure modules are imported (not at all if the
+    run ends first).
     """
     history = MnistHistory(row_names(settings), settings.mnist.iterations)
     progress = Progress(settings.mnist.iterations, stream)
@@ -166,6 +169,9 @@ def train(settings: Settings, data, stream: TextIO,
             progress.update(history.completed, history.elapsed)
             if importing is None:  # the training processes are forked now: threads are safe
                 importing = import_in_background(FIGURE_MODULES)
+            elif while_training is not None and not importing.is_alive():
+                while_training()
+                while_training = None
     except ChildProcessError as error:  # a training process was killed (e.g. out of memory)
         stream.write(f"MNIST: {error}\n")
     interrupted = not history.finished
@@ -240,8 +246,9 @@ def describe_mnist(history: MnistHistory) -> list[str]:
 
 
 def render_figures(directory: Path, settings: Settings, paths: dict[str, PathResult] | None,
-                   history: MnistHistory | None) -> list[Path]:
+                   history: MnistHistory | None, prepared=None) -> list[Path]:
     """Draw ``paths.png`` / ``losses.png`` with the window's panels; return the files written.
+    ``prepared``: what :func:`losses_panels` made beforehand for ``losses.png``, if it did.
 
     Creates an offscreen QApplication if none exists. Raises ExportError if a file cannot be written.
     """
@@ -251,8 +258,8 @@ def render_figures(directory: Path, settings: Settings, paths: dict[str, PathRes
         written.append(_render(_paths_figure(settings, paths), directory / PATHS_PNG,
                                PATHS_FIGURE_SIZE, app))
     if history is not None:
-        written.append(_render(_losses_figure(history, settings), directory / LOSSES_PNG,
-                               LOSSES_FIGURE_SIZE, app))
+        written.append(_render(_losses_figure(history, settings, prepared),
+                               directory / LOSSES_PNG, LOSSES_FIGURE_SIZE, app))
     return written
 
 
@@ -278,9 +285,10 @@ def _paths_figure(settings: Settings, paths: dict[str, PathResult]):
     return panel
 
 
-def _losses_figure(history: MnistHistory, settings: Settings):
-    """The loss panel (wider) and the accuracy panel side by side on a white background, one
-    curve per entry in its colour (the mean and a band with repeats)."""
+def losses_panels():
+    """The empty figure of ``losses.png``: (figure widget, (loss panel, accuracy panel)), the
+    loss panel (wider) and the accuracy panel side by side on a white background. Made in the
+    thread of the QApplication (:func:`offscreen_application`), e.g. while the groups train."""
     from PySide6.QtWidgets import QHBoxLayout, QWidget
 
     from . import style
@@ -291,12 +299,23 @@ def _losses_figure(history: MnistHistory, settings: Settings):
     layout = QHBoxLayout(figure)
     layout.setContentsMargins(8, 8, 8, 8)
     layout.setSpacing(12)
-    losses = LossPanel()
+    losses = LossPanel()  # curve items only for the run's entries, made when drawn
     losses.set_options_visible(False)  # a figure for slides: no smoothing/log-y controls
-    for panel, stretch in ((losses, 3), (AccuracyPanel(), 2)):
-        panel.set_history(history)
+    accuracy = AccuracyPanel()
+    layout.addWidget(losses, 3)
+    layout.addWidget(accuracy, 2)
+    return figure, (losses, accuracy)
+
+
+def _losses_figure(history: MnistHistory, settings: Settings, panels=None):
+    """The figure of :func:`losses_panels` (``panels`` if made beforehand) showing ``history``,
+    one curve per entry in its colour (the mean and a band with repeats)."""
+    from . import style
+
+    figure, shown = panels or losses_panels()
+    for panel in shown:
         panel.set_entries(history_groups(settings, history), style.run_colors(settings))
-        layout.addWidget(panel, stretch)
+        panel.set_history(history)  # after the entries: the curves are drawn once
     return figure
 
 
@@ -352,8 +371,14 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
     clouds = run_clouds(settings) if runs_paths else {}
     if paths is not None:
         print("\n".join(describe_paths(settings, paths)), file=stream)
-    history, ended_early = (train(settings, data, stream, stop=interrupts.is_set) if runs_mnist
-                            else (None, False))
+    prepared = []
+
+    def prepare_figure() -> None:  # the Qt part of drawing losses.png, while the groups train
+        offscreen_application()
+        prepared.append(losses_panels())
+
+    history, ended_early = (train(settings, data, stream, stop=interrupts.is_set,
+                                  while_training=prepare_figure) if runs_mnist else (None, False))
     if history is not None:
         print("\n".join(describe_mnist(history)), file=stream)
     if interrupts.is_set():
@@ -361,7 +386,8 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
               f"ignored until the files are written)", file=stream)
 
     try:
-        written = write_results(directory, settings, paths, history, stream, clouds)
+        written = write_results(directory, settings, paths, history, stream, clouds,
+                                *prepared)
     except ExportError as error:
         report_error(error, stream)
         return WRITE_FAILED_STATUS
@@ -382,16 +408,16 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
 
 def write_results(directory: Path, settings: Settings, paths: dict[str, PathResult] | None,
                   history: MnistHistory | None, stream: TextIO,
-                  clouds=None) -> list[Path]:
+                  clouds=None, prepared=None) -> list[Path]:
     """Write the run's files into a staging folder inside ``directory``, then move them in
     together, replacing the previous run's (see :mod:`nncore.output_folder`); the files of a
     task not run are removed. Returns the files written; ExportError leaves ``directory`` as it
-    was."""
+    was. ``prepared``: see :func:`render_figures`."""
     staging = make_staging(directory)
     try:
         written = write_run(staging, settings, paths, history, clouds)
         print("Drawing the figures", file=stream, flush=True)
-        written += render_figures(staging, settings, paths, history)
+        written += render_figures(staging, settings, paths, history, prepared)
         commit(staging, directory, RESULT_FILES)
     except BaseException:
         discard(staging)

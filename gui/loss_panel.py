@@ -13,6 +13,7 @@ logarithmic y axis.
 """
 from __future__ import annotations
 
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker
@@ -194,12 +195,12 @@ class LossPanel(_HistoryPanel):
     """Training loss per iteration: raw values faint, smoothed bold, optional log-scale y."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        """Curve items are made by :meth:`redraw` for each run label when it is first drawn (a
+        window opens faster than with items for all 17 registered optimizers)."""
         super().__init__("lossPlot", "Training loss of every iteration, one curve per optimizer",
                          "Training loss (MNIST)", "loss", (-10, 10), parent)
         self.raw_items: dict[str, pg.PlotDataItem] = {}
         self.smooth_items: dict[str, pg.PlotDataItem] = {}
-        # Per run label, created when a history first shows it (a window opens faster than with
-        # items for every registered optimizer).
         self.band_items: dict[str, tuple[pg.PlotCurveItem, pg.PlotCurveItem, pg.FillBetweenItem]] = {}
         self.smoothing = DEFAULT_SMOOTHING
         self.ema_strength = DEFAULT_EMA_STRENGTH
@@ -368,12 +369,13 @@ class AccuracyPanel(_HistoryPanel):
     """Test accuracy (percent) at the evaluation points, one line with markers per optimizer."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        """Items are made by :meth:`redraw` for each run label when it is first drawn."""
         super().__init__("accuracyPlot", "Test accuracy at each evaluation, one curve per optimizer",
                          "Test accuracy (MNIST)", "accuracy (%)", (-10, -10), parent)
         self.plot_item.setYRange(0, 100, padding=0.02)
         self.items: dict[str, pg.PlotDataItem] = {}
         self._drawn_history: MnistHistory | None = None
-        self._drawn_counts: tuple | None = None  # items: per run label, created when first shown
+        self._drawn_counts: tuple | None = None
 
     def _add_item(self, label: str) -> None:
         color = self.color_of(label)

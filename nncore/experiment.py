@@ -16,6 +16,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from multiprocessing.connection import wait
 from multiprocessing.sharedctypes import RawValue
 from typing import Callable, Generator, Iterable, Iterator
 
@@ -532,9 +533,11 @@ def run_mnist(settings: Settings, data=None, stop: StopFlag | None = None,
 
         forked = isinstance(sources[0], ForkedProducer)
         while not all(source.finished for source in sources):
-            ready = ([s for s in sources if s.poll()] or [next(s for s in sources if not s.finished)]
-                     if forked else [s for s in sources if not s.finished])
-            for source in ready:  # forked: those with a message waiting, else the first unfinished
+            unfinished = [s for s in sources if not s.finished]
+            # Forked: wait for whichever has a message. Waiting on one pipe alone left the other
+            # group blocked on its full pipe (an evaluation's span is ~0.7 MB) until then.
+            ready = wait(unfinished) if forked else unfinished
+            for source in ready:  # forked: those with a message waiting, else every unfinished
                 received = source.receive()
                 if received is not None:
                     merge(sources.index(source), received)

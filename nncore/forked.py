@@ -69,6 +69,11 @@ class ForkedProducer:
         """The child's process id; None once it has been reaped."""
         return self._pid
 
+    def fileno(self) -> int:
+        """The pipe's file descriptor: readable when :meth:`receive` would not wait (so
+        ``multiprocessing.connection.wait`` can wait on several producers at once)."""
+        return self._conn.fileno()
+
     def poll(self) -> bool:
         """True when :meth:`receive` would return (or raise) without waiting."""
         return not self.finished and self._conn.poll()

@@ -74,3 +74,28 @@ def test_close_mid_stream_ends_an_endless_child_that_ignores_sigterm():
         producer.receive()
     producer.close()  # the child's next send fails on the closed pipe
     assert ended(pid)
+
+
+def test_wait_returns_the_producer_with_an_item_while_another_has_none():
+    """run_mnist waits on all groups at once: a group sending a large span (more than a pipe
+    holds) must be read while another group has nothing to send yet."""
+    from multiprocessing.connection import wait
+
+    gate_read, gate_write = os.pipe()
+
+    def slow():
+        os.read(gate_read, 1)  # nothing until the test opens the gate
+        yield "late"
+
+    quiet = ForkedProducer(slow)
+    busy = ForkedProducer(lambda: iter([b"x" * 1_000_000]))
+    try:
+        assert wait([quiet, busy], timeout=60) == [busy]
+        assert busy.receive() == b"x" * 1_000_000
+        os.write(gate_write, b"g")
+        assert wait([quiet], timeout=60) == [quiet] and quiet.receive() == "late"
+    finally:
+        busy.close()
+        quiet.close()
+        os.close(gate_read)
+        os.close(gate_write)

@@ -1,0 +1,38 @@
+"""The headless loss figure makes curve items only for the run's entries (making them for every
+registered optimizer was most of its drawing time), and still draws every entry."""
+import numpy as np
+
+from gui.headless import _losses_figure
+from gui.loss_panel import AccuracyPanel, LossPanel
+from nncore.experiment import MnistHistory, MnistUpdate
+from nncore.optimizers import OPTIMIZERS
+from nncore.settings import Settings
+
+
+def test_the_headless_loss_figure_has_items_for_the_runs_entries_only(qtbot):
+    settings = Settings(task="mnist")
+    names = settings.labels()
+    history = MnistHistory(names, 10)
+    history.apply(MnistUpdate(0, 10, 10, {n: np.linspace(2, 1, 10) for n in names},
+                              {n: [(10, 0.5)] for n in names}, {}, 1.0))
+    figure = _losses_figure(history, settings)
+    qtbot.addWidget(figure)
+    loss, accuracy = figure.findChild(LossPanel), figure.findChild(AccuracyPanel)
+    assert len(OPTIMIZERS) > len(names)
+    assert list(loss.raw_items) == list(names) and list(accuracy.items) == list(names)
+    assert all(loss.smooth_items[n].isVisible() and accuracy.items[n].isVisible() for n in names)
+    assert len(loss.smooth_items["Adam"].getData()[1]) == 10
+
+
+def test_the_loss_figure_is_built_while_the_groups_train_and_used_for_losses_png(tmp_path, monkeypatch):
+    import gui.headless
+    import main
+
+    events = []
+    build, write = gui.headless.losses_panels, gui.headless.write_run
+    monkeypatch.setattr(gui.headless, "losses_panels", lambda: events.append("figure") or build())
+    monkeypatch.setattr(gui.headless, "write_run", lambda *a, **k: events.append("files") or write(*a, **k))
+    assert main.main(["--headless", "--task", "mnist", "--out", str(tmp_path), "--iterations", "40",
+                      "--hidden", "8", "--eval-interval", "2"]) == 0
+    assert events == ["figure", "files"]  # made during training, once, and not again for the PNG
+    assert (tmp_path / "losses.png").stat().st_size > 10_000
