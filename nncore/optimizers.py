@@ -154,7 +154,14 @@ class Optimizer:
         one array (shaped like the parameter) per per-coordinate slot such as Momentum's ``v``
         or AdaGrad's ``h``, and one number per counter such as Adam's ``iter``. Copies, so the
         caller may keep them; empty for stateless rules (SGD) and before the first update."""
-        return {name: float(getattr(self, name)) for name in self.counters}
+        arrays = {slot: array.copy() for slot, array in self.state_views(key).items()}
+        return {**arrays, **{name: float(getattr(self, name)) for name in self.counters}}
+
+    def state_views(self, key: str) -> dict[str, np.ndarray]:
+        """The per-coordinate slots of :meth:`state_for` (same names, same order) as the live
+        arrays ``update`` changes in place, not copies: read them before the next update. Lets
+        the 2D path solver record each step's state without copying it twice."""
+        return {}
 
     def _scratch(self, slot: str, key: str, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """A reusable work array ``slot`` for parameter ``key``: ``param``'s shape, and the dtype
@@ -205,9 +212,8 @@ class _Stateful(Optimizer):
     def reset(self) -> None:
         self.state: dict[str, dict[str, np.ndarray]] = {}
 
-    def state_for(self, key: str) -> dict[str, np.ndarray | float]:
-        arrays = {slot: values[key].copy() for slot, values in self.state.items() if key in values}
-        return {**arrays, **super().state_for(key)}
+    def state_views(self, key: str) -> dict[str, np.ndarray]:
+        return {slot: values[key] for slot, values in self.state.items() if key in values}
 
     def _slot(self, slot: str, key: str, like: np.ndarray) -> np.ndarray:
         """The zero-initialised state array ``slot`` for parameter ``key`` (shape of ``like``)."""
