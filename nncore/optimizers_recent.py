@@ -18,6 +18,7 @@ stay float32).
 """
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -306,6 +307,22 @@ def newton_schulz(matrix: np.ndarray, steps: int = 5) -> np.ndarray:
     return np.swapaxes(x, -1, -2) if tall else x
 
 
+def newton_schulz_pair(u0: float, u1: float, steps: int = 5) -> tuple[float, float]:
+    """:func:`newton_schulz` of the 1 x 2 matrix (u0, u1) in Python floats, the same operations
+    in the same order (a test checks the bits): X = (u0, u1) / (sqrt(u0^2 + u1^2) + 1e-7), then
+    ``steps`` times A = x0^2 + x1^2 (X X^T, 1 x 1) and X <- a X + (b A + (c A) A) X. A NumPy
+    call per operation on a 1 x 2 matrix costs far more than the arithmetic: this is the 2D
+    paths' Muon step, once per step."""
+    a, b, c = NEWTON_SCHULZ_COEFFICIENTS
+    scale = math.sqrt(u0 * u0 + u1 * u1) + 1e-7
+    x0, x1 = u0 / scale, u1 / scale
+    for _ in range(steps):
+        gram = x0 * x0 + x1 * x1
+        factor = b * gram + c * gram * gram
+        x0, x1 = a * x0 + factor * x0, a * x1 + factor * x1
+    return x0, x1
+
+
 _WEIGHT_KEY = re.compile(r"W(\d+)$")
 
 
@@ -375,6 +392,9 @@ class Muon(_Stateful):
         """One Muon step of the matrix ``params[keys[0]]``, or of the 1 x n matrix made of the
         numbers ``params[k]`` for k in ``keys`` (the 2D case; one such matrix per cell of a grid
         of 2D runs when the parameters are arrays of cells)."""
+        if self._is_pair(keys, params):
+            self._muon_pair_step(keys, params, grads)
+            return
         updates = []
         for key in keys:
             buffer = self._slot("momentum", key, params[key])
@@ -393,6 +413,31 @@ class Muon(_Stateful):
             if np.any(self.weight_decay):
                 p *= 1.0 - self.lr * self.weight_decay
             p -= self.lr * piece
+
+    def _is_pair(self, keys: list[str], params: Params) -> bool:
+        """True for the 2D path's case of :meth:`_muon_step`: two 0-d float64 parameters (one
+        run, not ``cells``) and single-number hyperparameters."""
+        return (len(keys) == 2 and not self.cells
+                and all(params[key].shape == () and params[key].dtype == np.float64 for key in keys)
+                and all(np.ndim(value) == 0 for value in (self.lr, self.momentum, self.weight_decay)))
+
+    def _muon_pair_step(self, keys: list[str], params: Params, grads: Params) -> None:
+        """:meth:`_muon_step` of the 1 x 2 matrix (x, y) in Python floats (see
+        :func:`newton_schulz_pair`): the same operations in the same order."""
+        momentum, lr, weight_decay = float(self.momentum), float(self.lr), float(self.weight_decay)
+        updates = []
+        for key in keys:
+            buffer = self._slot("momentum", key, params[key])
+            g, b = float(grads[key]), float(buffer)
+            b += (1.0 - momentum) * (g - b)
+            buffer[...] = b
+            updates.append(g + momentum * (b - g))
+        pieces = newton_schulz_pair(*updates, steps=self.NS_STEPS)
+        for key, piece in zip(keys, pieces):
+            p = params[key]
+            if weight_decay:
+                p *= 1.0 - lr * weight_decay
+            p -= lr * piece
 
     def _adam_step(self, key: str, p: np.ndarray, g: np.ndarray) -> None:
         """The reference's AdamW step of one parameter (adam_update, then decay and step)."""
