@@ -36,6 +36,15 @@ def _coefficient(value):
     return float(value) if np.ndim(value) == 0 else value
 
 
+def _is_scalar_run(optimizer: _base.Optimizer, params: Params, hyperparameters: tuple[str, ...]) -> bool:
+    """True when ``params`` are 0-d float64 arrays of one run (not ``cells``), as the 2D path
+    solver's x and y, and the named hyperparameters single numbers: the case a rule may compute
+    in Python floats (a NumPy call per operation on a 0-d array costs more than the arithmetic)."""
+    return (not optimizer.cells
+            and all(p.shape == () and p.dtype == np.float64 for p in params.values())
+            and all(np.ndim(getattr(optimizer, name)) == 0 for name in hyperparameters))
+
+
 def _weight_decay(default: float, description: str) -> Hyperparameter:
     """A weight-decay coefficient in [0, 1]."""
     return Hyperparameter("weight_decay", default, 0.0, 1.0, 0.001, 4, minimum_inclusive=True,
@@ -416,10 +425,9 @@ class Muon(_Stateful):
 
     def _is_pair(self, keys: list[str], params: Params) -> bool:
         """True for the 2D path's case of :meth:`_muon_step`: two 0-d float64 parameters (one
-        run, not ``cells``) and single-number hyperparameters."""
-        return (len(keys) == 2 and not self.cells
-                and all(params[key].shape == () and params[key].dtype == np.float64 for key in keys)
-                and all(np.ndim(value) == 0 for value in (self.lr, self.momentum, self.weight_decay)))
+        run) and single-number hyperparameters."""
+        return len(keys) == 2 and _is_scalar_run(self, {key: params[key] for key in keys},
+                                                 ("lr", "momentum", "weight_decay"))
 
     def _muon_pair_step(self, keys: list[str], params: Params, grads: Params) -> None:
         """:meth:`_muon_step` of the 1 x 2 matrix (x, y) in Python floats (see
@@ -551,6 +559,9 @@ class Prodigy(_Stateful):
         self.d_numerator = 0.0
 
     def update(self, params: Params, grads: Params) -> None:
+        if _is_scalar_run(self, params, ("lr", "beta1", "beta2", "weight_decay", "d0")):
+            self._scalar_update(params, grads)
+            return
         beta3 = np.sqrt(self.beta2)
         d, d0 = self.d, self.d0
         dlr = d * self.lr
@@ -589,6 +600,41 @@ class Prodigy(_Stateful):
                 p -= self.weight_decay * dlr * p * stepped
             # the step size is the old d's (dlr), the denominator's epsilon the new d's
             p -= dlr * self._slot("m", key, p) / (np.sqrt(self._slot("v", key, p)) + self.d * EPSILON)
+
+
+    def _scalar_update(self, params: Params, grads: Params) -> None:
+        """:meth:`update` of 0-d parameters (the 2D path's x and y) in Python floats: the same
+        operations in the same order, written back into the 0-d slots and parameters."""
+        beta1, beta2, lr = float(self.beta1), float(self.beta2), float(self.lr)
+        beta3 = math.sqrt(beta2)
+        d, d0 = float(self.d), float(self.d0)
+        dlr = d * lr
+        numerator = float(self.d_numerator) * beta3
+        denominator = 0.0
+        for key, p in params.items():
+            g, position = float(grads[key]), float(p)
+            start = self.state.get("p0", {}).get(key)
+            if start is None:
+                start = self._slot("p0", key, p)
+                start[...] = p
+            m, v, s = self._slot("m", key, p), self._slot("v", key, p), self._slot("s", key, p)
+            numerator += (d / d0) * dlr * (g * (float(start) - position))
+            m[...] = float(m) * beta1 + d * (1.0 - beta1) * g
+            v[...] = float(v) * beta2 + d * d * (1.0 - beta2) * g * g
+            s[...] = float(s) * beta3 + (d / d0) * dlr * g
+            denominator += abs(float(s))
+        if denominator == 0.0:
+            return
+        self.d_numerator = numerator
+        self.d_max = np.fmax(self.d_max, numerator / denominator)
+        self.d = self.d_max
+        self.iter = self.iter + True
+        weight_decay, epsilon = float(self.weight_decay), float(self.d) * EPSILON
+        for key, p in params.items():
+            if weight_decay:
+                p -= weight_decay * dlr * float(p)
+            # a NumPy float divides by 0 as the array formula does (inf or nan, no exception)
+            p -= np.float64(dlr * float(self.state["m"][key])) / (math.sqrt(float(self.state["v"][key])) + epsilon)
 
 
 RECENT_OPTIMIZERS = (NAdam, RAdam, Adamax, Adadelta, AdaBelief, Lion, Muon, ScheduleFreeAdamW, Prodigy)

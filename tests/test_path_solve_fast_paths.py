@@ -8,6 +8,7 @@ compare the same single paths with the array formulations of whole grids.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from nncore.optimizers import create
 from nncore.optimizers_recent import newton_schulz, newton_schulz_pair
@@ -22,26 +23,27 @@ def test_newton_schulz_pair_equals_newton_schulz_of_the_1x2_matrix_to_the_bit():
         assert newton_schulz_pair(float(u0), float(u1), 5) == (expected[0], expected[1])
 
 
-def _muon_path(weight_decay: float, scalar: bool) -> list[tuple[float, float]]:
-    """Muon's first 50 positions on f = x^2/20 + y^2 from (-7, 2): with ``scalar`` the 2D pair
-    step (two 0-d parameters), else one run of the stacked formulation (``cells``, (1,) arrays)."""
-    optimizer = create("Muon", lr=0.5, weight_decay=weight_decay)
-    if scalar:
-        params = {"x": np.array(-7.0), "y": np.array(2.0)}
-        grads = {"x": np.array(0.0), "y": np.array(0.0)}
-    else:
-        optimizer.cells = True
-        params = {"x": np.array([-7.0]), "y": np.array([2.0])}
-        grads = {"x": np.array([0.0]), "y": np.array([0.0])}
+def _path(name: str, values: dict, scalar: bool, steps: int = 60) -> list[tuple[float, float]]:
+    """The first positions of ``name`` on f = x^2/20 + y^2 from (-7, 2), x and y as two
+    parameters: with ``scalar`` two 0-d arrays (the 2D path's case), else one run of the grid
+    formulation (``cells``, (1,) arrays). The gradient is 0 for the first two steps."""
+    optimizer = create(name, **values)
+    shape = () if scalar else (1,)
+    optimizer.cells = not scalar
+    params = {"x": np.full(shape, -7.0), "y": np.full(shape, 2.0)}
+    grads = {"x": np.zeros(shape), "y": np.zeros(shape)}
     points = []
-    for _ in range(50):
-        grads["x"][...] = params["x"] / 10
-        grads["y"][...] = 2 * params["y"]
+    for step in range(steps):
+        grads["x"][...] = params["x"] / 10 if step >= 2 else 0.0
+        grads["y"][...] = 2 * params["y"] if step >= 2 else 0.0
         optimizer.update(params, grads)
         points.append((float(np.ravel(params["x"])[0]), float(np.ravel(params["y"])[0])))
     return points
 
 
-def test_muon_pair_step_walks_the_stacked_formulations_path_to_the_bit():
-    for weight_decay in (0.0, 0.1):
-        assert _muon_path(weight_decay, scalar=True) == _muon_path(weight_decay, scalar=False)
+@pytest.mark.parametrize("name, values", [
+    ("Muon", {"lr": 0.5}), ("Muon", {"lr": 0.5, "weight_decay": 0.1}),
+    ("Prodigy", {}), ("Prodigy", {"weight_decay": 0.05, "d0": 1e-3, "beta2": 0.9}),
+])
+def test_scalar_steps_walk_the_grid_formulations_path_to_the_bit(name, values):
+    assert _path(name, values, scalar=True) == _path(name, values, scalar=False)
