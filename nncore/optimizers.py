@@ -414,11 +414,20 @@ class AdamW(Adam):
         lr_t = self._step_size()
         shrink = self.lr * self.weight_decay
         for key, p in params.items():
-            if np.any(shrink):  # shrink is an array when lr or weight_decay is one
+            if nonzero(shrink):  # shrink is an array when lr or weight_decay is one
                 decay = self._scratch("decay", key, p, p)
                 np.multiply(p, shrink, out=decay)
                 p -= decay
             self._adam_step(key, p, grads[key], lr_t)
+
+
+def nonzero(value) -> bool:
+    """``np.any(value)`` for a hyperparameter or coefficient: one number or an array of one value
+    per run. A Python float (the usual case) skips NumPy's call, which costs more than the
+    2D path's whole arithmetic of a step."""
+    if type(value) is float:
+        return value != 0.0
+    return bool(np.any(value))
 
 
 def _adaptive_step(p: np.ndarray, direction: np.ndarray, square: np.ndarray, lr: float,

@@ -24,7 +24,7 @@ import re
 import numpy as np
 
 from . import optimizers as _base
-from .optimizers import Hyperparameter, Params, _Stateful, decay, learning_rate
+from .optimizers import Hyperparameter, Params, _Stateful, decay, learning_rate, nonzero
 
 EPSILON = _base.EPSILON
 """The book's 1e-7, for the rules whose epsilon only guards a division."""
@@ -33,6 +33,8 @@ EPSILON = _base.EPSILON
 def _coefficient(value):
     """A step coefficient computed from hyperparameters: a Python float when it is one number,
     else the array (one value per cell of a grid of 2D runs)."""
+    if type(value) is float:
+        return value
     return float(value) if np.ndim(value) == 0 else value
 
 
@@ -63,7 +65,7 @@ def _adam_moments(optimizer: _Stateful, key: str, p: np.ndarray, dW: np.ndarray)
     g = dW + weight_decay * W;  m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2.
 
     Returns (g, m, v); m and v are the optimizer's slots of ``key``."""
-    g = dW + optimizer.weight_decay * p if np.any(optimizer.weight_decay) else dW
+    g = dW + optimizer.weight_decay * p if nonzero(optimizer.weight_decay) else dW
     m = optimizer._slot("m", key, p)
     v = optimizer._slot("v", key, p)
     m += (1.0 - optimizer.beta1) * (g - m)
@@ -140,23 +142,32 @@ class RAdam(_Stateful):
         rho_inf = 2.0 / (1.0 - self.beta2) - 1.0
         return rho_inf - 2.0 * t * np.power(self.beta2, t) / (1.0 - np.power(self.beta2, t))
 
+    @staticmethod
+    def _ratio(rho_t, rho_inf):
+        """r_t^2 = (rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)."""
+        return (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+
     def update(self, params: Params, grads: Params) -> None:
         self.iter += 1
         t = self.iter
         rho_inf = 2.0 / (1.0 - self.beta2) - 1.0
         rho_t = self.rho(t)
-        adapted = rho_t > self.THRESHOLD
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-            rect = np.sqrt(np.where(adapted, ratio, 1.0))
+        if np.ndim(rho_t) == 0:  # one run: a number, no masking (the ratio only where adapted)
+            adapted = everywhere = bool(rho_t > self.THRESHOLD)
+            rect = math.sqrt(self._ratio(rho_t, rho_inf)) if adapted else 1.0
+        else:
+            adapted = rho_t > self.THRESHOLD
+            everywhere = bool(np.all(adapted))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rect = np.sqrt(np.where(adapted, self._ratio(rho_t, rho_inf), 1.0))
         momentum_scale = _coefficient(self.lr / (1.0 - np.power(self.beta1, t)))
         adaptive_scale = _coefficient(rect * np.sqrt(1.0 - np.power(self.beta2, t)))
         for key, p in params.items():
             g, m, v = _adam_moments(self, key, p, grads[key])
             step = m * momentum_scale
-            if np.all(adapted):
+            if everywhere:
                 step *= adaptive_scale / (np.sqrt(v) + EPSILON)
-            elif np.any(adapted):
+            elif nonzero(adapted):
                 step = np.where(adapted, step * adaptive_scale / (np.sqrt(v) + EPSILON), step)
             p -= step
 
@@ -183,7 +194,7 @@ class Adamax(_Stateful):
         self.iter += 1
         scale = _coefficient(self.lr / (1.0 - np.power(self.beta1, self.iter)))
         for key, p in params.items():
-            g = grads[key] + self.weight_decay * p if np.any(self.weight_decay) else grads[key]
+            g = grads[key] + self.weight_decay * p if nonzero(self.weight_decay) else grads[key]
             m = self._slot("m", key, p)
             u = self._slot("u", key, p)
             m += (1.0 - self.beta1) * (g - m)
@@ -209,7 +220,7 @@ class Adadelta(_Stateful):
 
     def update(self, params: Params, grads: Params) -> None:
         for key, p in params.items():
-            g = grads[key] + self.weight_decay * p if np.any(self.weight_decay) else grads[key]
+            g = grads[key] + self.weight_decay * p if nonzero(self.weight_decay) else grads[key]
             h = self._slot("h", key, p)
             u = self._slot("u", key, p)
             h *= self.rho
@@ -253,7 +264,7 @@ class AdaBelief(_Stateful):
             g = grads[key]
             m = self._slot("m", key, p)
             s = self._slot("s", key, p)
-            if np.any(self.weight_decay):
+            if nonzero(self.weight_decay):
                 p *= shrink
             m *= self.beta1
             m += (1.0 - self.beta1) * g
@@ -285,7 +296,7 @@ class Lion(_Stateful):
         for key, p in params.items():
             g = grads[key]
             m = self._slot("m", key, p)
-            if np.any(self.weight_decay):
+            if nonzero(self.weight_decay):
                 p *= shrink
             p -= self.lr * np.sign(self.beta1 * m + (1.0 - self.beta1) * g)
             m *= self.beta2
@@ -419,7 +430,7 @@ class Muon(_Stateful):
             pieces = list(np.moveaxis(newton_schulz(rows, self.NS_STEPS)[..., 0, :], -1, 0))
         for key, piece in zip(keys, pieces):
             p = params[key]
-            if np.any(self.weight_decay):
+            if nonzero(self.weight_decay):
                 p *= 1.0 - self.lr * self.weight_decay
             p -= self.lr * piece
 
@@ -499,8 +510,12 @@ class ScheduleFreeAdamW(_Stateful):
     def update(self, params: Params, grads: Params) -> None:
         k = self.iter
         self.iter += 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            schedule = np.where(k < self.warmup_steps, (k + 1) / np.maximum(self.warmup_steps, 1.0), 1.0)
+        warmup = self.warmup_steps
+        if type(warmup) is float:  # one run: the same number without NumPy's calls
+            schedule = (k + 1) / max(warmup, 1.0) if k < warmup else 1.0
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                schedule = np.where(k < warmup, (k + 1) / np.maximum(warmup, 1.0), 1.0)
         lr = self.lr * schedule
         self.lr_max = np.maximum(self.lr_max, lr)
         weight = self.lr_max ** 2
@@ -520,7 +535,7 @@ class ScheduleFreeAdamW(_Stateful):
             v *= self.beta2
             v += (1.0 - self.beta2) * g * g
             normalised = g / (np.sqrt(v / correction) + EPSILON)
-            if np.any(self.weight_decay):
+            if nonzero(self.weight_decay):
                 normalised += self.weight_decay * y
             z -= lr * normalised
             x *= 1.0 - c
@@ -596,7 +611,7 @@ class Prodigy(_Stateful):
         self.d = self.d_max
         self.iter = self.iter + stepped
         for key, p in params.items():
-            if np.any(self.weight_decay):
+            if nonzero(self.weight_decay):
                 p -= self.weight_decay * dlr * p * stepped
             # the step size is the old d's (dlr), the denominator's epsilon the new d's
             p -= dlr * self._slot("m", key, p) / (np.sqrt(self._slot("v", key, p)) + self.d * EPSILON)
