@@ -160,7 +160,8 @@ class Optimizer:
     def state_views(self, key: str) -> dict[str, np.ndarray]:
         """The per-coordinate slots of :meth:`state_for` (same names, same order) as the live
         arrays ``update`` changes in place, not copies: read them before the next update. Lets
-        the 2D path solver record each step's state without copying it twice."""
+        the 2D path solver record each step's state without copying it twice. A slot, once
+        created, stays the same array until :meth:`reset`."""
         return {}
 
     def _scratch(self, slot: str, key: str, param: np.ndarray, grad: np.ndarray) -> np.ndarray:

@@ -44,7 +44,8 @@ def _is_scalar_run(optimizer: _base.Optimizer, params: Params, hyperparameters: 
     in Python floats (a NumPy call per operation on a 0-d array costs more than the arithmetic)."""
     return (not optimizer.cells
             and all(p.shape == () and p.dtype == np.float64 for p in params.values())
-            and all(np.ndim(getattr(optimizer, name)) == 0 for name in hyperparameters))
+            and all(type(value) is float or np.ndim(value) == 0
+                    for value in (getattr(optimizer, name) for name in hyperparameters)))
 
 
 def _weight_decay(default: float, description: str) -> Hyperparameter:

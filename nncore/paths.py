@@ -199,22 +199,25 @@ class _BookPosition:
 class _StateRecord:
     """The optimizer's state after each step (``Optimizer.state_for``'s names and order), written
     into arrays allocated once: an (n, 2) array per per-coordinate slot (x in column 0, y in
-    column 1) and an (n,) array per counter. The slots are those present after the first step."""
+    column 1) and an (n,) array per counter. The slots are those present after the first step,
+    read through the live arrays of ``Optimizer.state_views`` fetched then (each stays the same
+    array until the optimizer's reset)."""
 
     def __init__(self, walker: _StackedPosition | _BookPosition, steps: int) -> None:
         self.walker, self.steps = walker, steps
         self.counters = type(walker.optimizer).counters
-        self.slots: dict[str, np.ndarray] = {}
+        self.views: list[tuple[np.ndarray, tuple[np.ndarray, ...]]] = []
         self.rows: dict[str, np.ndarray] = {}
 
     def record(self, step: int) -> None:
         """Copy the state after update ``step + 1`` into row ``step``."""
-        views = self.walker.state_views()
         if step == 0:
-            self.slots = {name: np.empty((self.steps, 2)) for name in views}
-            self.rows = {**self.slots, **{name: np.empty(self.steps) for name in self.counters}}
-        for name, pair in views.items():
-            row = self.slots[name][step]
+            views = self.walker.state_views()
+            slots = {name: np.empty((self.steps, 2)) for name in views}
+            self.views = [(slots[name], pair) for name, pair in views.items()]
+            self.rows = {**slots, **{name: np.empty(self.steps) for name in self.counters}}
+        for rows, pair in self.views:
+            row = rows[step]
             if len(pair) == 1:
                 row[...] = pair[0]
             else:
