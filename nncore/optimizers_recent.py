@@ -138,10 +138,13 @@ class RAdam(_Stateful):
         super().reset()
         self.iter = 0
 
-    def rho(self, t: int):
-        """rho_t, the length of the approximated simple moving average after t steps."""
+    def rho(self, t: int, beta2_t=None):
+        """rho_t, the length of the approximated simple moving average after t steps
+        (``beta2_t``: beta2^t when the caller has it already)."""
         rho_inf = 2.0 / (1.0 - self.beta2) - 1.0
-        return rho_inf - 2.0 * t * np.power(self.beta2, t) / (1.0 - np.power(self.beta2, t))
+        if beta2_t is None:
+            beta2_t = np.power(self.beta2, t)
+        return rho_inf - 2.0 * t * beta2_t / (1.0 - beta2_t)
 
     @staticmethod
     def _ratio(rho_t, rho_inf):
@@ -152,7 +155,8 @@ class RAdam(_Stateful):
         self.iter += 1
         t = self.iter
         rho_inf = 2.0 / (1.0 - self.beta2) - 1.0
-        rho_t = self.rho(t)
+        beta2_t = np.power(self.beta2, t)
+        rho_t = self.rho(t, beta2_t)
         if np.ndim(rho_t) == 0:  # one run: a number, no masking (the ratio only where adapted)
             adapted = everywhere = bool(rho_t > self.THRESHOLD)
             rect = math.sqrt(self._ratio(rho_t, rho_inf)) if adapted else 1.0
@@ -162,7 +166,7 @@ class RAdam(_Stateful):
             with np.errstate(invalid="ignore", divide="ignore"):
                 rect = np.sqrt(np.where(adapted, self._ratio(rho_t, rho_inf), 1.0))
         momentum_scale = _coefficient(self.lr / (1.0 - np.power(self.beta1, t)))
-        adaptive_scale = _coefficient(rect * np.sqrt(1.0 - np.power(self.beta2, t)))
+        adaptive_scale = _coefficient(rect * np.sqrt(1.0 - beta2_t))
         for key, p in params.items():
             g, m, v = _adam_moments(self, key, p, grads[key])
             step = m * momentum_scale
