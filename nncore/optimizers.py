@@ -172,7 +172,9 @@ class Optimizer:
         formula into these with ``out=``, in the formula's own order, so the arithmetic is the
         same as the plain expression without allocating a temporary per operation.
         """
-        dtype = np.result_type(param, grad)
+        dtype = param.dtype  # np.result_type's answer when both have it, without its call
+        if getattr(grad, "dtype", None) is not dtype:
+            dtype = np.result_type(param, grad)
         array = self._buffers.get((slot, key))
         if array is None or array.shape != param.shape or array.dtype != dtype:
             array = self._buffers[(slot, key)] = np.empty(param.shape, dtype=dtype)
@@ -426,8 +428,8 @@ def nonzero(value) -> bool:
     """``np.any(value)`` for a hyperparameter or coefficient: one number or an array of one value
     per run. A Python float (the usual case) skips NumPy's call, which costs more than the
     2D path's whole arithmetic of a step."""
-    if type(value) is float:
-        return value != 0.0
+    if isinstance(value, float):  # a Python float or a NumPy float64 scalar
+        return bool(value != 0.0)
     return bool(np.any(value))
 
 

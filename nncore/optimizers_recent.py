@@ -33,8 +33,8 @@ EPSILON = _base.EPSILON
 def _coefficient(value):
     """A step coefficient computed from hyperparameters: a Python float when it is one number,
     else the array (one value per cell of a grid of 2D runs)."""
-    if type(value) is float:
-        return value
+    if isinstance(value, float):  # a Python float or a NumPy float64 scalar
+        return float(value)
     return float(value) if np.ndim(value) == 0 else value
 
 
@@ -44,7 +44,7 @@ def _is_scalar_run(optimizer: _base.Optimizer, params: Params, hyperparameters: 
     in Python floats (a NumPy call per operation on a 0-d array costs more than the arithmetic)."""
     return (not optimizer.cells
             and all(p.shape == () and p.dtype == np.float64 for p in params.values())
-            and all(type(value) is float or np.ndim(value) == 0
+            and all(isinstance(value, float) or np.ndim(value) == 0
                     for value in (getattr(optimizer, name) for name in hyperparameters)))
 
 
