@@ -154,7 +154,15 @@ class Optimizer:
         one array (shaped like the parameter) per per-coordinate slot such as Momentum's ``v``
         or AdaGrad's ``h``, and one number per counter such as Adam's ``iter``. Copies, so the
         caller may keep them; empty for stateless rules (SGD) and before the first update."""
-        return {name: float(getattr(self, name)) for name in self.counters}
+        arrays = {slot: array.copy() for slot, array in self.state_views(key).items()}
+        return {**arrays, **{name: float(getattr(self, name)) for name in self.counters}}
+
+    def state_views(self, key: str) -> dict[str, np.ndarray]:
+        """The per-coordinate slots of :meth:`state_for` (same names, same order) as the live
+        arrays ``update`` changes in place, not copies: read them before the next update. Lets
+        the 2D path solver record each step's state without copying it twice. A slot, once
+        created, stays the same array until :meth:`reset`."""
+        return {}
 
     def _scratch(self, slot: str, key: str, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """A reusable work array ``slot`` for parameter ``key``: ``param``'s shape, and the dtype
@@ -164,7 +172,9 @@ class Optimizer:
         formula into these with ``out=``, in the formula's own order, so the arithmetic is the
         same as the plain expression without allocating a temporary per operation.
         """
-        dtype = np.result_type(param, grad)
+        dtype = param.dtype  # np.result_type's answer when both have it, without its call
+        if getattr(grad, "dtype", None) is not dtype:
+            dtype = np.result_type(param, grad)
         array = self._buffers.get((slot, key))
         if array is None or array.shape != param.shape or array.dtype != dtype:
             array = self._buffers[(slot, key)] = np.empty(param.shape, dtype=dtype)
@@ -205,9 +215,8 @@ class _Stateful(Optimizer):
     def reset(self) -> None:
         self.state: dict[str, dict[str, np.ndarray]] = {}
 
-    def state_for(self, key: str) -> dict[str, np.ndarray | float]:
-        arrays = {slot: values[key].copy() for slot, values in self.state.items() if key in values}
-        return {**arrays, **super().state_for(key)}
+    def state_views(self, key: str) -> dict[str, np.ndarray]:
+        return {slot: values[key] for slot, values in self.state.items() if key in values}
 
     def _slot(self, slot: str, key: str, like: np.ndarray) -> np.ndarray:
         """The zero-initialised state array ``slot`` for parameter ``key`` (shape of ``like``)."""
@@ -408,11 +417,20 @@ class AdamW(Adam):
         lr_t = self._step_size()
         shrink = self.lr * self.weight_decay
         for key, p in params.items():
-            if np.any(shrink):  # shrink is an array when lr or weight_decay is one
+            if nonzero(shrink):  # shrink is an array when lr or weight_decay is one
                 decay = self._scratch("decay", key, p, p)
                 np.multiply(p, shrink, out=decay)
                 p -= decay
             self._adam_step(key, p, grads[key], lr_t)
+
+
+def nonzero(value) -> bool:
+    """``np.any(value)`` for a hyperparameter or coefficient: one number or an array of one value
+    per run. A Python float (the usual case) skips NumPy's call, which costs more than the
+    2D path's whole arithmetic of a step."""
+    if isinstance(value, float):  # a Python float or a NumPy float64 scalar
+        return bool(value != 0.0)
+    return bool(np.any(value))
 
 
 def _adaptive_step(p: np.ndarray, direction: np.ndarray, square: np.ndarray, lr: float,

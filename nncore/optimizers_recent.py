@@ -18,12 +18,13 @@ stay float32).
 """
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 
 from . import optimizers as _base
-from .optimizers import Hyperparameter, Params, _Stateful, decay, learning_rate
+from .optimizers import Hyperparameter, Params, _Stateful, decay, learning_rate, nonzero
 
 EPSILON = _base.EPSILON
 """The book's 1e-7, for the rules whose epsilon only guards a division."""
@@ -32,7 +33,19 @@ EPSILON = _base.EPSILON
 def _coefficient(value):
     """A step coefficient computed from hyperparameters: a Python float when it is one number,
     else the array (one value per cell of a grid of 2D runs)."""
+    if isinstance(value, float):  # a Python float or a NumPy float64 scalar
+        return float(value)
     return float(value) if np.ndim(value) == 0 else value
+
+
+def _is_scalar_run(optimizer: _base.Optimizer, params: Params, hyperparameters: tuple[str, ...]) -> bool:
+    """True when ``params`` are 0-d float64 arrays of one run (not ``cells``), as the 2D path
+    solver's x and y, and the named hyperparameters single numbers: the case a rule may compute
+    in Python floats (a NumPy call per operation on a 0-d array costs more than the arithmetic)."""
+    return (not optimizer.cells
+            and all(p.shape == () and p.dtype == np.float64 for p in params.values())
+            and all(isinstance(value, float) or np.ndim(value) == 0
+                    for value in (getattr(optimizer, name) for name in hyperparameters)))
 
 
 def _weight_decay(default: float, description: str) -> Hyperparameter:
@@ -53,7 +66,7 @@ def _adam_moments(optimizer: _Stateful, key: str, p: np.ndarray, dW: np.ndarray)
     g = dW + weight_decay * W;  m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2.
 
     Returns (g, m, v); m and v are the optimizer's slots of ``key``."""
-    g = dW + optimizer.weight_decay * p if np.any(optimizer.weight_decay) else dW
+    g = dW + optimizer.weight_decay * p if nonzero(optimizer.weight_decay) else dW
     m = optimizer._slot("m", key, p)
     v = optimizer._slot("v", key, p)
     m += (1.0 - optimizer.beta1) * (g - m)
@@ -125,28 +138,41 @@ class RAdam(_Stateful):
         super().reset()
         self.iter = 0
 
-    def rho(self, t: int):
-        """rho_t, the length of the approximated simple moving average after t steps."""
+    def rho(self, t: int, beta2_t=None):
+        """rho_t, the length of the approximated simple moving average after t steps
+        (``beta2_t``: beta2^t when the caller has it already)."""
         rho_inf = 2.0 / (1.0 - self.beta2) - 1.0
-        return rho_inf - 2.0 * t * np.power(self.beta2, t) / (1.0 - np.power(self.beta2, t))
+        if beta2_t is None:
+            beta2_t = np.power(self.beta2, t)
+        return rho_inf - 2.0 * t * beta2_t / (1.0 - beta2_t)
+
+    @staticmethod
+    def _ratio(rho_t, rho_inf):
+        """r_t^2 = (rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)."""
+        return (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
 
     def update(self, params: Params, grads: Params) -> None:
         self.iter += 1
         t = self.iter
         rho_inf = 2.0 / (1.0 - self.beta2) - 1.0
-        rho_t = self.rho(t)
-        adapted = rho_t > self.THRESHOLD
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-            rect = np.sqrt(np.where(adapted, ratio, 1.0))
+        beta2_t = np.power(self.beta2, t)
+        rho_t = self.rho(t, beta2_t)
+        if np.ndim(rho_t) == 0:  # one run: a number, no masking (the ratio only where adapted)
+            adapted = everywhere = bool(rho_t > self.THRESHOLD)
+            rect = math.sqrt(self._ratio(rho_t, rho_inf)) if adapted else 1.0
+        else:
+            adapted = rho_t > self.THRESHOLD
+            everywhere = bool(np.all(adapted))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rect = np.sqrt(np.where(adapted, self._ratio(rho_t, rho_inf), 1.0))
         momentum_scale = _coefficient(self.lr / (1.0 - np.power(self.beta1, t)))
-        adaptive_scale = _coefficient(rect * np.sqrt(1.0 - np.power(self.beta2, t)))
+        adaptive_scale = _coefficient(rect * np.sqrt(1.0 - beta2_t))
         for key, p in params.items():
             g, m, v = _adam_moments(self, key, p, grads[key])
             step = m * momentum_scale
-            if np.all(adapted):
+            if everywhere:
                 step *= adaptive_scale / (np.sqrt(v) + EPSILON)
-            elif np.any(adapted):
+            elif nonzero(adapted):
                 step = np.where(adapted, step * adaptive_scale / (np.sqrt(v) + EPSILON), step)
             p -= step
 
@@ -173,7 +199,7 @@ class Adamax(_Stateful):
         self.iter += 1
         scale = _coefficient(self.lr / (1.0 - np.power(self.beta1, self.iter)))
         for key, p in params.items():
-            g = grads[key] + self.weight_decay * p if np.any(self.weight_decay) else grads[key]
+            g = grads[key] + self.weight_decay * p if nonzero(self.weight_decay) else grads[key]
             m = self._slot("m", key, p)
             u = self._slot("u", key, p)
             m += (1.0 - self.beta1) * (g - m)
@@ -199,7 +225,7 @@ class Adadelta(_Stateful):
 
     def update(self, params: Params, grads: Params) -> None:
         for key, p in params.items():
-            g = grads[key] + self.weight_decay * p if np.any(self.weight_decay) else grads[key]
+            g = grads[key] + self.weight_decay * p if nonzero(self.weight_decay) else grads[key]
             h = self._slot("h", key, p)
             u = self._slot("u", key, p)
             h *= self.rho
@@ -243,7 +269,7 @@ class AdaBelief(_Stateful):
             g = grads[key]
             m = self._slot("m", key, p)
             s = self._slot("s", key, p)
-            if np.any(self.weight_decay):
+            if nonzero(self.weight_decay):
                 p *= shrink
             m *= self.beta1
             m += (1.0 - self.beta1) * g
@@ -275,7 +301,7 @@ class Lion(_Stateful):
         for key, p in params.items():
             g = grads[key]
             m = self._slot("m", key, p)
-            if np.any(self.weight_decay):
+            if nonzero(self.weight_decay):
                 p *= shrink
             p -= self.lr * np.sign(self.beta1 * m + (1.0 - self.beta1) * g)
             m *= self.beta2
@@ -304,6 +330,22 @@ def newton_schulz(matrix: np.ndarray, steps: int = 5) -> np.ndarray:
         gram = x @ np.swapaxes(x, -1, -2)
         x = a * x + (b * gram + c * gram @ gram) @ x
     return np.swapaxes(x, -1, -2) if tall else x
+
+
+def newton_schulz_pair(u0: float, u1: float, steps: int = 5) -> tuple[float, float]:
+    """:func:`newton_schulz` of the 1 x 2 matrix (u0, u1) in Python floats, the same operations
+    in the same order (a test checks the bits): X = (u0, u1) / (sqrt(u0^2 + u1^2) + 1e-7), then
+    ``steps`` times A = x0^2 + x1^2 (X X^T, 1 x 1) and X <- a X + (b A + (c A) A) X. A NumPy
+    call per operation on a 1 x 2 matrix costs far more than the arithmetic: this is the 2D
+    paths' Muon step, once per step."""
+    a, b, c = NEWTON_SCHULZ_COEFFICIENTS
+    scale = math.sqrt(u0 * u0 + u1 * u1) + 1e-7
+    x0, x1 = u0 / scale, u1 / scale
+    for _ in range(steps):
+        gram = x0 * x0 + x1 * x1
+        factor = b * gram + c * gram * gram
+        x0, x1 = a * x0 + factor * x0, a * x1 + factor * x1
+    return x0, x1
 
 
 _WEIGHT_KEY = re.compile(r"W(\d+)$")
@@ -375,6 +417,9 @@ class Muon(_Stateful):
         """One Muon step of the matrix ``params[keys[0]]``, or of the 1 x n matrix made of the
         numbers ``params[k]`` for k in ``keys`` (the 2D case; one such matrix per cell of a grid
         of 2D runs when the parameters are arrays of cells)."""
+        if self._is_pair(keys, params):
+            self._muon_pair_step(keys, params, grads)
+            return
         updates = []
         for key in keys:
             buffer = self._slot("momentum", key, params[key])
@@ -390,9 +435,33 @@ class Muon(_Stateful):
             pieces = list(np.moveaxis(newton_schulz(rows, self.NS_STEPS)[..., 0, :], -1, 0))
         for key, piece in zip(keys, pieces):
             p = params[key]
-            if np.any(self.weight_decay):
+            if nonzero(self.weight_decay):
                 p *= 1.0 - self.lr * self.weight_decay
             p -= self.lr * piece
+
+    def _is_pair(self, keys: list[str], params: Params) -> bool:
+        """True for the 2D path's case of :meth:`_muon_step`: two 0-d float64 parameters (one
+        run) and single-number hyperparameters."""
+        return len(keys) == 2 and _is_scalar_run(self, {key: params[key] for key in keys},
+                                                 ("lr", "momentum", "weight_decay"))
+
+    def _muon_pair_step(self, keys: list[str], params: Params, grads: Params) -> None:
+        """:meth:`_muon_step` of the 1 x 2 matrix (x, y) in Python floats (see
+        :func:`newton_schulz_pair`): the same operations in the same order."""
+        momentum, lr, weight_decay = float(self.momentum), float(self.lr), float(self.weight_decay)
+        updates = []
+        for key in keys:
+            buffer = self._slot("momentum", key, params[key])
+            g, b = float(grads[key]), float(buffer)
+            b += (1.0 - momentum) * (g - b)
+            buffer[...] = b
+            updates.append(g + momentum * (b - g))
+        pieces = newton_schulz_pair(*updates, steps=self.NS_STEPS)
+        for key, piece in zip(keys, pieces):
+            p = params[key]
+            if weight_decay:
+                p *= 1.0 - lr * weight_decay
+            p -= lr * piece
 
     def _adam_step(self, key: str, p: np.ndarray, g: np.ndarray) -> None:
         """The reference's AdamW step of one parameter (adam_update, then decay and step)."""
@@ -446,8 +515,12 @@ class ScheduleFreeAdamW(_Stateful):
     def update(self, params: Params, grads: Params) -> None:
         k = self.iter
         self.iter += 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            schedule = np.where(k < self.warmup_steps, (k + 1) / np.maximum(self.warmup_steps, 1.0), 1.0)
+        warmup = self.warmup_steps
+        if type(warmup) is float:  # one run: the same number without NumPy's calls
+            schedule = (k + 1) / max(warmup, 1.0) if k < warmup else 1.0
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                schedule = np.where(k < warmup, (k + 1) / np.maximum(warmup, 1.0), 1.0)
         lr = self.lr * schedule
         self.lr_max = np.maximum(self.lr_max, lr)
         weight = self.lr_max ** 2
@@ -467,7 +540,7 @@ class ScheduleFreeAdamW(_Stateful):
             v *= self.beta2
             v += (1.0 - self.beta2) * g * g
             normalised = g / (np.sqrt(v / correction) + EPSILON)
-            if np.any(self.weight_decay):
+            if nonzero(self.weight_decay):
                 normalised += self.weight_decay * y
             z -= lr * normalised
             x *= 1.0 - c
@@ -506,6 +579,9 @@ class Prodigy(_Stateful):
         self.d_numerator = 0.0
 
     def update(self, params: Params, grads: Params) -> None:
+        if _is_scalar_run(self, params, ("lr", "beta1", "beta2", "weight_decay", "d0")):
+            self._scalar_update(params, grads)
+            return
         beta3 = np.sqrt(self.beta2)
         d, d0 = self.d, self.d0
         dlr = d * self.lr
@@ -540,10 +616,45 @@ class Prodigy(_Stateful):
         self.d = self.d_max
         self.iter = self.iter + stepped
         for key, p in params.items():
-            if np.any(self.weight_decay):
+            if nonzero(self.weight_decay):
                 p -= self.weight_decay * dlr * p * stepped
             # the step size is the old d's (dlr), the denominator's epsilon the new d's
             p -= dlr * self._slot("m", key, p) / (np.sqrt(self._slot("v", key, p)) + self.d * EPSILON)
+
+
+    def _scalar_update(self, params: Params, grads: Params) -> None:
+        """:meth:`update` of 0-d parameters (the 2D path's x and y) in Python floats: the same
+        operations in the same order, written back into the 0-d slots and parameters."""
+        beta1, beta2, lr = float(self.beta1), float(self.beta2), float(self.lr)
+        beta3 = math.sqrt(beta2)
+        d, d0 = float(self.d), float(self.d0)
+        dlr = d * lr
+        numerator = float(self.d_numerator) * beta3
+        denominator = 0.0
+        for key, p in params.items():
+            g, position = float(grads[key]), float(p)
+            start = self.state.get("p0", {}).get(key)
+            if start is None:
+                start = self._slot("p0", key, p)
+                start[...] = p
+            m, v, s = self._slot("m", key, p), self._slot("v", key, p), self._slot("s", key, p)
+            numerator += (d / d0) * dlr * (g * (float(start) - position))
+            m[...] = float(m) * beta1 + d * (1.0 - beta1) * g
+            v[...] = float(v) * beta2 + d * d * (1.0 - beta2) * g * g
+            s[...] = float(s) * beta3 + (d / d0) * dlr * g
+            denominator += abs(float(s))
+        if denominator == 0.0:
+            return
+        self.d_numerator = numerator
+        self.d_max = np.fmax(self.d_max, numerator / denominator)
+        self.d = self.d_max
+        self.iter = self.iter + True
+        weight_decay, epsilon = float(self.weight_decay), float(self.d) * EPSILON
+        for key, p in params.items():
+            if weight_decay:
+                p -= weight_decay * dlr * float(p)
+            # a NumPy float divides by 0 as the array formula does (inf or nan, no exception)
+            p -= np.float64(dlr * float(self.state["m"][key])) / (math.sqrt(float(self.state["v"][key])) + epsilon)
 
 
 RECENT_OPTIMIZERS = (NAdam, RAdam, Adamax, Adadelta, AdaBelief, Lion, Muon, ScheduleFreeAdamW, Prodigy)

@@ -114,7 +114,7 @@ def trace_path(function: TestFunction, optimizer: Optimizer, start: Sequence[flo
     walker = (_StackedPosition if type(optimizer).elementwise else _BookPosition)(optimizer, start)
     points = np.empty((steps + 1, 2))
     gradients = np.empty((steps, 2))
-    states: list[dict] = []
+    states = _StateRecord(walker, steps)
     points[0] = start
     walked = steps
     gradient_at, update = function.gradient, optimizer.update
@@ -123,7 +123,7 @@ def trace_path(function: TestFunction, optimizer: Optimizer, start: Sequence[flo
             gradients[i - 1] = walker.set_gradient(gradient_at(*walker.xy()))
             update(walker.params, walker.grads)
             points[i] = walker.point()
-            states.append(walker.state())
+            states.record(i - 1)
             if i % CHECK_EVERY == 0 and not np.all(np.abs(points[i]) <= LIMIT):  # False for NaN
                 walked = i
                 break
@@ -138,7 +138,7 @@ def trace_path(function: TestFunction, optimizer: Optimizer, start: Sequence[flo
     points = points[:kept + 1].copy()
     return PathResult(points, diverged_at, reason, f=f[:kept + 1].copy(),
                       gradients=gradients[:kept].copy(), updates=np.diff(points, axis=0),
-                      state=_stacked_state(states[:kept]))
+                      state=states.arrays(kept))
 
 
 KEY = "xy"
@@ -164,8 +164,9 @@ class _StackedPosition:
     def point(self) -> np.ndarray:
         return self.optimizer.evaluation_point(KEY, self.position)
 
-    def state(self) -> dict:
-        return self.optimizer.state_for(KEY)
+    def state_views(self) -> dict[str, tuple[np.ndarray, ...]]:
+        """Each per-coordinate slot as the live (2,) array of (x, y)."""
+        return {name: (view,) for name, view in self.optimizer.state_views(KEY).items()}
 
 
 class _BookPosition:
@@ -189,19 +190,47 @@ class _BookPosition:
         return (float(evaluation_point("x", self.params["x"])),
                 float(evaluation_point("y", self.params["y"])))
 
-    def state(self) -> dict:
-        """Per-coordinate slots as (x, y) pairs, counters as numbers."""
-        x_state, y_state = self.optimizer.state_for("x"), self.optimizer.state_for("y")
-        counters = type(self.optimizer).counters
-        return {name: value if name in counters else (float(value), float(y_state[name]))
-                for name, value in x_state.items()}
+    def state_views(self) -> dict[str, tuple[np.ndarray, ...]]:
+        """Each per-coordinate slot as the live 0-d arrays of x and of y."""
+        x_views, y_views = self.optimizer.state_views("x"), self.optimizer.state_views("y")
+        return {name: (view, y_views[name]) for name, view in x_views.items()}
 
 
-def _stacked_state(states: list[dict]) -> dict[str, np.ndarray]:
-    """Per-step state dicts (name -> (2,) array or number) as name -> (n, 2) or (n,) array."""
-    if not states:
-        return {}
-    return {name: np.array([state[name] for state in states], dtype=float) for name in states[-1]}
+class _StateRecord:
+    """The optimizer's state after each step (``Optimizer.state_for``'s names and order), written
+    into arrays allocated once: an (n, 2) array per per-coordinate slot (x in column 0, y in
+    column 1) and an (n,) array per counter. The slots are those present after the first step,
+    read through the live arrays of ``Optimizer.state_views`` fetched then (each stays the same
+    array until the optimizer's reset)."""
+
+    def __init__(self, walker: _StackedPosition | _BookPosition, steps: int) -> None:
+        self.walker, self.steps = walker, steps
+        self.counters = type(walker.optimizer).counters
+        self.views: list[tuple[np.ndarray, tuple[np.ndarray, ...]]] = []
+        self.rows: dict[str, np.ndarray] = {}
+
+    def record(self, step: int) -> None:
+        """Copy the state after update ``step + 1`` into row ``step``."""
+        if step == 0:
+            views = self.walker.state_views()
+            slots = {name: np.empty((self.steps, 2)) for name in views}
+            self.views = [(slots[name], pair) for name, pair in views.items()]
+            self.rows = {**slots, **{name: np.empty(self.steps) for name in self.counters}}
+        for rows, pair in self.views:
+            row = rows[step]
+            if len(pair) == 1:
+                row[...] = pair[0]
+            else:
+                row[0], row[1] = pair
+        optimizer = self.walker.optimizer
+        for name in self.counters:
+            self.rows[name][step] = getattr(optimizer, name)
+
+    def arrays(self, n: int) -> dict[str, np.ndarray]:
+        """The first ``n`` steps' state, name -> (n, 2) or (n,) array ({} when n is 0)."""
+        if n == 0:
+            return {}
+        return {name: rows[:n].copy() for name, rows in self.rows.items()}
 
 
 def iter_path(function: TestFunction, optimizer: Optimizer, start: Sequence[float],
