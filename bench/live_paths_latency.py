@@ -45,6 +45,7 @@ def main() -> int:
     from PySide6.QtCore import QEvent, QObject, QSettings
     from PySide6.QtWidgets import QApplication
 
+    from gui.garbage_collection import collect_in_event_loop
     from gui.hyperparameter_editor import SLIDER_POSITIONS, value_at
     from gui.main_window import MainWindow
     from nncore.optimizers import OPTIMIZERS, create
@@ -52,6 +53,7 @@ def main() -> int:
     from nncore.settings import Settings
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collect_in_event_loop()  # garbage collected as in the application (gui.app.run_app)
     store = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
     settings = dataclasses.replace(Settings(), task="paths", optimizers=tuple(OPTIMIZERS))
     window = MainWindow(settings, store)
