@@ -16,19 +16,16 @@ import json
 from types import SimpleNamespace
 import time
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
+from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
                                QSplitter, QTabWidget, QWidget)
 
 from nncore.experiment import MnistHistory, MnistUpdate
 from nncore.paths import PathResult
 from nncore.optimizers import OPTIMIZERS
-from nncore.ranges import Range
 from nncore.settings import PRESETS, Settings
 from nncore.sweeps import Cloud
 from nncore.theory import path_rules
@@ -36,9 +33,10 @@ from nncore.theory import path_rules
 from . import style
 from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
 from .diagnostics_panel import DiagnosticsPanel
+from . import file_dialogs
 from .doc_text import plain_text
 from .loss_panel import DEFAULT_SMOOTHING, EMA_STRENGTH, SMOOTHING_MODES, AccuracyPanel, LossPanel
-from .number_box import NumberBox, parse_number
+from .number_box import parse_number
 from .paths_model import PathsModel
 from .run_views import RunViews, history_directory
 from .paths_tab import PathsTab
@@ -73,16 +71,11 @@ window's process uses 10-15 % of a core: about 1.06x on two otherwise idle cores
 STATUS_INTERVAL_S = 0.2
 """Least time between two status bar updates during a run: five a second are plenty to read, and
 each repaint takes CPU from the training process."""
-PLOT_EXPORT_WIDTH = 1600
-PLOT_EXPORT_WIDTHS = Range("plot width in pixels", 200, 10_000, integer=True)
 STOP_TIMEOUT_MS = 5000
 """How long Stop waits for the training process (a run stops within ten iterations or one
 evaluation: milliseconds) before it kills the process and fails the run."""
 STATE_TEXT_CHARS = 60
 """The status bar shows this much of a failure's reason; its tooltip has all of it."""
-
-IMAGE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;Other images (*.bmp *.tif *.tiff *.webp)"
-"""File dialog filter of picture exports: the name's suffix picks the format (gui.export)."""
 
 SESSION_SETTINGS = "session/settings"
 SESSION_ANIMATION = "session/animationSpeed"
@@ -122,48 +115,6 @@ def _format_duration(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-class ExportPlotDialog(QDialog):
-    """Asks which plot to export, as PNG (at what width) or SVG."""
-
-    def __init__(self, panels: dict[str, str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Export plot")
-        self.panel_combo = QComboBox()
-        self.panel_combo.setObjectName("exportPanelCombo")
-        self.panel_combo.setToolTip("The plot to export")
-        for key, label in panels.items():
-            self.panel_combo.addItem(label, key)
-        self.format_combo = QComboBox()
-        self.format_combo.setObjectName("exportFormatCombo")
-        self.format_combo.setToolTip("PNG (pixels) or SVG (vector, for editing and print)")
-        self.format_combo.addItems(["PNG", "SVG"])
-        self.width_spin = NumberBox(PLOT_EXPORT_WIDTHS, 100, "Width of the picture in pixels")
-        self.width_spin.setObjectName("exportWidthSpin")
-        self.width_spin.setValue(PLOT_EXPORT_WIDTH)
-        self.format_combo.currentTextChanged.connect(
-            lambda fmt: self.width_spin.setEnabled(fmt == "PNG"))
-        self.caption_check = QCheckBox("Caption line")
-        self.caption_check.setObjectName("exportCaptionCheck")
-        self.caption_check.setToolTip("Write under the figure what it shows: the entries with their "
-                                      "non-default values, iterations, batch, seed, repeats")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow("Plot", self.panel_combo)
-        form.addRow("Format", self.format_combo)
-        form.addRow("Width (px)", self.width_spin)
-        form.addRow(self.caption_check)
-        form.addRow(buttons)
-
-    def choice(self) -> tuple[str, str, int]:
-        """(panel key, 'png' or 'svg', width in px); ValueError naming the range of a refused width."""
-        fmt = self.format_combo.currentText().lower()
-        width = self.width_spin.checked_value() if fmt == "png" else self.width_spin.value()
-        return self.panel_combo.currentData(), fmt, width
 
 
 class MainWindow(QMainWindow):
@@ -362,25 +313,25 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "Export &screenshot\u2026", self.export_screenshot_dialog,
+        self._action(file_menu, "Export &screenshot\u2026", lambda: file_dialogs.export_screenshot_dialog(self),
                      [QKeySequence.StandardKey.Save], "Save a PNG of the whole window",
                      "exportScreenshotAction")
-        self._action(file_menu, "Export &plot\u2026", self.export_plot_dialog, ["Ctrl+E"],
+        self._action(file_menu, "Export &plot\u2026", lambda: file_dialogs.export_plot_dialog(self), ["Ctrl+E"],
                      "Save one plot as PNG or SVG", "exportPlotAction")
-        self._action(file_menu, "Export &animation\u2026", self.export_animation_dialog, [],
+        self._action(file_menu, "Export &animation\u2026", lambda: file_dialogs.export_animation_dialog(self), [],
                      "Save the 2D paths growing step by step as an animated GIF or an MP4 video",
                      "exportAnimationAction")
-        self._action(file_menu, "Export &data\u2026", self.export_data_dialog, ["Ctrl+Shift+E"],
+        self._action(file_menu, "Export &data\u2026", lambda: file_dialogs.export_data_dialog(self), ["Ctrl+Shift+E"],
                      "Save the run as run.json and CSV files in a folder", "exportDataAction")
         file_menu.addSeparator()
-        self._action(file_menu, "Save settings\u2026", self.save_settings_dialog,
+        self._action(file_menu, "Save settings\u2026", lambda: file_dialogs.save_settings_dialog(self),
                      [QKeySequence.StandardKey.SaveAs], "Save the settings to a JSON file",
                      "saveSettingsAction")
         self.load_settings_action = self._action(
-            file_menu, "&Load settings\u2026", self.load_settings_dialog,
+            file_menu, "&Load settings\u2026", lambda: file_dialogs.load_settings_dialog(self),
             [QKeySequence.StandardKey.Open], "Load settings from a JSON file", "loadSettingsAction")
         self.open_run_action = self._action(
-            file_menu, "Open &run…", self.open_run_dialog, ["Ctrl+Shift+O"],
+            file_menu, "Open &run…", lambda: file_dialogs.open_run_dialog(self), ["Ctrl+Shift+O"],
             "View a run.json: its settings, curves and summary", "openRunAction")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, [QKeySequence.StandardKey.Quit],
@@ -817,7 +768,7 @@ class MainWindow(QMainWindow):
         return self._export("Export screenshot failed", lambda: save_widget_png(self, path))
 
     def export_plot(self, panel: str, path: str | Path, fmt: str = "png",
-                    width: int = PLOT_EXPORT_WIDTH, caption: bool = False) -> Path | None:
+                    width: int = file_dialogs.PLOT_EXPORT_WIDTH, caption: bool = False) -> Path | None:
         """Save plot ``panel`` ('paths', 'loss', 'accuracy') as 'svg' or as a picture ``width`` px
         wide ('png': in the format of ``path``'s suffix, e.g. JPEG for .jpg); ``caption`` adds a
         line saying what it shows (:func:`figure_caption`)."""
@@ -845,30 +796,6 @@ class MainWindow(QMainWindow):
             return None
         return self._export("Export animation failed",
                             lambda: write_animation(path, self.run_settings, self.paths, width, fps))
-
-    def export_animation_dialog(self) -> None:
-        from .animation import AnimationDialog
-        from .export import with_suffix
-        if self.run_settings is None or not self.paths:
-            self.export_animation("", 0, 0)  # says there is nothing to animate
-            return
-        dialog = AnimationDialog(self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        try:
-            width, fps = dialog.choice()
-        except ValueError as error:
-            self.report_error("Cannot export animation", str(error))
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export animation",
-                                              self._default_name("paths", ".gif"),
-                                              "Animated GIF (*.gif);;MP4 video (*.mp4)")
-        if path:
-            self.setCursor(Qt.CursorShape.WaitCursor)
-            try:
-                self.export_animation(with_suffix(path, ".gif"), width, fps)
-            finally:
-                self.unsetCursor()
 
     def export_data(self, directory: str | Path) -> list[Path] | None:
         """Write the last run's run.json and CSV files into ``directory``."""
@@ -930,60 +857,10 @@ class MainWindow(QMainWindow):
         self._name_file(path)
         return True
 
-    def open_run_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open run", "", "Run (run.json *.json)")
-        if path:
-            self.open_run_file(path)
-
     def _restore_settings(self, settings: Settings) -> None:
         """A past run's settings back in the controls (History ▸ Restore settings)."""
         if not self.running:
             self.controls.set_settings(settings)
-
-    def _default_name(self, stem: str, suffix: str) -> str:
-        return f"optimizer-lab-{stem}-{datetime.now():%Y%m%d-%H%M%S}{suffix}"
-
-    def export_screenshot_dialog(self) -> None:
-        from .export import with_suffix
-        path, _ = QFileDialog.getSaveFileName(self, "Export screenshot",
-                                              self._default_name("window", ".png"), IMAGE_FILTER)
-        if path:
-            self.export_screenshot(with_suffix(path, ".png"))
-
-    def export_plot_dialog(self) -> None:
-        dialog = ExportPlotDialog({key: label for key, (label, _) in self._panels().items()}, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        try:
-            panel, fmt, width = dialog.choice()
-        except ValueError as error:
-            self.report_error("Cannot export plot", str(error))
-            return
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export plot", self._default_name(panel, f".{fmt}"),
-            IMAGE_FILTER if fmt == "png" else "SVG image (*.svg)")
-        if path:
-            from .export import with_suffix
-            path = with_suffix(path, f".{fmt}")  # the name's own suffix decides the format
-            self.export_plot(panel, path, "svg" if path.suffix.lower() == ".svg" else "png", width,
-                             dialog.caption_check.isChecked())
-
-    def export_data_dialog(self) -> None:
-        directory = QFileDialog.getExistingDirectory(self, "Export data into folder")
-        if directory:
-            self.export_data(directory)
-
-    def save_settings_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save settings", "optimizer-lab-settings.json",
-                                              "JSON (*.json)")
-        if path:
-            from .export import with_suffix
-            self.save_settings_file(with_suffix(path, ".json"))
-
-    def load_settings_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load settings", "", "JSON (*.json)")
-        if path:
-            self.load_settings_file(path)
 
     # -- closing -----------------------------------------------------------------------------
     def shutdown(self) -> None:

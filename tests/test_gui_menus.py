@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from gui.main_window import ExportPlotDialog
+from gui.file_dialogs import ExportPlotDialog
 from nncore.settings import Settings
 
 RUN_TIMEOUT = 60_000
