@@ -284,6 +284,8 @@ class Nesterov(_Stateful):
 
     hyperparameters = (learning_rate(0.01),
                        decay("momentum", 0.9, "fraction of the previous velocity kept each step"))
+    velocity_first = False
+    """True for :class:`Nesterov2016`: v is updated before the step, which then uses the new v."""
 
     def update(self, params: Params, grads: Params) -> None:
         m = self.momentum
@@ -291,11 +293,14 @@ class Nesterov(_Stateful):
             v = self._slot("v", key, p)
             g = grads[key]
             step = self._scratch("step", key, p, g)
+            if self.velocity_first:
+                _velocity_step(v, g, m, self.lr, step)
             _nesterov_step(p, v, g, m, self.lr, step)
-            _velocity_step(v, g, m, self.lr, step)
+            if not self.velocity_first:
+                _velocity_step(v, g, m, self.lr, step)
 
 
-class Nesterov2016(_Stateful):
+class Nesterov2016(Nesterov):
     """Nesterov as the book printed it in 2016 (before its author's 2021 fix): v first, then the
     step with the new v,
 
@@ -308,18 +313,7 @@ class Nesterov2016(_Stateful):
     display_name = "Nesterov (book 2016)"
     note = ("The book's 2016 rule: W += m\u00b3\u00b7v \u2212 (1 + m + m\u00b2)\u00b7lr\u00b7dW. "
             "Nesterov (fixed 2021): W += m\u00b2\u00b7v \u2212 (1 + m)\u00b7lr\u00b7dW, then v = m\u00b7v \u2212 lr\u00b7dW.")
-
-    hyperparameters = (learning_rate(0.01),
-                       decay("momentum", 0.9, "fraction of the previous velocity kept each step"))
-
-    def update(self, params: Params, grads: Params) -> None:
-        m = self.momentum
-        for key, p in params.items():
-            v = self._slot("v", key, p)
-            g = grads[key]
-            step = self._scratch("step", key, p, g)
-            _velocity_step(v, g, m, self.lr, step)
-            _nesterov_step(p, v, g, m, self.lr, step)
+    velocity_first = True
 
 
 class AdaGrad(_Stateful):
