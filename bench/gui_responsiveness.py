@@ -43,25 +43,14 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QTimer
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
+    from paint_counter import PaintCounter
 
     from gui.main_window import MainWindow
     from gui.worker import FRAME_INTERVAL
     from nncore.settings import Settings
     from nncore.training_process import COMPUTE_THREADS, NICENESS, TrainingProcess
-
-    class PaintCounter(QObject):
-        """Counts the paint events of the widget it filters."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.count = 0
-
-        def eventFilter(self, watched, event) -> bool:
-            if event.type() == QEvent.Type.Paint:
-                self.count += 1
-            return False
 
     threads = args.compute_threads or COMPUTE_THREADS
     app = QApplication(sys.argv[:1])

@@ -42,8 +42,9 @@ def main() -> int:
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import numpy as np
-    from PySide6.QtCore import QEvent, QObject, QSettings
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
+    from paint_counter import PaintCounter
 
     from gui.garbage_collection import collect_in_event_loop
     from gui.hyperparameter_editor import SLIDER_POSITIONS, value_at
@@ -61,18 +62,6 @@ def main() -> int:
     window.show()
     app.processEvents()
     model = window.paths_model
-
-    class PaintCounter(QObject):
-        """Counts the paint events of the widget it filters."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.count = 0
-
-        def eventFilter(self, watched, event) -> bool:
-            if event.type() == QEvent.Type.Paint:
-                self.count += 1
-            return False
 
     painted = PaintCounter()
     window.path_panel.plot_widget.viewport().installEventFilter(painted)
