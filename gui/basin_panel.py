@@ -11,14 +11,13 @@ from __future__ import annotations
 import time
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from nncore import ranges
 from nncore.functions import get_function
 from nncore.maps import DEFAULT_BASIN_SIZE, DIVERGED, UNCONVERGED, BasinMap, basin_map, basins_csv
-from nncore.optimizers import OPTIMIZERS, create, path_defaults
+from nncore.optimizers import create
 from nncore.paths import trace_path
-from nncore.schedules import ScheduleSpec, scheduled
+from nncore.schedules import scheduled
 
 from . import map_style, style
 from .sweep_panel import SweepPanel
@@ -46,29 +45,13 @@ class BasinPanel(SweepPanel):
     WORK_UNIT = "start-steps"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("basin", "x (start)", "y (start)", parent)
+        super().__init__("basin", "x (start)", "y (start)", "The optimizer run from every start",
+                         "Starts", DEFAULT_BASIN_SIZE, parent)
         self.setObjectName("basinPanel")
         self.result: BasinMap | None = None
-        self._function_key = "book"
-        self._steps = 29
-        self._hyperparameters: dict[str, dict[str, float]] = {}
-        self._schedules: dict[str, ScheduleSpec | None] = {}
         self.hover_start: tuple[float, float] | None = None
 
-        self.optimizer_combo = QComboBox()
-        self.optimizer_combo.setObjectName("basinOptimizerCombo")
-        self.optimizer_combo.setToolTip("The optimizer run from every start")
-        self.optimizer_combo.addItems(list(OPTIMIZERS))
-        self.size_spin = QSpinBox()
-        self.size_spin.setObjectName("basinSizeSpin")
-        self.size_spin.setToolTip(f"Starts per side, {ranges.MAP_SIZE.text()}")
-        self.size_spin.setRange(int(ranges.MAP_SIZE.minimum), int(ranges.MAP_SIZE.maximum))
-        self.size_spin.setValue(DEFAULT_BASIN_SIZE)
-        self.size_spin.setKeyboardTracking(False)
         row = QHBoxLayout()
-        self.optimizer_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.optimizer_combo.setMinimumContentsLength(6)
         row.addWidget(self.optimizer_combo)
         row.addWidget(QLabel("Starts"))
         row.addWidget(self.size_spin)
@@ -92,39 +75,10 @@ class BasinPanel(SweepPanel):
         self.optimizer_combo.currentTextChanged.connect(self._inputs_changed)
         self.size_spin.valueChanged.connect(self._inputs_changed)
 
-    # -- inputs --------------------------------------------------------------------------------
-    @property
-    def optimizer(self) -> str:
-        return self.optimizer_combo.currentText()
-
-    def set_inputs(self, function_key: str, steps: int,
-                   hyperparameters: dict[str, dict[str, float]],
-                   schedules: dict[str, ScheduleSpec | None] | None = None) -> None:
-        """The function, the steps, every optimizer's 2D hyperparameters and learning-rate
-        schedule (by name; an optimizer missing from ``schedules`` has none)."""
-        self._function_key, self._steps = function_key, int(steps)
-        self._hyperparameters = {name: dict(values) for name, values in hyperparameters.items()}
-        self._schedules = dict(schedules or {})
-        self._inputs_changed()
-
-    @property
-    def schedule(self) -> ScheduleSpec | None:
-        """The learning-rate schedule of the basins' optimizer (None: constant lr)."""
-        return self._schedules.get(self.optimizer)
-
-    def select_optimizer(self, name: str) -> None:
-        """Show the basins of optimizer ``name`` (the one selected in the control panel)."""
-        if name in OPTIMIZERS:
-            self.optimizer_combo.setCurrentText(name)
-
-    def _values(self) -> dict[str, float]:
-        values = path_defaults(self.optimizer)
-        values.update(self._hyperparameters.get(self.optimizer, {}))
-        return values
-
+    # -- the grid's inputs ---------------------------------------------------------------------
     def _key(self) -> tuple:
         return (self._function_key, self._steps, self.optimizer, self.schedule,
-                self.size_spin.value(), tuple(sorted(self._values().items())))
+                self.size_spin.value(), tuple(sorted(self.values_of(self.optimizer).items())))
 
     def _work(self) -> int:
         return self.size_spin.value() ** 2 * self._steps
@@ -133,7 +87,7 @@ class BasinPanel(SweepPanel):
     def compute(self) -> BasinMap:
         """Run every start now and show the basins; returns them."""
         began = time.perf_counter()
-        result = basin_map(get_function(self._function_key), self.optimizer, self._values(),
+        result = basin_map(get_function(self._function_key), self.optimizer, self.values_of(self.optimizer),
                            self._steps, self.size_spin.value(), self.schedule)
         self._computed(self._key(), time.perf_counter() - began)
         self.show_basins(result)
@@ -179,8 +133,7 @@ class BasinPanel(SweepPanel):
         if result is None:
             return None
         fn = get_function(result.function_key)
-        values = path_defaults(result.optimizer)
-        values.update(self._hyperparameters.get(result.optimizer, {}))
+        values = self.values_of(result.optimizer)
         points = trace_path(fn, scheduled(create(result.optimizer, **values), result.schedule, result.steps),
                             (x, y), result.steps).points
         self.hover_path.setData(points[:, 0], points[:, 1])

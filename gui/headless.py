@@ -496,7 +496,8 @@ def _render_instrument(settings: Settings, request: InstrumentRequest, result, p
         from .basin_panel import BasinPanel
         panel = BasinPanel()
         panel.select_optimizer(request.optimizer)
-        panel.set_inputs(settings.paths.function_key(), settings.paths.steps, hyperparameters, schedules)
+        panel.set_inputs(settings.paths.function_key(), settings.paths.start, settings.paths.steps,
+                         hyperparameters, schedules)
         panel.show_basins(result)
     panel.set_controls_visible(False)
     return _render(panel, path, MAP_FIGURE_SIZE, app)

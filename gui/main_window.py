@@ -716,7 +716,7 @@ class MainWindow(QMainWindow):
         key = paths.function_key()
         self.theory_panel.set_inputs(key, self.controls.selected_optimizer())
         self.map_panel.set_inputs(key, paths.start, paths.steps, tables, schedules)
-        self.basin_panel.set_inputs(key, paths.steps, tables, schedules)
+        self.basin_panel.set_inputs(key, paths.start, paths.steps, tables, schedules)
 
     def _instruments_paths_ready(self, paths: dict[str, PathResult]) -> None:
         """New paths: the theory tab measures their rates; the last run's clouds go."""

@@ -18,14 +18,12 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QWidget
 
-from nncore import ranges
 from nncore.functions import get_function
 from nncore.maps import (DEFAULT_MAP_SIZE, Axis, HyperparameterMap, declared, default_axis,
                          default_y, hyperparameter_map, map_csv)
-from nncore.optimizers import OPTIMIZERS, path_defaults
-from nncore.schedules import ScheduleSpec
+from nncore.optimizers import OPTIMIZERS
 from nncore.theory import curvatures, gd_lr_max, gd_lr_opt, heavy_ball_lr_max, heavy_ball_optimum
 
 from . import map_style, style
@@ -78,23 +76,15 @@ class MapPanel(SweepPanel):
     WORK_UNIT = "cell-steps"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("map", "lr", "", parent)
+        super().__init__("map", "lr", "", "The optimizer whose hyperparameters the map varies",
+                         "Cells", DEFAULT_MAP_SIZE, parent)
         self.setObjectName("mapPanel")
         self.result: HyperparameterMap | None = None
-        self._function_key = "book"
-        self._start = (-7.0, 2.0)
-        self._steps = 29
-        self._hyperparameters: dict[str, dict[str, float]] = {}
-        self._schedules: dict[str, ScheduleSpec | None] = {}
         self._axes: tuple[Axis, Axis | None] | None = None
         self._build()
 
     # -- construction ------------------------------------------------------------------------
     def _build(self) -> None:
-        self.optimizer_combo = QComboBox()
-        self.optimizer_combo.setObjectName("mapOptimizerCombo")
-        self.optimizer_combo.setToolTip("The optimizer whose hyperparameters the map varies")
-        self.optimizer_combo.addItems(list(OPTIMIZERS))
         self.x_combo = QComboBox()
         self.x_combo.setObjectName("mapXCombo")
         self.x_combo.setToolTip("Hyperparameter along the x axis (log axis for learning rates)")
@@ -102,15 +92,9 @@ class MapPanel(SweepPanel):
         self.y_combo.setObjectName("mapYCombo")
         self.y_combo.setToolTip("Hyperparameter along the y axis, or none: a curve of the final "
                                 "f over the x hyperparameter")
-        self.size_spin = QSpinBox()
-        self.size_spin.setObjectName("mapSizeSpin")
-        self.size_spin.setToolTip(f"Cells per side, {ranges.MAP_SIZE.text()}")
-        self.size_spin.setRange(int(ranges.MAP_SIZE.minimum), int(ranges.MAP_SIZE.maximum))
-        self.size_spin.setValue(DEFAULT_MAP_SIZE)
-        self.size_spin.setKeyboardTracking(False)
         # Two short rows: the tab is often narrow beside the training curves.
         row = QGridLayout()
-        for combo in (self.optimizer_combo, self.x_combo, self.y_combo):
+        for combo in (self.x_combo, self.y_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(6)
         row.addWidget(self.optimizer_combo, 0, 0, 1, 2)
@@ -186,34 +170,9 @@ class MapPanel(SweepPanel):
 
     # -- inputs --------------------------------------------------------------------------------
     @property
-    def optimizer(self) -> str:
-        return self.optimizer_combo.currentText()
-
-    @property
     def axis_names(self) -> tuple[str, str | None]:
         y = self.y_combo.currentText()
         return self.x_combo.currentText(), None if y == NO_Y else y
-
-    def set_inputs(self, function_key: str, start, steps: int,
-                   hyperparameters: dict[str, dict[str, float]],
-                   schedules: dict[str, ScheduleSpec | None] | None = None) -> None:
-        """The 2D settings the map runs on: function, start, steps, every optimizer's 2D
-        hyperparameters and learning-rate schedule (by name; an optimizer missing from
-        ``schedules`` has none). Moves the current-setting marker; recomputes if needed."""
-        self._function_key, self._start, self._steps = function_key, tuple(start), int(steps)
-        self._hyperparameters = {name: dict(values) for name, values in hyperparameters.items()}
-        self._schedules = dict(schedules or {})
-        self._inputs_changed()
-
-    @property
-    def schedule(self) -> ScheduleSpec | None:
-        """The learning-rate schedule of the map's optimizer (None: constant lr)."""
-        return self._schedules.get(self.optimizer)
-
-    def select_optimizer(self, name: str) -> None:
-        """Show the map of optimizer ``name`` (the one selected in the control panel)."""
-        if name in OPTIMIZERS and name != self.optimizer:
-            self.optimizer_combo.setCurrentText(name)
 
     def set_choice(self, optimizer: str, x: str, y: str | None, size: int) -> None:
         """Choose the optimizer, the axes' hyperparameters (y None: a curve) and the cells per side."""
@@ -229,12 +188,6 @@ class MapPanel(SweepPanel):
     def _axes_changed(self) -> None:
         self._axes = None
         self._inputs_changed()
-
-    def _current_values(self) -> dict[str, float]:
-        name = self.optimizer
-        values = path_defaults(name)
-        values.update(self._hyperparameters.get(name, {}))
-        return values
 
     def _axes_for(self, values: dict[str, float]) -> tuple[Axis, Axis | None]:
         """The axes: kept while the current values lie inside them, else centred anew."""
@@ -256,14 +209,14 @@ class MapPanel(SweepPanel):
 
     def _key(self) -> tuple:
         """Everything the cells depend on (the axes' own current values excepted)."""
-        values = self._current_values()
+        values = self.values_of(self.optimizer)
         axes = self._axes_for(values)
         others = tuple(sorted((k, v) for k, v in values.items() if k not in self.axis_names))
         return (self._function_key, self._start, self._steps, self.optimizer, self.schedule,
                 tuple((a.name, a.low, a.high, len(a.values)) for a in axes if a is not None), others)
 
     def _work(self) -> int:
-        x_axis, y_axis = self._axes_for(self._current_values())
+        x_axis, y_axis = self._axes_for(self.values_of(self.optimizer))
         return len(x_axis.values) * (1 if y_axis is None else len(y_axis.values)) * self._steps
 
     def _same_inputs(self) -> None:
@@ -272,7 +225,7 @@ class MapPanel(SweepPanel):
     # -- computing and drawing -----------------------------------------------------------------
     def compute(self) -> HyperparameterMap:
         """Run every cell now and show the map; returns it."""
-        values = self._current_values()
+        values = self.values_of(self.optimizer)
         x_axis, y_axis = self._axes_for(values)
         began = time.perf_counter()
         result = hyperparameter_map(get_function(self._function_key), self.optimizer, values,
@@ -343,7 +296,7 @@ class MapPanel(SweepPanel):
         result = self.result
         if result is None:
             return
-        values = self._current_values() if result.optimizer == self.optimizer else {}
+        values = self.values_of(self.optimizer) if result.optimizer == self.optimizer else {}
         x, y = result.x, result.y
         for item in (self.boundary, self.optimum, self.current):
             item.setData([], [])

@@ -1,5 +1,7 @@
-"""What the map and basin tabs share: a row of controls with Compute, a status line, a plot, and
-recomputing the whole grid by itself when its inputs change.
+"""What the map and basin tabs share: one optimizer's grid over the 2D settings (the function,
+the start, the steps, every optimizer's 2D hyperparameters and schedule), an optimizer combo and
+a grid-size spin box in a row of controls with Compute, a status line, a plot, and recomputing
+the whole grid by itself when its inputs change.
 
 A subclass says what its grid depends on (``_key``), how much work it is (``_work``: runs x
 steps), how to run it (``compute``) and what its CSV is. When the inputs change, the grid is
@@ -12,9 +14,12 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from nncore import ranges
+from nncore.optimizers import OPTIMIZERS, path_defaults
 from nncore.results import write_text
+from nncore.schedules import ScheduleSpec
 
 from . import style
 
@@ -31,11 +36,32 @@ class SweepPanel(QWidget):
     CSV_NAME = ""
     WORK_UNIT = "run-steps"
 
-    def __init__(self, prefix: str, x_label: str, y_label: str, parent: QWidget | None = None) -> None:
+    def __init__(self, prefix: str, x_label: str, y_label: str, optimizer_tip: str,
+                 size_tip: str, size: int, parent: QWidget | None = None) -> None:
+        """``prefix`` names the widgets (``<prefix>OptimizerCombo``, ``<prefix>SizeSpin``, ...);
+        ``size_tip`` says what the size counts per side, ``size`` its first value."""
         super().__init__(parent)
         self.result = None
         self.compute_seconds = 0.0
         self._computed_key = None
+        self._function_key = "book"
+        self._start = (-7.0, 2.0)
+        self._steps = 29
+        self._hyperparameters: dict[str, dict[str, float]] = {}
+        self._schedules: dict[str, ScheduleSpec | None] = {}
+        self.optimizer_combo = QComboBox()
+        self.optimizer_combo.setObjectName(f"{prefix}OptimizerCombo")
+        self.optimizer_combo.setToolTip(optimizer_tip)
+        self.optimizer_combo.addItems(list(OPTIMIZERS))
+        self.optimizer_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.optimizer_combo.setMinimumContentsLength(6)
+        self.size_spin = QSpinBox()
+        self.size_spin.setObjectName(f"{prefix}SizeSpin")
+        self.size_spin.setToolTip(f"{size_tip} per side, {ranges.MAP_SIZE.text()}")
+        self.size_spin.setRange(int(ranges.MAP_SIZE.minimum), int(ranges.MAP_SIZE.maximum))
+        self.size_spin.setValue(size)
+        self.size_spin.setKeyboardTracking(False)
         self.compute_button = QPushButton("Compute")
         self.compute_button.setObjectName(f"{prefix}ComputeButton")
         self.compute_button.setToolTip("Run the whole grid now (small grids update by themselves)")
@@ -65,6 +91,39 @@ class SweepPanel(QWidget):
         layout.addWidget(self.controls_row)
         layout.addWidget(self.status_label)
         layout.addWidget(self.plot_widget, 1)
+
+    # -- inputs ----------------------------------------------------------------------------------
+    @property
+    def optimizer(self) -> str:
+        """The optimizer whose grid the tab shows."""
+        return self.optimizer_combo.currentText()
+
+    def set_inputs(self, function_key: str, start, steps: int,
+                   hyperparameters: dict[str, dict[str, float]],
+                   schedules: dict[str, ScheduleSpec | None] | None = None) -> None:
+        """The 2D settings the grid runs on: function, start (x, y), steps, every optimizer's 2D
+        hyperparameters and learning-rate schedule (by name; an optimizer missing from
+        ``schedules`` has none). Recomputes if the grid's inputs changed."""
+        self._function_key, self._start, self._steps = function_key, tuple(start), int(steps)
+        self._hyperparameters = {name: dict(values) for name, values in hyperparameters.items()}
+        self._schedules = dict(schedules or {})
+        self._inputs_changed()
+
+    @property
+    def schedule(self) -> ScheduleSpec | None:
+        """The learning-rate schedule of the tab's optimizer (None: constant lr)."""
+        return self._schedules.get(self.optimizer)
+
+    def select_optimizer(self, name: str) -> None:
+        """Show the grid of optimizer ``name`` (the one selected in the control panel)."""
+        if name in OPTIMIZERS and name != self.optimizer:
+            self.optimizer_combo.setCurrentText(name)
+
+    def values_of(self, name: str) -> dict[str, float]:
+        """Optimizer ``name``'s 2D hyperparameters: its path defaults, overridden by the inputs."""
+        values = path_defaults(name)
+        values.update(self._hyperparameters.get(name, {}))
+        return values
 
     # -- what a subclass provides ----------------------------------------------------------------
     def _key(self) -> tuple:  # pragma: no cover - abstract
