@@ -7,39 +7,35 @@ or hyperparameter appears here without GUI changes. Each optimizer has separate 
 """
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from nncore import ranges
 from nncore.functions import FUNCTIONS, QUADRATIC, get_function, quadratic_key
-from nncore.mlp import ACTIVATIONS, WEIGHT_INITS
 from nncore.entries import entries_from_tables
 from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS, Hyperparameter, path_defaults
 from nncore.ranges import Range
 from nncore.path_defaults import function_path_defaults
-from nncore.settings import TASKS, MnistSettings, PathSettings, Settings
+from nncore.settings import TASKS, PathSettings, Settings
 
-from . import style
 from .entry_list import EntryList, display_labels
+from .form_widgets import keyed_combo, number_field, select_key
 from .hyperparameter_editor import HyperparameterEditor
+from .mnist_controls import MnistControls
 from .schedule_editor import ScheduleEditor
 from .instrument_controls import NoiseControls, QuadraticControls
-from .number_box import NumberBox, hyperparameter_range, log_step, parse_number  # noqa: F401 (log_step: API)
+from .number_box import NumberBox, hyperparameter_range
 
 TASK_LABELS = {"both": "2D paths + MNIST", "paths": "2D paths only", "mnist": "MNIST only"}
-WEIGHT_INIT_CHOICES = ("he", "xavier")
 DEFAULT_ANIMATION_SPEED = 10
-VISIBLE_ENTRY_ROWS = 6
-"""Rows of the entry list shown without scrolling."""
-"""Rows of the optimizer list shown without scrolling (17 would push the hyperparameters off a
-640-pixel-high window)."""
 """Path steps revealed per second."""
+VISIBLE_ENTRY_ROWS = 6
+"""Rows of the entry list shown without scrolling (17 would push the hyperparameters off a
+640-pixel-high window)."""
 ANIMATION_SPEED = Range("animation speed", 1, 1000, integer=True)
 """Path steps revealed per second (a view option, not a setting of the run)."""
 
@@ -54,35 +50,6 @@ class HyperparameterSpinBox(NumberBox):
         self.hp = hp
         self.setValue(hp.default)
         self.set_live()
-
-
-def _number(name: str, tooltip: str, valid: Range, step: float = 1) -> NumberBox:
-    """A NumberBox for the setting whose one definition of its range is ``valid``."""
-    box = NumberBox(valid, step, tooltip)
-    box.setObjectName(name)
-    return box
-
-
-def _valid_weight_init(text: str) -> bool:
-    """True for a weight init the settings accept: a named scheme or a std in its range."""
-    if text in WEIGHT_INITS:
-        return True
-    value = parse_number(text)
-    return value is not None and ranges.WEIGHT_INIT_STD.contains(value)
-
-
-def _combo(name: str, tooltip: str, items: dict[str, str]) -> QComboBox:
-    """A combo box whose entries show ``items``' labels and carry their keys as data."""
-    box = QComboBox()
-    box.setObjectName(name)
-    box.setToolTip(tooltip)
-    for key, label in items.items():
-        box.addItem(label, key)
-    return box
-
-
-def _select(box: QComboBox, key: str) -> None:
-    box.setCurrentIndex(box.findData(key))
 
 
 class ControlPanel(QWidget):
@@ -102,12 +69,7 @@ class ControlPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("controlPanel")
-        self._data_dir: str | None = None
         self._updating = False
-        defaults = Settings()
-        self._valid_hidden_sizes = defaults.mnist.hidden_sizes
-        """The last hidden sizes and weight init that were valid (kept for the session)."""
-        self._valid_weight_init = defaults.mnist.weight_init
         self._function_key: str | None = None
         self._per_function: dict[str, tuple] = {}
         """Function key -> (start, steps, 2D hyperparameters) the user left it with."""
@@ -117,7 +79,9 @@ class ControlPanel(QWidget):
         layout.addWidget(self._build_optimizer_box())
         layout.addWidget(self._build_hyperparameter_box())
         layout.addWidget(self._build_paths_box())
-        layout.addWidget(self._build_mnist_box())
+        self.mnist = MnistControls()
+        self.mnist.changed.connect(self._edited)
+        layout.addWidget(self.mnist)
         layout.addStretch(1)
         self.set_settings(Settings())
         self.entry_list.select(0)
@@ -125,7 +89,7 @@ class ControlPanel(QWidget):
     # -- construction ------------------------------------------------------------------------
     def _build_run_box(self) -> QGroupBox:
         box = QGroupBox("Run")
-        self.task_combo = _combo("taskCombo", "Which experiments Start runs", TASK_LABELS)
+        self.task_combo = keyed_combo("taskCombo", "Which experiments Start runs", TASK_LABELS)
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("startButton")
         self.start_button.setToolTip("Start the run with these settings (Ctrl+Return)")
@@ -204,17 +168,17 @@ class ControlPanel(QWidget):
 
     def _build_paths_box(self) -> QGroupBox:
         self.paths_box = QGroupBox("2D paths")
-        self.function_combo = _combo("functionCombo", "The 2D test function the paths run on",
+        self.function_combo = keyed_combo("functionCombo", "The 2D test function the paths run on",
                                      {key: fn.name for key, fn in FUNCTIONS.items()})
-        self.start_x_spin = _number("startXSpin", "x of the start point (or click the plot)",
+        self.start_x_spin = number_field("startXSpin", "x of the start point (or click the plot)",
                                     ranges.START_COORDINATE, 0.1)
-        self.start_y_spin = _number("startYSpin", "y of the start point (or click the plot)",
+        self.start_y_spin = number_field("startYSpin", "y of the start point (or click the plot)",
                                     ranges.START_COORDINATE, 0.1)
-        self.steps_spin = _number("stepsSpin", "Number of updates per path (the book shows 29)",
+        self.steps_spin = number_field("stepsSpin", "Number of updates per path (the book shows 29)",
                                   ranges.STEPS)
         for box in (self.start_x_spin, self.start_y_spin, self.steps_spin):
             box.set_live()  # the live 2D paths follow the typing
-        self.animation_spin = _number("animationSpeedSpin", "Path steps drawn per second",
+        self.animation_spin = number_field("animationSpeedSpin", "Path steps drawn per second",
                                       ANIMATION_SPEED)
         self.animation_spin.setValue(DEFAULT_ANIMATION_SPEED)
         start = QHBoxLayout()
@@ -294,76 +258,6 @@ class ControlPanel(QWidget):
             self._updating = False
         if not (name in self._page_rows and self._store_page(name)):
             self.settingsChanged.emit()  # a stored page was announced as an entry edit
-
-    def _build_mnist_box(self) -> QGroupBox:
-        self.mnist_box = QGroupBox("MNIST")
-        self.iterations_spin = _number("iterationsSpin", "Training iterations (minibatches)",
-                                       ranges.ITERATIONS, 100)
-        self.batch_size_spin = _number("batchSizeSpin", "Images per minibatch", ranges.BATCH_SIZE, 16)
-        self.hidden_edit = QLineEdit()
-        self.hidden_edit.setObjectName("hiddenSizesEdit")
-        self.hidden_edit.textChanged.connect(self._check_hidden_sizes)
-        self.activation_combo = _combo("activationCombo", "Activation of the hidden layers",
-                                       {key: key for key in ACTIVATIONS})
-        self.weight_init_combo = QComboBox()
-        self.weight_init_combo.setObjectName("weightInitCombo")
-        self.weight_init_combo.setToolTip("Initial weight scale: he, xavier, or a standard "
-                                          "deviation such as 0.01")
-        self.weight_init_combo.setEditable(True)
-        self.weight_init_combo.addItems(WEIGHT_INIT_CHOICES)
-        self.weight_decay_spin = _number("weightDecaySpin", "L2 weight decay lambda added "
-                                         "to the loss", ranges.WEIGHT_DECAY, 0.001)
-        self.seed_spin = _number("seedSpin", "Seed of the initial weights and the minibatches",
-                                 ranges.SEED)
-        self.eval_interval_spin = _number("evalIntervalSpin", "Test accuracy every so many "
-                                          "iterations (0: only at the end)", ranges.EVAL_INTERVAL, 50)
-        self.repeats_spin = _number("repeatsSpin", "Train every entry this many times, from seeds "
-                                    "seed, seed + 1, ...: curves show the mean with a band",
-                                    ranges.REPEATS)
-        self.same_init_check = QCheckBox("Same initial weights")
-        self.same_init_check.setObjectName("sameInitCheck")
-        self.same_init_check.setToolTip("Every optimizer starts from the same weights (fair comparison)")
-        form = QFormLayout(self.mnist_box)
-        form.addRow("Iterations", self.iterations_spin)
-        form.addRow("Batch size", self.batch_size_spin)
-        form.addRow("Hidden sizes", self.hidden_edit)
-        form.addRow("Activation", self.activation_combo)
-        form.addRow("Weight init", self.weight_init_combo)
-        form.addRow("Weight decay", self.weight_decay_spin)
-        form.addRow("Seed", self.seed_spin)
-        form.addRow("Repeats", self.repeats_spin)
-        form.addRow("Eval interval", self.eval_interval_spin)
-        form.addRow(self.same_init_check)
-        self._build_dataset_rows(form)
-        for spin in (self.iterations_spin, self.batch_size_spin, self.seed_spin,
-                     self.eval_interval_spin, self.weight_decay_spin, self.repeats_spin):
-            spin.valueChanged.connect(self._edited)
-        self.hidden_edit.textEdited.connect(self._edited)
-        self.activation_combo.currentIndexChanged.connect(self._edited)
-        self.weight_init_combo.currentTextChanged.connect(self._check_weight_init)
-        self.weight_init_combo.currentTextChanged.connect(self._edited)
-        self.same_init_check.toggled.connect(self._edited)
-        return self.mnist_box
-
-    def _build_dataset_rows(self, form: QFormLayout) -> None:
-        """The dataset in use, a button to choose a folder and one back to the bundled MNIST."""
-        self.dataset_label = QLabel()
-        self.dataset_label.setObjectName("datasetLabel")
-        self.dataset_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.dataset_label.setMinimumWidth(10)
-        choose = QPushButton("Choose\u2026")
-        choose.setObjectName("chooseDatasetButton")
-        choose.setToolTip("Train on the MNIST-format IDX files of a folder")
-        choose.clicked.connect(self._choose_data_dir)
-        self.bundled_button = QPushButton("Use bundled MNIST")
-        self.bundled_button.setObjectName("bundledDatasetButton")
-        self.bundled_button.setToolTip("Train on the MNIST copy that comes with Optimizer Lab")
-        self.bundled_button.clicked.connect(lambda: self.set_data_dir(None))
-        buttons = QHBoxLayout()
-        buttons.addWidget(choose)
-        buttons.addWidget(self.bundled_button)
-        form.addRow("Dataset", self.dataset_label)
-        form.addRow(buttons)
 
     # -- reactions ---------------------------------------------------------------------------
     def _edited(self, *_args) -> None:
@@ -508,44 +402,6 @@ class ControlPanel(QWidget):
             tables[task].setdefault(name, {})[hp_name] = spin.value()
         return tables
 
-    def hidden_sizes(self) -> tuple[int, ...]:
-        """The hidden layer sizes typed in; ValueError naming the range of a size or of the
-        number of layers, or the text, if it is not such a list (nothing is cut or rounded)."""
-        text = self.hidden_edit.text()
-        parts = [part.strip() for part in text.split(",")]
-        if parts and not parts[-1]:
-            parts.pop()  # "100,100," while typing the next size
-        if not parts or not all(part.isdigit() and part.isascii() for part in parts):
-            raise ValueError(f"hidden sizes must be whole numbers in {ranges.HIDDEN_SIZE.text()} "
-                             f"separated by commas, got {text!r}")
-        ranges.HIDDEN_LAYERS.check(len(parts))
-        return tuple(ranges.HIDDEN_SIZE.check(int(part)) for part in parts)
-
-    def _check_hidden_sizes(self) -> None:
-        """Mark the hidden sizes red, the reason in the tooltip, when they are refused."""
-        tip = (f"Sizes of the hidden layers, comma-separated, e.g. 100,100,100,100; each in "
-               f"{ranges.HIDDEN_SIZE.text()}, {ranges.HIDDEN_LAYERS.text()} layers")
-        try:
-            self._valid_hidden_sizes = self.hidden_sizes()
-        except ValueError as error:
-            self.hidden_edit.setToolTip(f"Refused: {error}\n{tip}")
-            self.hidden_edit.setStyleSheet("QLineEdit { background: #ffd6d6; }")
-        else:
-            self.hidden_edit.setToolTip(tip)
-            self.hidden_edit.setStyleSheet("")
-
-    def _check_weight_init(self, text: str) -> None:
-        """Mark the weight init red, the reason in the tooltip, when it is refused."""
-        tip = (f"Initial weight scale: {', '.join(WEIGHT_INIT_CHOICES)}, or a standard deviation "
-               f"in {ranges.WEIGHT_INIT_STD.text()} such as 0.01")
-        if _valid_weight_init(text.strip()):
-            self._valid_weight_init = text.strip()
-            self.weight_init_combo.setToolTip(tip)
-            self.weight_init_combo.setStyleSheet("")
-        else:
-            self.weight_init_combo.setToolTip(f"Refused: {text.strip()!r} is none of these\n{tip}")
-            self.weight_init_combo.setStyleSheet("QComboBox { background: #ffd6d6; }")
-
     def path_hyperparameters(self) -> dict[str, dict[str, float]]:
         """The 2D hyperparameters shown, optimizer name -> {name: value} (last valid values)."""
         table: dict[str, dict[str, float]] = {}
@@ -580,15 +436,6 @@ class ControlPanel(QWidget):
                 if name in self.checked_optimizers() and name in self._page_rows:
                     raise ValueError(f"{name} ({'2D' if task == 'paths' else 'MNIST'}): {error}") from None
                 tables[task].setdefault(name, {})[hp_name] = spin.value()  # not run: last valid
-        try:
-            hidden_sizes = self.hidden_sizes()
-        except ValueError:
-            if not lenient:
-                raise
-            hidden_sizes = self._valid_hidden_sizes
-        weight_init = self.weight_init_combo.currentText().strip()
-        if lenient and not _valid_weight_init(weight_init):
-            weight_init = self._valid_weight_init
         return Settings(
             task=self.task_combo.currentData(),
             optimizers=self.checked_optimizers(),
@@ -596,17 +443,7 @@ class ControlPanel(QWidget):
             mnist_hyperparameters=tables["mnist"],
             entries=self.entry_list.entries(),
             paths=self.path_settings(number),
-            mnist=MnistSettings(iterations=number(self.iterations_spin),
-                                batch_size=number(self.batch_size_spin),
-                                hidden_sizes=hidden_sizes,
-                                activation=self.activation_combo.currentData(),
-                                weight_init=weight_init,
-                                weight_decay=number(self.weight_decay_spin),
-                                seed=number(self.seed_spin),
-                                eval_interval=number(self.eval_interval_spin),
-                                same_initial_weights=self.same_init_check.isChecked(),
-                                data_dir=self._data_dir,
-                                repeats=number(self.repeats_spin))).canonical()
+            mnist=self.mnist.settings(number, lenient)).canonical()
 
     def set_settings(self, settings: Settings) -> None:
         """Show ``settings`` in every control, exactly (emits settingsChanged once). A value
@@ -628,7 +465,7 @@ class ControlPanel(QWidget):
     def _show_settings(self, settings: Settings) -> None:
         """Write ``settings`` into the controls, without signals (see set_settings)."""
         self._updating = True
-        _select(self.task_combo, settings.task if settings.task in TASKS else "both")
+        select_key(self.task_combo, settings.task if settings.task in TASKS else "both")
         for (task, name, hp_name), spin in self.hp_spins.items():
             table = settings.path_hyperparameters if task == "paths" else settings.mnist_hyperparameters
             spin.setValue({**(path_defaults(name) if task == "paths" else OPTIMIZERS[name].defaults()),
@@ -637,24 +474,13 @@ class ControlPanel(QWidget):
         self.entry_list.set_entries(settings.all_entries(), max(selected, 0))
         self._refresh_pages()
         p = settings.paths
-        _select(self.function_combo, p.function)
+        select_key(self.function_combo, p.function)
         self._function_key = p.function
         self.set_start(*p.start)
         self.steps_spin.setValue(p.steps)
         self.quadratic_controls.set_values(p)
         self.noise_controls.set_values(p)
-        m = settings.mnist
-        self.iterations_spin.setValue(m.iterations)
-        self.batch_size_spin.setValue(m.batch_size)
-        self.hidden_edit.setText(",".join(str(size) for size in m.hidden_sizes))
-        _select(self.activation_combo, m.activation)
-        self.weight_init_combo.setCurrentText(str(m.weight_init))
-        self.weight_decay_spin.setValue(m.weight_decay)
-        self.seed_spin.setValue(m.seed)
-        self.eval_interval_spin.setValue(m.eval_interval)
-        self.same_init_check.setChecked(m.same_initial_weights)
-        self.repeats_spin.setValue(m.repeats)
-        self._show_data_dir(m.data_dir)
+        self.mnist.set_values(settings.mnist)
 
     def set_start(self, x: float, y: float) -> None:
         """Set the 2D start point (shown exactly; a point outside the range is marked refused)."""
@@ -679,40 +505,6 @@ class ControlPanel(QWidget):
             mnist_hyperparameters=defaults.hyperparameters("mnist", entry.optimizer)))
         self._load_page(self.entry_list.entries()[row])
 
-    # -- dataset -----------------------------------------------------------------------------
-    @property
-    def data_dir(self) -> str | None:
-        """The MNIST folder of the run (None: the bundled MNIST)."""
-        return self._data_dir
-
-    def set_data_dir(self, directory: str | None) -> None:
-        """Train on the IDX files in ``directory`` (None: the bundled MNIST)."""
-        self._show_data_dir(directory)
-        self._edited()
-
-    def _show_data_dir(self, directory: str | None) -> None:
-        """Show which dataset the run uses; a folder that does not exist is said to be missing."""
-        self._data_dir = directory
-        self.bundled_button.setEnabled(directory is not None)
-        if directory is None:
-            self.dataset_label.setText("Bundled MNIST")
-            self.dataset_label.setStyleSheet("")
-            self.dataset_label.setToolTip("The MNIST copy that comes with Optimizer Lab")
-            return
-        missing = not os.path.isdir(directory)
-        name = os.path.basename(os.path.normpath(directory)) or directory
-        self.dataset_label.setText(f"{name} (missing)" if missing else name)
-        self.dataset_label.setStyleSheet("color: #b00020;" if missing else "")
-        self.dataset_label.setToolTip(f"{directory}\n" + (
-            "This folder does not exist: choose another or use the bundled MNIST" if missing
-            else "IDX files of the dataset the runs train on"))
-
-    def _choose_data_dir(self) -> None:
-        directory = QFileDialog.getExistingDirectory(self, "MNIST folder (IDX files)",
-                                                     self._data_dir or "")
-        if directory:
-            self.set_data_dir(directory)
-
     @property
     def animation_speed(self) -> int:
         """Path steps revealed per second."""
@@ -724,7 +516,7 @@ class ControlPanel(QWidget):
         self.schedule_editor.set_locked(running)
         for widget in (self.task_combo, self.hyperparameter_pages,
                        self.book_defaults_button, self.function_combo, self.start_x_spin,
-                       self.start_y_spin, self.steps_spin, self.mnist_box,
+                       self.start_y_spin, self.steps_spin, self.mnist,
                        self.quadratic_controls, self.noise_controls):
             widget.setEnabled(not running)
         self.start_button.setEnabled(not running)

@@ -60,9 +60,9 @@ def test_values_from_flags_files_and_run_json_reach_the_controls_unchanged(open_
     settings = extreme_settings().validate()
     window = open_window(settings)
     assert window.controls.settings() == settings
-    assert window.controls.seed_spin.text() == "4294967295"
+    assert window.controls.mnist.seed_spin.text() == "4294967295"
     assert window.controls.hp_spins[("paths", "SGD", "lr")].text() == "1e-09"
-    assert window.controls.weight_decay_spin.text() == "50"
+    assert window.controls.mnist.weight_decay_spin.text() == "50"
     window.close()
 
 
@@ -91,15 +91,15 @@ def test_typed_text_is_taken_as_typed(qtbot, window):
     assert lr.value() == 0.001 and lr.text() == "1e-3"
     type_into(qtbot, controls.start_x_spin, "5000")
     assert controls.start_x_spin.value() == 5000.0
-    type_into(qtbot, controls.seed_spin, "4294967295")
+    type_into(qtbot, controls.mnist.seed_spin, "4294967295")
     assert controls.settings().mnist.seed == 2 ** 32 - 1
-    controls.hidden_edit.clear()
-    qtbot.keyClicks(controls.hidden_edit, "100000")
-    assert controls.hidden_edit.text() == "100000"  # not cut to 1000
+    controls.mnist.hidden_edit.clear()
+    qtbot.keyClicks(controls.mnist.hidden_edit, "100000")
+    assert controls.mnist.hidden_edit.text() == "100000"  # not cut to 1000
     with pytest.raises(ValueError, match=r"hidden layer size must be a whole number in \[1, 4096\], got 100000"):
         controls.settings()
-    assert "Refused" in controls.hidden_edit.toolTip() and controls.hidden_edit.styleSheet()
-    controls.hidden_edit.setText(",".join(["8"] * 17))
+    assert "Refused" in controls.mnist.hidden_edit.toolTip() and controls.mnist.hidden_edit.styleSheet()
+    controls.mnist.hidden_edit.setText(",".join(["8"] * 17))
     with pytest.raises(ValueError, match=r"number of hidden layers .* \[1, 16\]"):
         controls.settings()
 
@@ -122,7 +122,7 @@ def test_an_unticked_optimizers_refused_value_does_not_block_a_run(window):
 
 
 def test_arrows_step_inside_the_range_and_stop_at_a_valid_bound(window):
-    seed = window.controls.seed_spin
+    seed = window.controls.mnist.seed_spin
     seed.setValue(2 ** 32 - 2)
     seed.stepBy(5)
     assert seed.value() == 2 ** 32 - 1
@@ -148,8 +148,8 @@ def test_out_of_range_settings_are_shown_as_given_and_refused(window, small_sett
     bad = dataclasses.replace(small_settings, mnist=dataclasses.replace(small_settings.mnist,
                                                                        seed=2 ** 32, iterations=5))
     window.controls.set_settings(bad)
-    assert window.controls.seed_spin.text() == "4294967296" and not window.controls.seed_spin.is_valid()
-    assert window.controls.iterations_spin.value() == 5
+    assert window.controls.mnist.seed_spin.text() == "4294967296" and not window.controls.mnist.seed_spin.is_valid()
+    assert window.controls.mnist.iterations_spin.value() == 5
     assert window.start() is False
     assert "seed must be a whole number in [0, 4294967295], got '4294967296'" in dialogs[0][1]
 
@@ -159,7 +159,7 @@ def test_a_failure_while_showing_settings_changes_no_control(window, small_setti
     before = controls.settings()
     other = dataclasses.replace(small_settings, task="paths", optimizers=("Adam",),
                                 mnist=dataclasses.replace(small_settings.mnist, iterations=5, seed=7))
-    original = controls.same_init_check.setChecked
+    original = controls.mnist.same_init_check.setChecked
     calls = []
 
     def fail_once(value):  # the last field written: everything before it has changed
@@ -168,7 +168,7 @@ def test_a_failure_while_showing_settings_changes_no_control(window, small_setti
             raise RuntimeError("a control failed")
         original(value)
 
-    monkeypatch.setattr(controls.same_init_check, "setChecked", fail_once)
+    monkeypatch.setattr(controls.mnist.same_init_check, "setChecked", fail_once)
     with pytest.raises(RuntimeError, match="a control failed"):
         controls.set_settings(other)
     assert controls.settings() == before

@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtGui import QColor
 
 from gui import style
-from gui.controls import HyperparameterSpinBox, log_step
+from gui.controls import HyperparameterSpinBox
+from gui.number_box import log_step
 from gui.loss_panel import AccuracyPanel, LossPanel
 from gui.landscape import contour_levels, contour_lines
 from gui.path_panel import PathPanel

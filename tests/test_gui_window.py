@@ -133,7 +133,7 @@ def test_no_optimizer_checked_gives_a_message(window, dialogs):
 
 
 def test_unparsable_hidden_sizes_give_a_message(qtbot, window, dialogs):
-    window.controls.hidden_edit.setText("100,,x")
+    window.controls.mnist.hidden_edit.setText("100,,x")
     assert not window.start()
     assert "hidden sizes" in dialogs[0][1]
 
@@ -342,7 +342,7 @@ def test_presets_set_the_controls(window, label):
     controls.hp_spins[("paths", "SGD", "lr")].setValue(0.5)
     controls.hp_spins[("mnist", "SGD", "lr")].setValue(0.5)
     controls.steps_spin.setValue(99)
-    controls.same_init_check.setChecked(False)
+    controls.mnist.same_init_check.setChecked(False)
     before = controls.settings()
     action = window.findChild(object, f"preset:{label}")
     action.trigger()
@@ -352,7 +352,7 @@ def test_presets_set_the_controls(window, label):
 def test_book_defaults_button_resets_only_the_shown_optimizers_hyperparameters(window):
     controls = window.controls
     controls.set_checked_optimizers(tuple(OPTIMIZERS))
-    controls.iterations_spin.setValue(7)
+    controls.mnist.iterations_spin.setValue(7)
     controls.task_combo.setCurrentIndex(controls.task_combo.findData("mnist"))
     controls.function_combo.setCurrentIndex(controls.function_combo.findData("rosenbrock"))
     for task in ("paths", "mnist"):
@@ -373,10 +373,10 @@ def test_book_defaults_button_resets_only_the_shown_optimizers_hyperparameters(w
 def test_full_reset_lives_in_the_presets_menu(window, tmp_path):
     controls = window.controls
     controls.set_checked_optimizers(tuple(OPTIMIZERS))
-    controls.iterations_spin.setValue(7)
-    controls.set_data_dir(str(tmp_path / "gone"))
+    controls.mnist.iterations_spin.setValue(7)
+    controls.mnist.set_data_dir(str(tmp_path / "gone"))
     window.findChild(object, "bookDefaultsAction").trigger()
-    assert controls.settings() == Settings() and controls.data_dir is None
+    assert controls.settings() == Settings() and controls.mnist.data_dir is None
 
 
 def test_layout_survives_resizing(qtbot, window):

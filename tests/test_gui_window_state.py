@@ -49,15 +49,15 @@ def test_the_dataset_row_shows_a_missing_folder_and_resets_to_the_bundled_mnist(
     window = open_window(dataclasses.replace(small_settings, mnist=dataclasses.replace(
         small_settings.mnist, data_dir=str(gone))))
     controls = window.controls
-    assert controls.dataset_label.text() == "gone (missing)" and str(gone) in controls.dataset_label.toolTip()
-    assert controls.bundled_button.isEnabled()
-    controls.bundled_button.click()
-    assert controls.settings().mnist.data_dir is None and controls.dataset_label.text() == "Bundled MNIST"
-    assert not controls.bundled_button.isEnabled()
+    assert controls.mnist.dataset_label.text() == "gone (missing)" and str(gone) in controls.mnist.dataset_label.toolTip()
+    assert controls.mnist.bundled_button.isEnabled()
+    controls.mnist.bundled_button.click()
+    assert controls.settings().mnist.data_dir is None and controls.mnist.dataset_label.text() == "Bundled MNIST"
+    assert not controls.mnist.bundled_button.isEnabled()
     here = tmp_path / "mine"
     here.mkdir()
-    controls.set_data_dir(str(here))
-    assert controls.dataset_label.text() == "mine" and controls.settings().mnist.data_dir == str(here)
+    controls.mnist.set_data_dir(str(here))
+    assert controls.mnist.dataset_label.text() == "mine" and controls.settings().mnist.data_dir == str(here)
     window.close()
 
 
@@ -65,8 +65,8 @@ def test_closing_with_invalid_settings_keeps_the_last_valid_session_and_the_vali
         open_window, small_settings, session_store):
     first = open_window(small_settings)
     first.controls.set_checked_optimizers(())  # no optimizer ticked: not a runnable setting
-    first.controls.hidden_edit.setText("0")  # refused
-    first.controls.iterations_spin.setValue(77)  # valid: kept
+    first.controls.mnist.hidden_edit.setText("0")  # refused
+    first.controls.mnist.iterations_spin.setValue(77)  # valid: kept
     first.close()
     saved = load_session(session_store)
     assert saved.optimizers == small_settings.optimizers
@@ -154,8 +154,8 @@ def test_tooltips_are_whole_and_plain(window):
 def test_long_values_fit_their_boxes_and_small_ones_are_not_zeros(window):
     controls = window.controls
     controls.start_x_spin.setValue(12.345678)
-    controls.weight_decay_spin.setValue(1e-7)
-    assert controls.weight_decay_spin.text() == "1e-07"
+    controls.mnist.weight_decay_spin.setValue(1e-7)
+    assert controls.mnist.weight_decay_spin.text() == "1e-07"
     edit = controls.start_x_spin.lineEdit()
     assert QFontMetrics(edit.font()).horizontalAdvance("12.345678") <= edit.contentsRect().width()
 
