@@ -8,7 +8,7 @@ ignored by their run id. Errors (invalid settings, dataset problems, failed expo
 in a message box and never lose the settings or the curves already computed.
 
 The session (Settings as JSON, animation speed, loss-plot options, window geometry) is saved in
-a QSettings store on Start and on close, and restored by :func:`load_session`.
+a QSettings store on Start and on close, and restored when the window opens (:mod:`gui.session`).
 """
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
-                               QSplitter, QTabWidget, QWidget)
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QWidget
 
 from nncore.experiment import MnistHistory, MnistUpdate
 from nncore.paths import PathResult
@@ -31,14 +30,15 @@ from nncore.sweeps import Cloud
 from nncore.theory import path_rules
 
 from . import style
-from .controls import DEFAULT_ANIMATION_SPEED, ControlPanel
+from .controls import ControlPanel
 from .diagnostics_panel import DiagnosticsPanel
 from . import file_dialogs
 from .doc_text import plain_text
-from .loss_panel import DEFAULT_SMOOTHING, EMA_STRENGTH, SMOOTHING_MODES, AccuracyPanel, LossPanel
-from .number_box import parse_number
+from .loss_panel import AccuracyPanel, LossPanel
 from .paths_model import PathsModel
 from .run_views import RunViews, history_directory
+from .session import load_session, restore_view_options, save_session, saved_geometry
+from .status_bar import RunStatus
 from .paths_tab import PathsTab
 from .window_layout import EDGE_MARGIN, ColumnFitter, compact_inputs, size_to_current_tab
 from .basin_panel import BasinPanel
@@ -74,49 +74,6 @@ each repaint takes CPU from the training process."""
 STOP_TIMEOUT_MS = 5000
 """How long Stop waits for the training process (a run stops within ten iterations or one
 evaluation: milliseconds) before it kills the process and fails the run."""
-STATE_TEXT_CHARS = 60
-"""The status bar shows this much of a failure's reason; its tooltip has all of it."""
-
-SESSION_SETTINGS = "session/settings"
-SESSION_ANIMATION = "session/animationSpeed"
-SESSION_SMOOTHING = "session/lossSmoothing"
-SESSION_EMA = "session/emaStrength"
-SESSION_LOG_Y = "session/lossLogY"
-SESSION_GEOMETRY = "window/geometry"
-
-
-def load_session(store: QSettings) -> Settings:
-    """The Settings saved in ``store`` by the last session, or the defaults if there are none
-    or they no longer parse (e.g. written by an older version)."""
-    text = store.value(SESSION_SETTINGS)
-    if not text:
-        return Settings()
-    try:
-        return Settings.from_dict(json.loads(str(text)))
-    except (ValueError, TypeError):
-        return Settings()
-
-
-def _elided(text: str, characters: int) -> str:
-    """``text`` cut to ``characters`` characters with an ellipsis if longer."""
-    return text if len(text) <= characters else text[:characters - 1] + "\u2026"
-
-
-def _set_growing_text(label: QLabel, text: str) -> None:
-    """Set ``label``'s text; its minimum width only ever grows to fit, so a status bar label
-    is never clipped ("Step 29 / 2") and does not make its neighbours jump while counting."""
-    label.setText(text)
-    label.setMinimumWidth(max(label.minimumWidth(), label.sizeHint().width()))
-
-
-def _format_duration(seconds: float) -> str:
-    """``seconds`` as m:ss (or h:mm:ss)."""
-    seconds = max(0, int(round(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 class MainWindow(QMainWindow):
     """Optimizer Lab's window. ``store`` is where the session is saved (QSettings())."""
 
@@ -158,7 +115,7 @@ class MainWindow(QMainWindow):
         self.run_views.failed.connect(self.report_error)
         self.run_views.restoreRequested.connect(self._restore_settings)
         self._build_layout()
-        self._build_status_bar()
+        self.run_status = RunStatus(self.statusBar())
         self._build_menus()
 
         self.runner = RunThread(self)
@@ -206,7 +163,7 @@ class MainWindow(QMainWindow):
         self._connect_instruments()
         self._set_running(False)
         try:
-            self._restore_view_options()
+            restore_view_options(self.store, self.controls, self.loss_panel)
             initial = settings if settings is not None else load_session(self.store)
             self.controls.set_settings(initial)
         except BaseException:
@@ -217,10 +174,10 @@ class MainWindow(QMainWindow):
             self.runner.prepare(initial.mnist.data_dir)
         self.resize(*DEFAULT_SIZE)
         self.setMinimumSize(*MINIMUM_SIZE)
-        geometry = self.store.value(SESSION_GEOMETRY)
+        geometry = saved_geometry(self.store)
         # Only a restored session restores the window's place and size; explicit settings (command
         # line, --autorun) get the default size, so screenshots are reproducible.
-        if settings is None and isinstance(geometry, QByteArray):
+        if settings is None and geometry is not None:
             self.restoreGeometry(geometry)
 
     # -- construction ------------------------------------------------------------------------
@@ -271,34 +228,6 @@ class MainWindow(QMainWindow):
             size_to_current_tab(tabs)
         self.column_fitter = ColumnFitter(main, plots)
         self.setCentralWidget(main)
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("progressBar")
-        self.progress_bar.setToolTip("Progress of the MNIST training")
-        self.progress_bar.setMaximumWidth(200)
-        self.progress_bar.setTextVisible(True)
-        self.iteration_label = QLabel()
-        self.iteration_label.setObjectName("iterationLabel")
-        self.iteration_label.setToolTip("Iterations done / total")
-        self.speed_label = QLabel()
-        self.speed_label.setObjectName("speedLabel")
-        self.speed_label.setToolTip("Training iterations per second (all optimizers together)")
-        self.time_label = QLabel()
-        self.time_label.setObjectName("timeLabel")
-        self.time_label.setToolTip("Elapsed and estimated remaining training time")
-        self.diverged_label = QLabel()
-        self.diverged_label.setObjectName("divergedLabel")
-        self.diverged_label.setToolTip("Optimizers that diverged in this run")
-        self.diverged_label.setStyleSheet("color: #b00020;")
-        self.state_label = QLabel("Ready")
-        self.state_label.setObjectName("stateLabel")
-        self.state_label.setToolTip("What the window is doing")
-        bar.addWidget(self.state_label)
-        bar.addWidget(self.diverged_label, 1)
-        for widget in (self.iteration_label, self.speed_label, self.time_label, self.progress_bar):
-            bar.addPermanentWidget(widget)
 
     def _action(self, menu, text: str, slot, shortcuts=(), tip: str = "", name: str = "") -> QAction:
         action = QAction(text, self)
@@ -357,17 +286,6 @@ class MainWindow(QMainWindow):
             tip="Set every control to the book's settings", name="bookDefaultsAction"))
 
     # -- session -----------------------------------------------------------------------------
-    def _restore_view_options(self) -> None:
-        speed = self.store.value(SESSION_ANIMATION, DEFAULT_ANIMATION_SPEED, type=int)
-        self.controls.animation_spin.setValue(speed)
-        smoothing = str(self.store.value(SESSION_SMOOTHING, DEFAULT_SMOOTHING))
-        # Parsed from the stored text: QSettings' type=float gives a float32 (0.8999999761581421).
-        strength = parse_number(str(self.store.value(SESSION_EMA, self.loss_panel.ema_strength)))
-        self.loss_panel.set_smoothing(smoothing if smoothing in SMOOTHING_MODES else DEFAULT_SMOOTHING,
-                                      strength if strength is not None and EMA_STRENGTH.contains(strength)
-                                      else None)
-        self.loss_panel.set_log_y(self.store.value(SESSION_LOG_Y, False, type=bool))
-
     def session_settings(self) -> Settings | None:
         """The settings to keep for the next session: the controls' valid values, and for each
         refused one its last valid value; with no optimizer ticked, the last session's
@@ -382,15 +300,8 @@ class MainWindow(QMainWindow):
 
     def save_session(self) -> None:
         """Write the controls' settings and the view options to the QSettings store."""
-        settings = self.session_settings()
-        if settings is not None:  # otherwise the last valid session stays
-            self.store.setValue(SESSION_SETTINGS, json.dumps(settings.to_dict()))
-        self.store.setValue(SESSION_ANIMATION, self.controls.animation_speed)
-        self.store.setValue(SESSION_SMOOTHING, self.loss_panel.smoothing)
-        self.store.setValue(SESSION_EMA, self.loss_panel.ema_strength)
-        self.store.setValue(SESSION_LOG_Y, self.loss_panel.log_y)
-        self.store.setValue(SESSION_GEOMETRY, self.saveGeometry())
-        self.store.sync()
+        save_session(self.store, self.session_settings(), self.controls, self.loss_panel,
+                     self.saveGeometry())
 
     # -- errors ------------------------------------------------------------------------------
     def report_error(self, title: str, message: str) -> None:
@@ -424,10 +335,10 @@ class MainWindow(QMainWindow):
             self.timeline.play_from_start()
         self.run_id = self.runner.start_run(settings)
         self.failure = None
-        self._clear_status()
+        self.run_status.clear()
         start_had_focus = self.controls.start_button.hasFocus()
         self._set_running(True)
-        self.state_label.setText("Running\u2026")
+        self.run_status.show_state("Running\u2026")
         if start_had_focus:
             # Space on Start: the next Space must stop the run, not reach Reset (Qt's next
             # focus after the disabled Start).
@@ -456,7 +367,7 @@ class MainWindow(QMainWindow):
         self.timeline.pause()
         if self.running:
             self.runner.stop()
-            self.state_label.setText("Stopping\u2026")
+            self.run_status.show_state("Stopping\u2026")
             self._stopping_run = self.run_id
             self.stop_timer.start()
 
@@ -486,15 +397,8 @@ class MainWindow(QMainWindow):
         self.clouds = {}
         self._show_history()
         self.frame_timer.stop()
-        self._clear_status()
-        self.state_label.setText("Ready")
-
-    def _clear_status(self) -> None:
-        """Empty the status bar's progress, speed, time and divergence of an earlier run."""
-        for label in (self.iteration_label, self.speed_label, self.time_label, self.diverged_label):
-            label.clear()
-        self.progress_bar.reset()
-        self.state_label.setToolTip("What the window is doing")
+        self.run_status.clear()
+        self.run_status.show_state("Ready")
 
     def apply_preset(self, preset) -> None:
         """Set the controls to ``preset(current settings)`` (a function of nncore.settings.PRESETS).
@@ -542,11 +446,9 @@ class MainWindow(QMainWindow):
             from nncore.results import run_record
             self.run_views.keep_run(run_record(self.run_settings, self.paths, self.history, self.clouds))
         if self.failure is not None:
-            reason = self.failure.splitlines()[0] if self.failure else "unknown reason"
-            self.state_label.setText(f"Failed: {_elided(reason, STATE_TEXT_CHARS)}")
-            self.state_label.setToolTip(f"The run failed: {self.failure}")
+            self.run_status.show_failure(self.failure)
         else:
-            self.state_label.setText("Finished" if completed else "Stopped")
+            self.run_status.show_state("Finished" if completed else "Stopped")
         self.runFinished.emit(completed)
 
     # -- drawing -----------------------------------------------------------------------------
@@ -582,26 +484,9 @@ class MainWindow(QMainWindow):
         self.timeline.finish()
 
     def _update_status(self) -> None:
-        history = self.history
-        if history is None:
-            diverged, reasons = self._diverged_text()
-            self.diverged_label.setText(diverged)
-            self.diverged_label.setToolTip(reasons or "Optimizers that diverged in this run")
-            return
-        done, total = history.completed, history.total
-        _set_growing_text(self.iteration_label, f"Iteration {done} / {total}")
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
-        if history.elapsed > 0 and done:
-            rate = done / history.elapsed
-            self.speed_label.setText(f"{rate:,.0f} it/s")
-            elapsed = f"Elapsed {_format_duration(history.elapsed)}"
-            if self.running and not history.finished:  # no estimate for a run that ended
-                elapsed += f", remaining {_format_duration((total - done) / rate)}"
-            self.time_label.setText(elapsed)
-        diverged, reasons = self._diverged_text()
-        self.diverged_label.setText(diverged)
-        self.diverged_label.setToolTip(reasons or "Optimizers that diverged in this run")
+        if self.history is not None:
+            self.run_status.show_progress(self.history, self.running)
+        self.run_status.show_diverged(*self._diverged_text())
 
     def _diverged_text(self) -> tuple[str, str]:
         """(status text naming the diverged optimizers and those not learning, their reasons one
@@ -665,7 +550,7 @@ class MainWindow(QMainWindow):
 
     def _step_changed(self, step: int) -> None:
         if self.history is None:
-            _set_growing_text(self.iteration_label, f"Step {step} / {self.timeline.total}")
+            self.run_status.show_step(step, self.timeline.total)
 
     def _start_picked(self, x: float, y: float) -> None:
         if not self.running:

@@ -110,12 +110,12 @@ def test_a_suspended_training_process_fails_the_stop_clearly_and_a_fresh_one_run
     try:
         with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT) as finished:
             window.stop()
-            assert window.state_label.text() == "Stopping\u2026"
+            assert window.run_status.state_label.text() == "Stopping\u2026"
     finally:
         if not gone(suspended):
             os.kill(suspended, signal.SIGCONT)
     assert finished.args == [False]
-    assert window.state_label.text().startswith("Failed: the training process did not stop within 0.5 s")
+    assert window.run_status.state_label.text().startswith("Failed: the training process did not stop within 0.5 s")
     assert dialogs and "did not stop" in dialogs[-1][1]
     qtbot.waitUntil(lambda: gone(suspended), timeout=RUN_TIMEOUT)
     window.controls.set_settings(small_settings)
@@ -137,7 +137,7 @@ def test_a_suspended_process_left_behind_by_reset_does_not_block_the_next_run(
         if not gone(suspended):
             os.kill(suspended, signal.SIGCONT)
     assert finished.args == [True] and window.history.completed == 30
-    assert window.state_label.text() == "Finished"
+    assert window.run_status.state_label.text() == "Finished"
 
 
 def test_a_training_process_killed_between_runs_is_reaped_at_once(qtbot, window, small_settings):

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QPointF, Qt, Slot
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit,
                                QListWidget, QTabBar)
 
-from gui.main_window import SESSION_SETTINGS, load_session
+from gui.session import SESSION_SETTINGS, load_session
 from nncore.experiment import run_paths
 from nncore.optimizers import BOOK_OPTIMIZERS, OPTIMIZERS
 from nncore.settings import PRESETS, Settings
@@ -109,9 +109,9 @@ def test_short_run_streams_into_curves_and_paths_and_finishes(qtbot, window):
         assert list(iterations) == [0, 10, 20, 30]
         px, py = curve(window.path_panel.path_items[name])
         assert len(px) == 30 and (px[0], py[0]) == (-7.0, 2.0)
-    assert window.iteration_label.text() == "Iteration 30 / 30"
-    assert window.progress_bar.value() == 30
-    assert window.state_label.text() == "Finished"
+    assert window.run_status.iteration_label.text() == "Iteration 30 / 30"
+    assert window.run_status.progress_bar.value() == 30
+    assert window.run_status.state_label.text() == "Finished"
 
 
 def test_checked_optimizers_decide_what_runs(qtbot, window):
@@ -164,7 +164,7 @@ def test_stop_mid_run_keeps_what_was_computed(qtbot, window, small_settings):
     assert 0 < done < 1_000_000
     x, loss = curve(window.loss_panel.raw_items["SGD"])
     assert len(x) == done and np.all(np.isfinite(loss))
-    assert window.state_label.text() == "Stopped"
+    assert window.run_status.state_label.text() == "Stopped"
     assert window.controls.start_button.isEnabled() and window.controls.optimizer_list.isEnabled()
 
 
@@ -407,7 +407,7 @@ def test_diverged_optimizers_are_named_in_legends_and_status(qtbot, window, smal
     why = "each step multiplies y by 1 \u2212 lr\u00b72 = \u2212199: lr \u00d7 curvature (200) is above 2"
     assert why in window.path_panel.legend.item.toolTip()
     window._frame()
-    status = window.diverged_label.text()
+    status = window.run_status.diverged_label.text()
     assert status.startswith("Diverged: SGD (iteration") and f"SGD (2D step 2: {why})" in status
 
 

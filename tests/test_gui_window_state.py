@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
 from gui.doc_text import plain_text
-from gui.main_window import SESSION_SETTINGS, load_session
+from gui.session import SESSION_SETTINGS, load_session
 from nncore.optimizers import OPTIMIZERS
 from nncore.settings import PRESETS, Settings
 
@@ -86,26 +86,26 @@ def test_space_on_start_moves_the_focus_to_stop_and_back(qtbot, window, small_se
     assert window.running and stop.hasFocus()
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
         qtbot.keyClick(stop, Qt.Key.Key_Space)  # the second Space stops, it does not reset
-    assert window.state_label.text() == "Stopped"  # Reset would say "Ready"
+    assert window.run_status.state_label.text() == "Stopped"  # Reset would say "Ready"
     assert start.hasFocus() and not window.controls.reset_button.hasFocus()
 
 
 def test_a_2d_run_after_an_mnist_run_clears_its_progress_and_names_diverged_paths(qtbot, window,
                                                                                  small_settings):
     assert run_to_end(qtbot, window) is True
-    assert window.speed_label.text() and window.progress_bar.value() == 30
+    assert window.run_status.speed_label.text() and window.run_status.progress_bar.value() == 30
     paths_only = dataclasses.replace(small_settings, task="paths", optimizers=("SGD", "Adam"),
                                      paths=dataclasses.replace(small_settings.paths, steps=200))
     paths_only.path_hyperparameters["SGD"]["lr"] = 100.0
     window.controls.set_settings(paths_only)
     assert run_to_end(qtbot, window) is True
     window.finish_animation()
-    assert window.speed_label.text() == "" and window.time_label.text() == ""
-    assert window.progress_bar.value() == -1  # reset: no progress of the last MNIST run
-    assert window.iteration_label.text() == f"Step {window.path_panel.total_steps} / {window.path_panel.total_steps}"
-    assert window.iteration_label.width() >= window.iteration_label.sizeHint().width()  # not clipped
-    assert window.diverged_label.text().startswith("Diverged: SGD (2D step")
-    assert "SGD, 2D step" in window.diverged_label.toolTip()
+    assert window.run_status.speed_label.text() == "" and window.run_status.time_label.text() == ""
+    assert window.run_status.progress_bar.value() == -1  # reset: no progress of the last MNIST run
+    assert window.run_status.iteration_label.text() == f"Step {window.path_panel.total_steps} / {window.path_panel.total_steps}"
+    assert window.run_status.iteration_label.width() >= window.run_status.iteration_label.sizeHint().width()  # not clipped
+    assert window.run_status.diverged_label.text().startswith("Diverged: SGD (2D step")
+    assert "SGD, 2D step" in window.run_status.diverged_label.toolTip()
 
 
 def test_a_stopped_run_shows_no_remaining_time(qtbot, window, small_settings):
@@ -115,8 +115,8 @@ def test_a_stopped_run_shows_no_remaining_time(qtbot, window, small_settings):
                     timeout=RUN_TIMEOUT)
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
         window.stop()
-    assert window.state_label.text() == "Stopped"
-    assert window.time_label.text().startswith("Elapsed") and "remaining" not in window.time_label.text()
+    assert window.run_status.state_label.text() == "Stopped"
+    assert window.run_status.time_label.text().startswith("Elapsed") and "remaining" not in window.run_status.time_label.text()
 
 
 def test_a_failed_run_says_failed_with_the_reason(qtbot, window, small_settings, dialogs):
@@ -126,10 +126,10 @@ def test_a_failed_run_says_failed_with_the_reason(qtbot, window, small_settings,
                     timeout=RUN_TIMEOUT)
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
         os.kill(window.runner.trainer.pid, signal.SIGKILL)
-    assert window.state_label.text().startswith("Failed: ")
-    assert "killed by signal SIGKILL" in window.state_label.toolTip()
+    assert window.run_status.state_label.text().startswith("Failed: ")
+    assert "killed by signal SIGKILL" in window.run_status.state_label.toolTip()
     window.controls.set_settings(small_settings)
-    assert run_to_end(qtbot, window) is True and window.state_label.text() == "Finished"
+    assert run_to_end(qtbot, window) is True and window.run_status.state_label.text() == "Finished"
 
 
 def test_tooltips_are_whole_and_plain(window):
@@ -186,5 +186,5 @@ def test_the_status_bar_names_optimizers_that_are_not_learning(window):
     history.not_learning["Adam"] = NotLearning(300, "test accuracy at chance twice in a row")
     window.history = history
     window._update_status()
-    assert window.diverged_label.text() == "Not learning: Adam (iteration 300)"
-    assert "Adam is not learning, MNIST iteration 300: test accuracy at chance" in window.diverged_label.toolTip()
+    assert window.run_status.diverged_label.text() == "Not learning: Adam (iteration 300)"
+    assert "Adam is not learning, MNIST iteration 300: test accuracy at chance" in window.run_status.diverged_label.toolTip()
