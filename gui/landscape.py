@@ -92,7 +92,6 @@ def band_scale(key: str) -> tuple[str, np.ndarray]:
 def band_image(key: str) -> np.ndarray:
     """The filled contour bands of ``key``: each grid value replaced by the colour-scale value of
     the highest level below it (the lowest band by the lowest level), shape (GRID_SIZE, GRID_SIZE)."""
-    fn = get_function(key)
     _, scaled_levels = band_scale(key)
     levels = np.array([level for level, _ in contour_lines(key)])
     z = grid_values(key)[2]

@@ -27,6 +27,7 @@ from nncore.summary import BANDS, loss_band, mean_accuracy
 from nncore.ranges import Range
 
 from . import style
+from .legend import OptimizerLegend, legend_label
 from .number_box import NumberBox
 
 SMOOTHING_MODES = {"none": "None", "book": "Book (Kaiser window)", "ema": "EMA"}
@@ -98,7 +99,7 @@ class _HistoryPanel(QWidget):
         self.plot_widget = style.make_plot_widget(title, "iteration", y_label)
         self.plot_widget.setObjectName(f"{object_name}View")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.legend = style.OptimizerLegend(self.plot_item, legend_offset)
+        self.legend = OptimizerLegend(self.plot_item, legend_offset)
         self.hint = pg.TextItem(EMPTY_HINT, color=style.HINT_COLOR, anchor=(0.5, 0.5))
         self.hint.setParentItem(self.plot_item.getViewBox())
         self.plot_item.getViewBox().sigResized.connect(self._center_hint)
@@ -184,7 +185,7 @@ class _HistoryPanel(QWidget):
             self.plot_item.getAxis(side).setStyle(showValues=not empty)
 
     def _show_legend(self, samples: dict[str, pg.PlotDataItem]) -> None:
-        self.legend.show([(samples[label], style.legend_label(label, _divergence_reason(self.history, rows),
+        self.legend.show([(samples[label], legend_label(label, _divergence_reason(self.history, rows),
                                                               _not_learning_reason(self.history, rows)))
                           for label, rows in self.shown_groups().items()]
                          + [(item, f"{label} (pinned {tag})") for (tag, label), item in self.overlay_items.items()])

@@ -23,6 +23,7 @@ from nncore.optimizers import OPTIMIZERS
 from nncore.paths import PathResult
 
 from . import style
+from .legend import OptimizerLegend
 from .landscape import Landscape
 from .path_dots import PathDots
 
@@ -193,7 +194,7 @@ class PathPanel(QWidget):
             self.plot_item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.arrows: list[_Arrow] = []
         self._arrow_specs: list[tuple] = []
-        self.legend = style.OptimizerLegend(self.plot_item)
+        self.legend = OptimizerLegend(self.plot_item)
         self.legend.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.legend.hidden.changed.connect(self._draw_dots)  # a path hidden by a click: its dots too
         self.paths: dict[str, PathResult] = {}

@@ -26,6 +26,7 @@ from nncore.theory import (MEASURE_WINDOW, QuadraticTheory, curvatures, measured
                            theory_record)
 
 from . import style
+from .legend import OptimizerLegend
 
 THEORY_CSV = "theory.csv"
 OSCILLATION_NOTE = (f"Measured: slope of log\u2009\u2016x\u2096 \u2212 x*\u2016 over the last "
@@ -73,7 +74,7 @@ class TheoryPanel(QWidget):
         self.plot_widget.setObjectName("theoryPlotView")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # log10 values, not "x0.001"
-        self.legend = style.OptimizerLegend(self.plot_item)
+        self.legend = OptimizerLegend(self.plot_item)
         self._curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         # The readout scrolls rather than clipping in a narrow tab; a splitter shares the height.
         top = QWidget()

@@ -20,6 +20,7 @@ from nncore.path_analysis import distance_to_nearest_minimum, summarize
 from nncore.paths import PathResult
 
 from . import style
+from .legend import OptimizerLegend
 
 LINE_WIDTH = 1.0
 """The curves' pen width in device pixels: up to 17 curves overlap here, and Qt's antialiased
@@ -70,7 +71,7 @@ class ValuePanel(QWidget):
         self.plot_item.addItem(self.cursor)
         self._placing_cursor = False
         # Two columns at the bottom left, where the falling curves of f − f* rarely pass.
-        self.legend = style.OptimizerLegend(self.plot_item, offset=(10, -10))
+        self.legend = OptimizerLegend(self.plot_item, offset=(10, -10))
         self.legend.item.setColumnCount(2)
         self.function: TestFunction | None = None
         self.records: dict[str, PathResult] = {}

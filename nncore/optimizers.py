@@ -12,7 +12,6 @@ folded into the learning rate (``lr_t``). Each class declares its hyperparameter
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar, Mapping
 

@@ -1,5 +1,4 @@
 """The MNIST comparison runner and the 2D paths runner."""
-import math
 from dataclasses import replace
 
 import numpy as np

@@ -1,6 +1,5 @@
 """The entry list, schedule editor, summary table, learning-rate plot and history panel as
 widgets (the window's wiring is tested in test_gui_window_entries.py)."""
-from datetime import datetime, timezone
 
 import numpy as np
 from PySide6.QtCore import Qt

@@ -1,11 +1,10 @@
 """The window's instruments of issue 9: Theory, Map and Basins tabs, quadratic and noise
 controls, noisy clouds, and their exports."""
-import dataclasses
 import multiprocessing
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPointF, Qt
 
 from nncore.functions import quadratic
 from nncore.settings import PathSettings, Settings

@@ -12,7 +12,7 @@ from PySide6.QtGui import QFontMetrics
 from gui.doc_text import plain_text
 from gui.session import SESSION_SETTINGS, load_session
 from nncore.optimizers import OPTIMIZERS
-from nncore.settings import PRESETS, Settings
+from nncore.settings import PRESETS
 
 RUN_TIMEOUT = 60_000
 

@@ -4,7 +4,6 @@ formula with their own numbers, the scheduled one with the schedule's learning r
 import multiprocessing
 
 import pytest
-from PySide6.QtCore import Qt
 
 from gui.inspector import explain_step, number
 from nncore import optimizers as O
