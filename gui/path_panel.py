@@ -3,7 +3,8 @@
 The landscape (bands, colour bar, contour lines, critical points) is drawn by
 :class:`gui.landscape.Landscape`. The path items (a faint line of the whole path, the revealed
 part with point markers, and one current-step marker per path) are created once and only updated
-with ``setData``, and only for the paths that changed. The start marker can be dragged (the
+with ``setData``, and only for the paths that changed, clipped to the visible view (re-clipped
+when the view is panned, zoomed or resized; the paths take no part in its auto range). The start marker can be dragged (the
 paths follow it) and a click anywhere else on the plot (not on its legend) moves it there; both
 emit :attr:`PathPanel.startPicked`. Hovering a path point shows its step, position, f, gradient
 and update; Space, Left and Right drive the timeline when the plot has the keyboard focus.
@@ -26,8 +27,12 @@ from . import style
 from .landscape import Landscape
 from .path_dots import PathDots
 
-CLIP_SPANS = 100.0
-"""Path segments are clipped to the view widened by this many view widths (heights) on each side."""
+CLIP_MARGIN = 0.1
+"""Paths are drawn clipped to the visible view range widened by this fraction of its width
+(height) on each side: more than a dot's radius and a pen's width, so the cut ends stay out of
+sight. Qt strokes an antialiased 2 px line through its whole length, inside the view or not: a
+diverging Nesterov path's 11 points reaching 150 view heights out took 7 ms to draw, 0.2 ms
+clipped (and it rasterises coordinates like 1e150 as garbage, e.g. a filled band)."""
 HOVER_RADIUS_PX = 8.0
 """A path point within this many pixels of the cursor shows its tooltip."""
 SYMBOL_LIMIT = style.DENSE_POINTS
@@ -37,39 +42,74 @@ GHOST_ALPHA = 70
 DIVERGED_MARK = "\u2715"
 
 
-def drawable_points(points: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
-    """``points`` (n, 2) as they can be drawn: unchanged when all lie inside the clip box (the
-    view ``bounds`` widened by CLIP_SPANS spans on every side); otherwise one segment per step,
-    each followed by a NaN row (which breaks the line), where an end outside the box is moved
-    along the segment onto the box's edge, and a step from outside to outside is left out.
+def clip_box(view: tuple[float, float, float, float],
+             margin: float = CLIP_MARGIN) -> tuple[float, float, float, float]:
+    """The view (x0, x1, y0, y1) widened by ``margin`` of its width and height on each side."""
+    x0, x1, y0, y1 = view
+    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
+    return (x0 - dx, x1 + dx, y0 - dy, y1 + dy)
 
-    Qt rasterises coordinates like 1e150 (a diverging path) as garbage, e.g. a filled band.
-    Clipping from the end inside the box keeps each drawn segment's direction exact; a step
-    between two far-away points is not drawn, as it would only cross the view as a stray line.
+
+def inside_box(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Boolean (n,): which rows of ``points`` (n, 2) lie in ``box`` = (x0, x1, y0, y1), edges
+    included (non-finite rows never do)."""
+    x0, x1, y0, y1 = box
+    with np.errstate(invalid="ignore"):
+        return (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+
+
+def drawable_points(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The polyline ``points`` (n, 2) as it is drawn inside ``box`` = (x0, x1, y0, y1): the
+    same array when every point lies in the box; otherwise the parts of its segments inside the
+    box, consecutive parts joined as in the path and separate parts split by a NaN row.
+
+    Each segment a + t·(b − a), 0 ≤ t ≤ 1, is cut to the t where it enters and leaves the box
+    (Liang–Barsky), so a visible part keeps the segment's exact direction, including a step
+    from outside to outside that crosses the box; points inside are kept bit for bit. A cut
+    point is computed from the segment's nearer end (a + t·(b − a) or b − (1 − t)·(b − a), with
+    1 − t measured from b): a step from 1e150 back into the view loses no digits. A segment
+    with a non-finite end is left out.
     """
-    x0, x1, y0, y1 = bounds
-    low = np.array([x0 - CLIP_SPANS * (x1 - x0), y0 - CLIP_SPANS * (y1 - y0)])
-    high = np.array([x1 + CLIP_SPANS * (x1 - x0), y1 + CLIP_SPANS * (y1 - y0)])
-    inside = np.all((points >= low) & (points <= high), axis=1)
+    inside = inside_box(points, box)
     if len(points) < 2 or inside.all():
         return points
-
-    def onto_edge(near: np.ndarray, far: np.ndarray) -> np.ndarray:
-        """Where the segment from ``near`` (inside) to ``far`` leaves the box (NaN for rows
-        where ``far`` is inside too: the caller does not use those)."""
-        delta = far - near
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fraction = np.where(far > high, (high - near) / delta,
-                                np.where(far < low, (low - near) / delta, np.inf))
-            return near + fraction.min(axis=1, keepdims=True) * delta
-
-    kept = inside[:-1] | inside[1:]
-    a, b = points[:-1][kept], points[1:][kept]
-    a_in, b_in = inside[:-1][kept, None], inside[1:][kept, None]
-    segments = np.full((len(a), 3, 2), np.nan)
-    segments[:, 0] = np.where(a_in, a, onto_edge(b, a))
-    segments[:, 1] = np.where(b_in, b, onto_edge(a, b))
-    return segments.reshape(-1, 2)
+    x0, x1, y0, y1 = box
+    low, high = np.array([x0, y0]), np.array([x1, y1])
+    a, b = points[:-1], points[1:]
+    with np.errstate(all="ignore"):
+        delta = b - a
+        rising = delta > 0
+        near_edge, far_edge = np.where(rising, low, high), np.where(rising, high, low)
+        # Per axis, t (from a) and 1 − t (from b) where the segment crosses the edge it enters
+        # the box's slab through, and the edge it leaves it through.
+        t_in, u_in = (near_edge - a) / delta, (b - near_edge) / delta
+        t_out, u_out = (far_edge - a) / delta, (b - far_edge) / delta
+        # Parallel to an axis (delta 0): inside that slab for every t, or for none.
+        parallel, between = delta == 0, (a >= low) & (a <= high)
+        t_in = np.where(parallel, np.where(between, -np.inf, np.inf), t_in)
+        u_in = np.where(parallel, np.where(between, np.inf, -np.inf), u_in)
+        t_out = np.where(parallel, np.where(between, np.inf, -np.inf), t_out)
+        u_out = np.where(parallel, np.where(between, -np.inf, np.inf), u_out)
+        enter, enter_u = np.maximum(t_in.max(axis=1), 0.0), np.minimum(u_in.min(axis=1), 1.0)
+        leave, leave_u = np.minimum(t_out.min(axis=1), 1.0), np.maximum(u_out.max(axis=1), 0.0)
+        first = np.where((enter == 0.0)[:, None], a,
+                         np.where((enter < 0.5)[:, None], a + enter[:, None] * delta,
+                                  b - enter_u[:, None] * delta))
+        last = np.where((leave == 1.0)[:, None], b,
+                        np.where((leave_u < 0.5)[:, None], b - leave_u[:, None] * delta,
+                                 a + leave[:, None] * delta))
+    kept = np.isfinite(delta).all(axis=1) & (enter <= leave)
+    # Segment i continues segment i - 1 when both are kept and not cut at their shared point.
+    joined = np.zeros(len(a), dtype=bool)
+    joined[1:] = kept[:-1] & kept[1:] & (leave[:-1] == 1.0) & (enter[1:] == 0.0)
+    index = np.flatnonzero(kept)
+    rows = np.full((len(index), 3, 2), np.nan)
+    rows[:, 0], rows[:, 1] = first[index], last[index]
+    used = np.ones((len(index), 3), dtype=bool)
+    used[:, 0] = ~joined[index]  # a joined segment starts where the previous one ended
+    used[:, 2] = ~np.append(joined[1:], False)[index]  # a break unless the next one is joined
+    drawn = rows[used]
+    return drawn[:-1] if len(drawn) else drawn  # no break after the last part
 
 
 def nearest_point(paths: Mapping[str, PathResult], steps_shown: int, x: float, y: float,
@@ -177,12 +217,12 @@ class PathPanel(QWidget):
         """The markers of the current step, one spot per path in the path's colour (one item
         for all: 17 items took ~14 ms of every repaint, one takes ~1 ms)."""
         self.current_item.setZValue(35)
-        self.plot_item.addItem(self.current_item)
+        self.plot_item.addItem(self.current_item, ignoreBounds=True)
         self.dots_item = PathDots()
         """A dot on every revealed point of the paths of at most SYMBOL_LIMIT points, in the
         path's colour; one item for all, as for the markers."""
         self.dots_item.setZValue(30)
-        self.plot_item.addItem(self.dots_item)
+        self.plot_item.addItem(self.dots_item, ignoreBounds=True)
         self._dots: dict[str, np.ndarray] = {}
         """Path name -> its dotted points (k, 2), finite rows of the revealed part."""
         self.colors: dict[str, str] = {}
@@ -201,6 +241,11 @@ class PathPanel(QWidget):
         self.steps_shown = 0
         self.current_step = 0
         self._drawn: dict[str, tuple[int, int]] = {}
+        """Path name -> (id of its PathResult, steps shown) as drawn."""
+        self._box = clip_box((-1.0, 1.0, -1.0, 1.0))
+        """The clip box the paths are drawn in (clip_box of the view range)."""
+        self._clipped: set[str] = set()
+        """Paths with a point outside the clip box they were drawn in (drawn cut)."""
         self._marked: dict[str, tuple[float, float]] = {}
         """Path name -> the point its current-step marker is drawn at."""
         self._marked_colors: list[str] = []
@@ -209,6 +254,7 @@ class PathPanel(QWidget):
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
         self.plot_widget.installEventFilter(self)
         self.plot_item.getViewBox().sigTransformChanged.connect(self._draw_arrows)
+        self.plot_item.getViewBox().sigRangeChanged.connect(self._view_changed)
         self.equal_aspect_check.toggled.connect(self.set_equal_aspect)
         self.set_equal_aspect(True)
 
@@ -222,7 +268,9 @@ class PathPanel(QWidget):
         for offset, graphic in ((0, ghost), (10, item)):
             graphic.setZValue(10 + offset + z / 100)
             graphic.setVisible(False)
-            self.plot_item.addItem(graphic)
+            # Out of the view's auto range ("View all" shows the landscape): the drawn data
+            # follows the view (clip_box), so it must not decide the view.
+            self.plot_item.addItem(graphic, ignoreBounds=True)
         # Not cached as pixmaps: a diverging path's bounds reach far outside the view, and
         # Qt then kept showing the old path's pixmap (seen in a screenshot).
         self.path_items[label] = item
@@ -309,6 +357,7 @@ class PathPanel(QWidget):
                 item.setData([], [])
                 self.ghost_items[name].setData([], [])
                 self._drawn.pop(name, None)
+                self._clipped.discard(name)
         self.show_steps(self.total_steps if steps_shown is None else steps_shown)
 
     @property
@@ -316,8 +365,10 @@ class PathPanel(QWidget):
         """The number of updates in the longest path shown (0 without paths)."""
         return max((len(p.points) - 1 for p in self.paths.values()), default=0)
 
-    def _bounds(self) -> tuple[float, float, float, float]:
-        return get_function(self.function_key).bounds if self.function_key else (-1, 1, -1, 1)
+    def _clip_box(self) -> tuple[float, float, float, float]:
+        """clip_box of the view range shown now."""
+        (x0, x1), (y0, y1) = self.plot_item.getViewBox().viewRange()
+        return clip_box((x0, x1, y0, y1))
 
     def show_steps(self, steps: int) -> None:
         """Reveal the start and the first ``steps`` updates of every path (the rest stays as a
@@ -325,7 +376,15 @@ class PathPanel(QWidget):
         and mark step ``steps`` on each. Only paths that are new or show a new number of steps
         are given data."""
         self.steps_shown = max(0, min(int(steps), self.total_steps))
-        bounds = self._bounds()
+        self._draw_paths()
+        self.set_current_step(self.steps_shown)
+        self._update_legend()
+
+    def _draw_paths(self) -> None:
+        """Give the path items of every path not drawn as it is now shown (a new record, a new
+        number of steps) their data, clipped to the view (:func:`drawable_points`); then the
+        dots of the redrawn paths."""
+        self._box = box = self._clip_box()
         redrawn = set(self._dots) - set(self.paths)
         for name in redrawn:
             del self._dots[name]
@@ -337,19 +396,35 @@ class PathPanel(QWidget):
             ghost, item = self.ghost_items[name], self.path_items[name]
             whole_shown = self.steps_shown >= len(result.points) - 1
             if self._drawn.get(name, (None,))[0] != id(result):
-                whole = drawable_points(result.points, bounds)
+                whole = drawable_points(result.points, box)
                 ghost.setData(whole[:, 0], whole[:, 1], connect="finite")
                 self._set_density(name, len(result.points))
+                if whole is result.points:
+                    self._clipped.discard(name)
+                else:
+                    self._clipped.add(name)
             ghost.setVisible(not whole_shown)
-            shown = drawable_points(result.points[:self.steps_shown + 1], bounds)
+            revealed = result.points[:self.steps_shown + 1]
+            shown = drawable_points(revealed, box)
             item.setData(shown[:, 0], shown[:, 1], connect="finite")
             dotted = len(result.points) <= SYMBOL_LIMIT  # past it, dots only cost paint time
-            self._dots[name] = shown[np.isfinite(shown).all(axis=1)] if dotted else shown[:0]
+            # The path's own points in the box (not where a cut segment leaves it).
+            self._dots[name] = revealed[inside_box(revealed, box)] if dotted else revealed[:0]
             self._drawn[name] = key
         if redrawn:
             self._draw_dots()
-        self.set_current_step(self.steps_shown)
-        self._update_legend()
+
+    def _view_changed(self, *_args) -> None:
+        """The view was panned, zoomed or resized: redraw the paths cut by the old clip box or
+        reaching outside the new one, and the current-step markers."""
+        box = self._clip_box()
+        if box == self._box:
+            return
+        for name, result in self.paths.items():
+            if name in self._clipped or not inside_box(result.points, box).all():
+                self._drawn.pop(name, None)
+        self._draw_paths()
+        self.set_current_step(self.current_step)
 
     def _set_density(self, name: str, points: int) -> None:
         """Draw ``name``'s path of ``points`` points LINE_WIDTH wide, or, past SYMBOL_LIMIT
@@ -368,14 +443,12 @@ class PathPanel(QWidget):
     def set_current_step(self, step: int) -> None:
         """Mark step ``step`` (or the last point, for a shorter path) on every path."""
         self.current_step = step
-        x0, x1, y0, y1 = self._bounds()
-        low = (x0 - CLIP_SPANS * (x1 - x0), y0 - CLIP_SPANS * (y1 - y0))
-        high = (x1 + CLIP_SPANS * (x1 - x0), y1 + CLIP_SPANS * (y1 - y0))
+        x0, x1, y0, y1 = self._box
         marked = {}
         for name, result in self.paths.items():
             x, y = (float(v) for v in result.points[min(step, len(result.points) - 1)])
-            # Inside the clip box only: a far-away point would stretch the item's bounds too.
-            if low[0] <= x <= high[0] and low[1] <= y <= high[1]:
+            # Inside the clip box only: Qt misdraws far-away points, and the box follows the view.
+            if x0 <= x <= x1 and y0 <= y <= y1:
                 marked[name] = (x, y)
         colors = [self.colors.get(name) or style.name_color(name) for name in marked]
         if marked != self._marked or colors != self._marked_colors:  # only for a move
