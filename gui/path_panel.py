@@ -17,6 +17,7 @@ from typing import Mapping
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QToolTip, QVBoxLayout, QWidget
 
 from nncore.functions import get_function
@@ -40,6 +41,15 @@ SYMBOL_LIMIT = style.DENSE_POINTS
 GHOST_ALPHA = 70
 """Opacity (0-255) of the whole path drawn under its revealed part."""
 DIVERGED_MARK = "\u2715"
+
+
+def path_pen(colour: str, width: float = style.LINE_WIDTH) -> QPen:
+    """The pen of a path ``width`` px wide in ``colour``: flat-capped, as a path wider than
+    1 px is drawn one segment at a time (:meth:`PathPanel._set_density`), so the segments
+    meet as the polyline's bevelled joins do, without square ends sticking out at each turn."""
+    pen = style.hex_pen(colour, width=width)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    return pen
 
 
 def clip_box(view: tuple[float, float, float, float],
@@ -264,7 +274,7 @@ class PathPanel(QWidget):
         color = self.colors.get(label) or style.name_color(label)
         z = len(self.path_items)
         ghost = pg.PlotCurveItem(pen=style.hex_pen(color, width=1, alpha=GHOST_ALPHA))
-        item = pg.PlotDataItem(pen=style.hex_pen(color))
+        item = pg.PlotDataItem(pen=path_pen(color))
         for offset, graphic in ((0, ghost), (10, item)):
             graphic.setZValue(10 + offset + z / 100)
             graphic.setVisible(False)
@@ -284,7 +294,7 @@ class PathPanel(QWidget):
         self.colors = dict(colors)
         for label, item in self.path_items.items():
             color = self.colors.get(label) or style.name_color(label)
-            item.setPen(style.hex_pen(color, width=item.opts["pen"].widthF()))
+            item.setPen(path_pen(color, width=item.opts["pen"].widthF()))
             self.ghost_items[label].setPen(style.hex_pen(color, width=1, alpha=GHOST_ALPHA))
         self._drawn.clear()
         self._draw_dots()
@@ -427,12 +437,18 @@ class PathPanel(QWidget):
         self.set_current_step(self.current_step)
 
     def _set_density(self, name: str, points: int) -> None:
-        """Draw ``name``'s path of ``points`` points LINE_WIDTH wide, or, past SYMBOL_LIMIT
-        points, 1 px wide (:func:`gui.style.line_width`)."""
+        """Draw ``name``'s path of ``points`` points LINE_WIDTH wide, one segment at a time,
+        or, past SYMBOL_LIMIT points, 1 px wide as one polyline (:func:`gui.style.line_width`).
+
+        Qt rasterises an antialiased polyline wider than 1 px as one outline, in a time growing
+        with the square of its length on screen: a diverging Nesterov path of 29 steps zigzagging
+        across the whole view took 50-90 ms a repaint as a polyline, 0.6 ms as segments
+        (``drawLines``). Thin lines take Qt's fast cosmetic stroker either way."""
         item = self.path_items[name]
         width = style.line_width(points)
         if item.opts["pen"].widthF() != width:
-            item.setPen(style.hex_pen(self.colors.get(name) or style.name_color(name), width=width))
+            item.setPen(path_pen(self.colors.get(name) or style.name_color(name), width=width))
+        item.curve.setSegmentedLineMode("on" if width > 1 else "auto")
 
     def _draw_dots(self) -> None:
         """Give :attr:`dots_item` the dots of every shown path not hidden from the legend."""

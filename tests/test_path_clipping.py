@@ -109,3 +109,44 @@ def test_paths_do_not_decide_the_auto_range(qtbot):
     _, (y0, y1) = view.viewRange()
     _, _, b0, b1 = get_function("book").bounds
     assert y1 - y0 < 1.2 * (b1 - b0)  # the landscape and its padding, not stretched towards 8e4
+
+
+def test_wide_paths_are_stroked_one_segment_at_a_time_and_still_drawn(qtbot):
+    """Qt strokes a 2 px antialiased polyline in a time growing with the square of its length;
+    the paths of at most SYMBOL_LIMIT points are drawn as segments (flat caps, so no square ends
+    stick out at the turns), the dense ones as one 1 px polyline."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor
+    import pyqtgraph as pg
+
+    from gui import style
+    from gui.path_panel import SYMBOL_LIMIT
+
+    panel = PathPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 450)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_function("book")
+    zigzag = np.column_stack([np.linspace(-8.0, 8.0, 30), np.where(np.arange(30) % 2, -9.0, 9.0)])
+    dense = np.column_stack([np.linspace(-8, 8, SYMBOL_LIMIT + 1), np.zeros(SYMBOL_LIMIT + 1)])
+    panel.set_paths({"SGD": PathResult(zigzag), "Adam": PathResult(dense)})
+    sgd, adam = panel.path_items["SGD"], panel.path_items["Adam"]
+    assert sgd.curve._shouldUseDrawLineSegments(sgd.opts["pen"])
+    assert sgd.opts["pen"].widthF() == style.LINE_WIDTH
+    assert sgd.opts["pen"].capStyle() == Qt.PenCapStyle.FlatCap
+    assert not adam.curve._shouldUseDrawLineSegments(adam.opts["pen"])
+    assert np.array_equal(sgd.getData()[0], zigzag[:, 0])  # the data is the path's points
+    view = panel.plot_item.getViewBox()
+    colour = np.array(QColor(style.name_color("SGD")).getRgb()[:3])
+
+    def drawn_at(image, x, y) -> bool:
+        """The path's colour (give or take antialiasing) within a pixel of (x, y)."""
+        position = panel.plot_widget.mapFromScene(view.mapViewToScene(pg.Point(x, y)))
+        return any(np.abs(np.array(QColor(image.pixel(position.x() + dx, position.y() + dy)).getRgb()[:3])
+                          - colour).max() < 40 for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+
+    middles = (zigzag[1:] + zigzag[:-1]) / 2  # between the dots: the line itself
+    qtbot.waitUntil(lambda: drawn_at(panel.plot_widget.grab().toImage(), *middles[0]))
+    image = panel.plot_widget.grab().toImage()
+    assert all(drawn_at(image, x, y) for x, y in middles[::3])
