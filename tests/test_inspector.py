@@ -62,4 +62,4 @@ def test_inspector_widget_shows_the_text(qtbot):
     _result, explanation = _explain("SGD", 1)
     inspector.show_explanation(explanation)
     assert inspector.text().startswith("SGD, step 1 of 29")
-    assert "0.95" in inspector.label.text()
+    assert "0.95" in inspector.label.toPlainText()
