@@ -155,14 +155,19 @@ def point_text(name: str, result: PathResult, step: int) -> str:
 
 
 class _Arrow:
-    """A line from a point with an arrow head at its end, in data coordinates."""
+    """A line from a point with an arrow head at its end, in data coordinates.
+
+    The head's shape is built once, pointing left, and turned with the item's rotation; pens
+    and brushes are made once per colour: the inspector moves its arrows on every change of a
+    live path, and pyqtgraph rebuilt the head's path and a pen and brush at every move."""
 
     def __init__(self, plot_item: pg.PlotItem) -> None:
         self.line = pg.PlotCurveItem()
-        self.head = pg.ArrowItem(headLen=11, tipAngle=32, pen=None)
+        self.head = pg.ArrowItem(headLen=11, tipAngle=32, pen=None, angle=0)
         for item in (self.line, self.head):
             item.setZValue(40)
             plot_item.addItem(item)
+        self._colour: str | None = None
         self.set(None)
 
     def set(self, arrow) -> None:
@@ -172,8 +177,12 @@ class _Arrow:
         self.head.setVisible(visible)
         if visible:
             x, y, dx, dy, colour, angle = arrow
-            self.line.setData([x, x + dx], [y, y + dy], pen=pg.mkPen(colour, width=2.5))
-            self.head.setStyle(angle=angle, brush=pg.mkBrush(colour))
+            if colour != self._colour:
+                self._colour = colour
+                self.line.setPen(pg.mkPen(colour, width=2.5))
+                self.head.setBrush(pg.mkBrush(colour))
+            self.line.setData([x, x + dx], [y, y + dy])
+            self.head.setRotation(angle)
             self.head.setPos(x + dx, y + dy)
 
 

@@ -93,6 +93,8 @@ class ValuePanel(QWidget):
         self.function: TestFunction | None = None
         self.records: dict[str, PathResult] = {}
         self.summaries: dict[str, str] = {}
+        self._summarized: dict[str, tuple[PathResult, str]] = {}
+        """Name -> (the record, its summary text) for the current function."""
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
 
     def _add_item(self, name: str) -> None:
@@ -135,14 +137,22 @@ class ValuePanel(QWidget):
                 values = plotted_values(function, result)
                 item.setData(np.arange(len(values)), values)
                 item.setVisible(True)
-        self.summaries = {name: summarize(function, result).text()
-                          for name, result in self.records.items()}
+        self.summaries = {name: self._summary(name, result) for name, result in self.records.items()}
         self.legend.show([(self.items[name], name) for name in self.records])
         self.legend.item.setToolTip("\n".join(f"{name}: {text}" for name, text in self.summaries.items()))
+
+    def _summary(self, name: str, result: PathResult) -> str:
+        """The end summary of ``name``'s path ``result``, computed once per record (a change of
+        one path leaves the other summaries as they were)."""
+        known = self._summarized.get(name)
+        if known is None or known[0] is not result:
+            known = self._summarized[name] = (result, summarize(self.function, result).text())
+        return known[1]
 
     def _set_function(self, function: TestFunction) -> None:
         """Axis and title for ``function``: log f − f* with a minimum, linear f without."""
         self.function = function
+        self._summarized = {}
         log = function.f_star is not None
         self.plot_item.setLogMode(False, log)
         # The scale in the axis label, no title: the plot is often narrow, and a title costs
