@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QPen
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QGraphicsScene, QToolTip, QVBoxLayout, QWidget
 
 from nncore.functions import get_function
 from nncore.optimizers import OPTIMIZERS
@@ -208,6 +208,9 @@ class PathPanel(QWidget):
         self.plot_widget.setObjectName("pathPlotView")
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        # No BSP index of the items: the live paths change items on every edit, and keeping the
+        # index up to date cost more than finding the ~100 items of the plot linearly.
+        self.plot_widget.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.equal_aspect_check = QCheckBox("Equal scale")
         self.equal_aspect_check.setObjectName("equalAspectCheck")
         self.equal_aspect_check.setToolTip("Same scale on both axes (x\u00b2/20 + y\u00b2 then "

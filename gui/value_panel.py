@@ -12,7 +12,7 @@ from typing import Mapping
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QVBoxLayout, QWidget
 
 from nncore.functions import TestFunction
 from nncore.optimizers import OPTIMIZERS
@@ -69,6 +69,9 @@ class ValuePanel(QWidget):
         self.plot_widget.setObjectName("valuePlot")
         self.plot_widget.setToolTip("f at each step of each path; drag the line to move the step")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        # No BSP index of the items: the live paths change items on every edit, and keeping the
+        # index up to date cost more than finding the ~100 items of the plot linearly.
+        self.plot_widget.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # no "(x1e+27)" on log axes
         for side in ("left", "bottom"):  # repainted only when their ticks change
             self.plot_item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
