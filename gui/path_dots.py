@@ -1,4 +1,5 @@
-"""The dots on the points of the 2D paths, all paths in one graphics item.
+"""The dots on the points of the 2D paths, all paths in one graphics item (and, with a white
+outline, the current-step markers, one per path).
 
 A dot on every revealed point helps to count steps. pyqtgraph draws symbols with a
 ScatterPlotItem, whose Python work per paint (~0.5 ms) and per spot (a brush each) made the dots
@@ -24,34 +25,52 @@ DOT_SIZE = 6.0
 """Diameter of a dot in device pixels."""
 
 
-def cell_side(ratio: float) -> int:
+Outline = tuple[str, float]
+"""(colour '#rrggbb', width in device pixels) of the ring drawn around each dot."""
+
+
+def cell_side(ratio: float, size: float = DOT_SIZE, outline: Outline | None = None) -> int:
     """The side in pixels of one dot's square cell in the atlas (``ratio``: the screen's device
-    pixel ratio): the dot and a pixel of antialiasing around it."""
-    return math.ceil((DOT_SIZE + 2) * ratio)
+    pixel ratio): a dot of diameter ``size`` px, its outline and a pixel of antialiasing around."""
+    return math.ceil((size + 2 + (outline[1] if outline else 0)) * ratio)
 
 
-def dot_atlas(colours: tuple[str, ...], ratio: float) -> QPixmap:
+def dot_atlas(colours: tuple[str, ...], ratio: float, size: float = DOT_SIZE,
+              outline: Outline | None = None) -> QPixmap:
     """A transparent pixmap of len(``colours``) square cells side by side, cell i holding an
-    antialiased disc of DOT_SIZE * ``ratio`` pixels of ``colours[i]`` in its centre."""
-    side = cell_side(ratio)
+    antialiased disc of ``size`` * ``ratio`` pixels of ``colours[i]`` in its centre, ringed with
+    ``outline`` (drawn on the disc's edge, as pyqtgraph draws a symbol's pen)."""
+    side = cell_side(ratio, size, outline)
     pixmap = QPixmap(side * max(len(colours), 1), side)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    margin = (side - DOT_SIZE * ratio) / 2
+    painter.setPen(_outline_pen(outline, ratio))
+    margin = (side - size * ratio) / 2
     for index, colour in enumerate(colours):
         painter.setBrush(QColor(colour))
-        painter.drawEllipse(QRectF(index * side + margin, margin, DOT_SIZE * ratio, DOT_SIZE * ratio))
+        painter.drawEllipse(QRectF(index * side + margin, margin, size * ratio, size * ratio))
     painter.end()
     return pixmap
 
 
-class PathDots(pg.GraphicsObject):
-    """Dots in data coordinates, one colour per group (a path)."""
+def _outline_pen(outline: Outline | None, scale: float):
+    """The pen of ``outline`` at ``scale`` device pixels per pixel (no pen without one)."""
+    if outline is None:
+        return QPen(Qt.PenStyle.NoPen)
+    pen = QPen(QColor(outline[0]))
+    pen.setWidthF(outline[1] * scale)
+    return pen
 
-    def __init__(self) -> None:
+
+class PathDots(pg.GraphicsObject):
+    """Dots in data coordinates, ``size`` px wide, one colour per group (a path), each ringed
+    with ``outline`` if given."""
+
+    def __init__(self, size: float = DOT_SIZE, outline: Outline | None = None) -> None:
         super().__init__()
+        self.size = size
+        self.outline = outline
         self._groups: dict[str, tuple[str, np.ndarray]] = {}
         self._colours: tuple[str, ...] = ()
         """The colours of the groups, each once: the atlas's cells."""
@@ -89,10 +108,11 @@ class PathDots(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:
         if not self._groups:
             return QRectF()
-        # The dots reach DOT_SIZE / 2 device pixels beyond the points.
+        # The dots reach (size + outline) / 2 device pixels beyond the points.
+        reach = self.size + (self.outline[1] if self.outline else 0)
         px, py = self.pixelVectors()
-        pad_x = 0.0 if px is None else px.length() * DOT_SIZE
-        pad_y = 0.0 if py is None else py.length() * DOT_SIZE
+        pad_x = 0.0 if px is None else px.length() * reach
+        pad_y = 0.0 if py is None else py.length() * reach
         return self._bounds.adjusted(-pad_x, -pad_y, pad_x, pad_y)
 
     def viewTransformChanged(self) -> None:
@@ -107,8 +127,9 @@ class PathDots(pg.GraphicsObject):
             return
         ratio = widget.devicePixelRatioF() if widget is not None else 1.0
         if self._atlas is None or self._atlas[0] != (self._colours, ratio):
-            self._atlas = ((self._colours, ratio), dot_atlas(self._colours, ratio))
-        atlas, side = self._atlas[1], cell_side(ratio)
+            self._atlas = ((self._colours, ratio),
+                           dot_atlas(self._colours, ratio, self.size, self.outline))
+        atlas, side = self._atlas[1], cell_side(ratio, self.size, self.outline)
         transform = painter.transform()
         painter.resetTransform()
         # Device coordinates (clipped: Qt misdraws coordinates beyond 2^30).
@@ -123,12 +144,25 @@ class PathDots(pg.GraphicsObject):
         painter.setTransform(transform)
 
     def _paint_points(self, painter, scale: float) -> None:
-        """The dots as points of a round pen DOT_SIZE * ``scale`` wide (exports)."""
+        """The dots as points of a round pen (exports), ``scale`` device pixels per pixel: with
+        an outline, a point of its colour (size + width) wide under one of the dot's colour
+        (size − width) wide; without, one size wide."""
         painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+        width = self.outline[1] if self.outline else 0.0
         for colour, points in self._groups.values():
-            pen = QPen(QColor(colour))
-            pen.setWidthF(DOT_SIZE * scale)
-            pen.setCosmetic(True)
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-            painter.setPen(pen)
-            painter.drawPoints(pg.functions.arrayToQPolygonF(points[:, 0], points[:, 1]))
+            polygon = pg.functions.arrayToQPolygonF(points[:, 0], points[:, 1])
+            if self.outline:
+                painter.setPen(_round_pen(self.outline[0], (self.size + width) * scale))
+                painter.drawPoints(polygon)
+            painter.setPen(_round_pen(colour, (self.size - width) * scale))
+            painter.drawPoints(polygon)
+
+
+def _round_pen(colour: str, width: float) -> QPen:
+    """A cosmetic pen of ``colour``, ``width`` device pixels wide, with round caps (a point
+    drawn with it is a disc)."""
+    pen = QPen(QColor(colour))
+    pen.setWidthF(width)
+    pen.setCosmetic(True)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    return pen

@@ -38,6 +38,8 @@ HOVER_RADIUS_PX = 8.0
 """A path point within this many pixels of the cursor shows its tooltip."""
 SYMBOL_LIMIT = style.DENSE_POINTS
 """Paths with more points than this are drawn without a marker on every point, 1 px wide."""
+MARKER_SIZE = 13.0
+"""Diameter in pixels of the current step's marker on each path (inside its white ring)."""
 GHOST_ALPHA = 70
 """Opacity (0-255) of the whole path drawn under its revealed part."""
 DIVERGED_MARK = "\u2715"
@@ -235,9 +237,10 @@ class PathPanel(QWidget):
         self._placing_start = False
         self.path_items: dict[str, pg.PlotDataItem] = {}
         self.ghost_items: dict[str, pg.PlotCurveItem] = {}
-        self.current_item = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2))
-        """The markers of the current step, one spot per path in the path's colour (one item
-        for all: 17 items took ~14 ms of every repaint, one takes ~1 ms)."""
+        self.current_item = PathDots(size=MARKER_SIZE, outline=("#ffffff", 2.0))
+        """The markers of the current step, one per path in the path's colour, ringed in white
+        (one item for all, stamped from an atlas: 17 items took ~14 ms of every repaint, a
+        ScatterPlotItem ~1 ms with its spots rebuilt at every move)."""
         self.current_item.setZValue(35)
         self.plot_item.addItem(self.current_item, ignoreBounds=True)
         self.dots_item = PathDots()
@@ -271,7 +274,6 @@ class PathPanel(QWidget):
         self._marked: dict[str, tuple[float, float]] = {}
         """Path name -> the point its current-step marker is drawn at."""
         self._marked_colors: list[str] = []
-        self._brushes: dict[str, object] = {}
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
         self.plot_widget.installEventFilter(self)
@@ -480,17 +482,9 @@ class PathPanel(QWidget):
                 marked[name] = (x, y)
         colors = [self.colors.get(name) or style.name_color(name) for name in marked]
         if marked != self._marked or colors != self._marked_colors:  # only for a move
-            points = np.array(list(marked.values()), dtype=float).reshape(-1, 2)
-            self.current_item.setData(points[:, 0], points[:, 1],
-                                      brush=[self._brush(c) for c in colors])
+            self.current_item.set_dots({name: (color, np.array([point]))
+                                        for (name, point), color in zip(marked.items(), colors)})
             self._marked, self._marked_colors = marked, colors
-
-    def _brush(self, color: str):
-        """The one QBrush of ``color`` for the markers: pyqtgraph renders a symbol once per
-        brush object, so a new brush per move re-rendered every marker's symbol."""
-        if color not in self._brushes:
-            self._brushes[color] = pg.mkBrush(style.hex_color(color))
-        return self._brushes[color]
 
     def marked_point(self, name: str) -> tuple[float, float] | None:
         """Where the current-step marker of ``name``'s path is drawn (None: no marker)."""

@@ -33,3 +33,28 @@ def test_each_group_is_drawn_in_its_own_colour(qtbot):
         for x, y in points:
             assert colour_at(x, y) == colour
     assert colour_at(6.5, 6.5) == "#ffffff"  # nothing between the dots
+
+
+def test_markers_are_ringed_with_their_outline(qtbot):
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(300, 300)
+    widget.setBackground("#000000")
+    widget.show()
+    qtbot.waitExposed(widget)
+    markers = PathDots(size=13.0, outline=("#ffffff", 2.0))
+    widget.addItem(markers)
+    widget.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    markers.set_dots({"a": ("#ff0000", np.array([[5.0, 5.0]]))})
+    view = widget.getPlotItem().getViewBox()
+    centre = widget.mapFromScene(view.mapViewToScene(pg.Point(5.0, 5.0)))
+
+    def colour_at(dx):
+        image = widget.grab().toImage()
+        return QColor(image.pixel(centre.x() + dx, centre.y())).name()
+
+    qtbot.waitUntil(lambda: colour_at(0) == "#ff0000")
+    assert colour_at(3) == "#ff0000"  # inside the 13 px disc
+    assert {colour_at(6), colour_at(7)} & {"#ffffff", "#fafafa", "#f9f9f9"}  # the 2 px ring on
+    assert {colour_at(-6), colour_at(-7)} & {"#ffffff", "#fafafa", "#f9f9f9"}  # the edge, 6.5 px
+    assert colour_at(10) == "#000000"  # outside
