@@ -288,7 +288,9 @@ class PathPanel(QWidget):
         color = self.colors.get(label) or style.name_color(label)
         z = len(self.path_items)
         ghost = pg.PlotCurveItem(pen=style.hex_pen(color, width=1, alpha=GHOST_ALPHA))
-        item = pg.PlotDataItem(pen=path_pen(color))
+        # No dynamic range limit: the data is clipped to the view already (drawable_points),
+        # and the limit re-made every path's drawn data at every pan or zoom.
+        item = pg.PlotDataItem(pen=path_pen(color), dynamicRangeLimit=None)
         for offset, graphic in ((0, ghost), (10, item)):
             graphic.setZValue(10 + offset + z / 100)
             graphic.setVisible(False)

@@ -101,8 +101,11 @@ class ValuePanel(QWidget):
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
 
     def _add_item(self, name: str) -> None:
+        # No dynamic range limit: with it, every change of the y range (a path's f reaching
+        # new decades) re-made the drawn data of all 17 curves; f − f* on the log axis spans
+        # a few hundred units at most, never the million view heights it would cut.
         item = pg.PlotDataItem(pen=style.hex_pen(self.colors.get(name) or style.name_color(name),
-                                                 width=LINE_WIDTH))
+                                                 width=LINE_WIDTH), dynamicRangeLimit=None)
         item.setZValue(len(self.items))
         item.setVisible(False)
         self.plot_item.addItem(item)

@@ -36,3 +36,23 @@ def test_thirty_decades_are_ticked_at_powers_of_ten_only(qtbot):
     values = [value for _, level in levels for value in level]
     assert 3 <= len(values) <= 40  # pyqtgraph's own log axis gave ~290 here
     assert all(np.isclose(value, round(value)) for value in values)
+
+
+def test_a_new_y_range_leaves_the_other_curves_drawn_data_alone(qtbot):
+    panel = ValuePanel()
+    qtbot.addWidget(panel)
+    panel.resize(430, 180)
+    panel.show()
+    qtbot.waitExposed(panel)
+    book = get_function("book")
+    calm = np.zeros((30, 2))
+    calm[:, 0] = np.geomspace(1.0, 1e-3, 30)
+    panel.set_records(book, {"SGD": PathResult(calm), "Adam": PathResult(calm.copy())})
+    view = panel.plot_item.getViewBox()
+    qtbot.waitUntil(lambda: view.viewRange()[1][1] < 0)  # log10 of f − f* ≤ 0.05
+    drawn = panel.items["SGD"].curve.getPath()
+    wild = calm.copy()
+    wild[:, 0] = np.geomspace(1.0, 1e6, 30)  # Adam's f reaches 5e10: the y range grows
+    panel.set_records(book, {"SGD": PathResult(calm), "Adam": PathResult(wild)}, ["Adam"])
+    qtbot.waitUntil(lambda: view.viewRange()[1][1] > 10)
+    assert panel.items["SGD"].curve.getPath() is drawn  # not re-made for the new range
