@@ -207,21 +207,24 @@ class StepInspector(QWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.label)
         self.explanation: StepExplanation | None = None
+        self._html = ""
         self.show_explanation(None)
 
     def show_explanation(self, explanation: StepExplanation | None) -> None:
         """Show ``explanation`` (None: a hint to tick and select an optimizer)."""
         self.explanation = explanation
         if explanation is None:
-            self.label.setHtml("<i>Tick an optimizer and select it in the list to take its steps "
-                               "apart here.</i>")
-            return
-        lines = [f"<b>{explanation.title}</b>"]
-        lines += [f"<span style='font-family:monospace'>{line}</span>" for line in explanation.lines]
-        if explanation.arrows:
-            lines.append(" &nbsp; ".join(f"{_swatch(colour)} {label}"
-                                         for label, _dx, _dy, colour, _x, _y in explanation.arrows))
-        self.label.setHtml("<br>".join(lines))
+            html = "<i>Tick an optimizer and select it in the list to take its steps apart here.</i>"
+        else:
+            lines = [f"<b>{explanation.title}</b>"]
+            lines += [f"<span style='font-family:monospace'>{line}</span>" for line in explanation.lines]
+            if explanation.arrows:
+                lines.append(" &nbsp; ".join(f"{_swatch(colour)} {label}"
+                                             for label, _dx, _dy, colour, _x, _y in explanation.arrows))
+            html = "<br>".join(lines)
+        if html != self._html:  # another path changed: this text stays, unparsed and unpainted
+            self._html = html
+            self.label.setHtml(html)
 
     def text(self) -> str:
         """The plain text shown (for tests and exports)."""

@@ -513,6 +513,8 @@ class PathPanel(QWidget):
     # -- inspector arrows --------------------------------------------------------------------
     def set_arrows(self, arrows: list[tuple[float, float, float, float, str]]) -> None:
         """Draw ``arrows`` = [(x, y, dx, dy, colour)] in data coordinates (the step inspector)."""
+        if list(arrows) == self._arrow_specs:
+            return  # another path changed: these arrows stay where they are
         while len(self.arrows) < len(arrows):
             self.arrows.append(_Arrow(self.plot_item))
         self._arrow_specs = list(arrows)

@@ -37,3 +37,17 @@ def test_arrow_heads_point_along_their_arrows(qtbot, dx, dy):
     panel.set_arrows([(-2.0, 1.0, dx, dy, "#2e7d32")])  # a new colour for the same arrow
     assert QColor(arrow.head.brush().color()).name() == "#2e7d32"
     assert not panel.arrows[1].head.isVisible()
+
+
+def test_the_same_arrows_again_leave_the_items_alone(qtbot):
+    panel = PathPanel()
+    qtbot.addWidget(panel)
+    panel.set_function("book")
+    arrows = [(-2.0, 1.0, 0.5, -0.5, "#1565c0")]
+    panel.set_arrows(arrows)
+    line = panel.arrows[0].line
+    drawn = line.xData
+    panel.set_arrows(list(arrows))  # another path changed; the selected one did not
+    assert line.xData is drawn
+    panel.set_arrows([(-2.0, 1.0, 0.25, -0.5, "#1565c0")])
+    assert line.xData is not drawn and line.xData[1] == -1.75
