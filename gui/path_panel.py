@@ -1,10 +1,11 @@
 """The 2D panel: the landscape of a test function, the start point and each optimizer's path.
 
 The landscape (bands, colour bar, contour lines, critical points) is drawn by
-:class:`gui.landscape.Landscape`. The path items (a faint line of the whole path, the revealed
-part with point markers, and one current-step marker per path) are created once and only updated
-with ``setData``, and only for the paths that changed, clipped to the visible view (re-clipped
-when the view is panned, zoomed or resized; the paths take no part in its auto range). The start marker can be dragged (the
+:class:`gui.landscape.Landscape`. The path items (a faint line of the whole path and the
+revealed part) are created once and only updated with ``setData``, and only for the paths that
+changed, clipped to the visible view (re-clipped when the view is panned, zoomed or resized; the
+paths take no part in its auto range); the dots on their points and the current-step markers
+are two :class:`gui.path_dots.PathDots` for all paths. The start marker can be dragged (the
 paths follow it) and a click anywhere else on the plot (not on its legend) moves it there; both
 emit :attr:`PathPanel.startPicked`. Hovering a path point shows its step, position, f, gradient
 and update; Space, Left and Right drive the timeline when the plot has the keyboard focus.
@@ -47,8 +48,8 @@ DIVERGED_MARK = "\u2715"
 
 def path_pen(colour: str, width: float = style.LINE_WIDTH) -> QPen:
     """The pen of a path ``width`` px wide in ``colour``: flat-capped, as a path wider than
-    1 px is drawn one segment at a time (:meth:`PathPanel._set_density`), so the segments
-    meet as the polyline's bevelled joins do, without square ends sticking out at each turn."""
+    1 px is drawn one segment at a time (:meth:`PathPanel._set_density`): no square ends stick
+    out at the turns (where a polyline has its bevelled joins, the dot on the point sits)."""
     pen = style.hex_pen(colour, width=width)
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     return pen
