@@ -1,9 +1,11 @@
 """The 2D panel: the landscape of a test function, the start point and each optimizer's path.
 
 The landscape (bands, colour bar, contour lines, critical points) is drawn by
-:class:`gui.landscape.Landscape`. The path items (a faint line of the whole path, the revealed
-part with point markers, and one current-step marker per path) are created once and only updated
-with ``setData``, and only for the paths that changed. The start marker can be dragged (the
+:class:`gui.landscape.Landscape`. The path items (a faint line of the whole path and the
+revealed part) are created once and only updated with ``setData``, and only for the paths that
+changed, clipped to the visible view (re-clipped when the view is panned, zoomed or resized; the
+paths take no part in its auto range); the dots on their points and the current-step markers
+are two :class:`gui.path_dots.PathDots` for all paths. The start marker can be dragged (the
 paths follow it) and a click anywhere else on the plot (not on its legend) moves it there; both
 emit :attr:`PathPanel.startPicked`. Hovering a path point shows its step, position, f, gradient
 and update; Space, Left and Right drive the timeline when the plot has the keyboard focus.
@@ -16,7 +18,8 @@ from typing import Mapping
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QGraphicsScene, QToolTip, QVBoxLayout, QWidget
 
 from nncore.functions import get_function
 from nncore.optimizers import OPTIMIZERS
@@ -27,50 +30,100 @@ from .legend import OptimizerLegend
 from .landscape import Landscape
 from .path_dots import PathDots
 
-CLIP_SPANS = 100.0
-"""Path segments are clipped to the view widened by this many view widths (heights) on each side."""
+CLIP_MARGIN = 0.1
+"""Paths are drawn clipped to the visible view range widened by this fraction of its width
+(height) on each side: more than a dot's radius and a pen's width, so the cut ends stay out of
+sight. Qt strokes an antialiased 2 px line through its whole length, inside the view or not: a
+diverging Nesterov path's 11 points reaching 150 view heights out took 7 ms to draw, 0.2 ms
+clipped (and it rasterises coordinates like 1e150 as garbage, e.g. a filled band)."""
 HOVER_RADIUS_PX = 8.0
 """A path point within this many pixels of the cursor shows its tooltip."""
 SYMBOL_LIMIT = style.DENSE_POINTS
 """Paths with more points than this are drawn without a marker on every point, 1 px wide."""
+MARKER_SIZE = 13.0
+"""Diameter in pixels of the current step's marker on each path (inside its white ring)."""
 GHOST_ALPHA = 70
 """Opacity (0-255) of the whole path drawn under its revealed part."""
 DIVERGED_MARK = "\u2715"
 
 
-def drawable_points(points: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
-    """``points`` (n, 2) as they can be drawn: unchanged when all lie inside the clip box (the
-    view ``bounds`` widened by CLIP_SPANS spans on every side); otherwise one segment per step,
-    each followed by a NaN row (which breaks the line), where an end outside the box is moved
-    along the segment onto the box's edge, and a step from outside to outside is left out.
+def path_pen(colour: str, width: float = style.LINE_WIDTH) -> QPen:
+    """The pen of a path ``width`` px wide in ``colour``: flat-capped, as a path wider than
+    1 px is drawn one segment at a time (:meth:`PathPanel._set_density`): no square ends stick
+    out at the turns (where a polyline has its bevelled joins, the dot on the point sits)."""
+    pen = style.hex_pen(colour, width=width)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    return pen
 
-    Qt rasterises coordinates like 1e150 (a diverging path) as garbage, e.g. a filled band.
-    Clipping from the end inside the box keeps each drawn segment's direction exact; a step
-    between two far-away points is not drawn, as it would only cross the view as a stray line.
+
+def clip_box(view: tuple[float, float, float, float],
+             margin: float = CLIP_MARGIN) -> tuple[float, float, float, float]:
+    """The view (x0, x1, y0, y1) widened by ``margin`` of its width and height on each side."""
+    x0, x1, y0, y1 = view
+    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
+    return (x0 - dx, x1 + dx, y0 - dy, y1 + dy)
+
+
+def inside_box(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Boolean (n,): which rows of ``points`` (n, 2) lie in ``box`` = (x0, x1, y0, y1), edges
+    included (non-finite rows never do)."""
+    x0, x1, y0, y1 = box
+    with np.errstate(invalid="ignore"):
+        return (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+
+
+def drawable_points(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The polyline ``points`` (n, 2) as it is drawn inside ``box`` = (x0, x1, y0, y1): the
+    same array when every point lies in the box; otherwise the parts of its segments inside the
+    box, consecutive parts joined as in the path and separate parts split by a NaN row.
+
+    Each segment a + t·(b − a), 0 ≤ t ≤ 1, is cut to the t where it enters and leaves the box
+    (Liang–Barsky), so a visible part keeps the segment's exact direction, including a step
+    from outside to outside that crosses the box; points inside are kept bit for bit. A cut
+    point is computed from the segment's nearer end (a + t·(b − a) or b − (1 − t)·(b − a), with
+    1 − t measured from b): a step from 1e150 back into the view loses no digits. A segment
+    with a non-finite end is left out.
     """
-    x0, x1, y0, y1 = bounds
-    low = np.array([x0 - CLIP_SPANS * (x1 - x0), y0 - CLIP_SPANS * (y1 - y0)])
-    high = np.array([x1 + CLIP_SPANS * (x1 - x0), y1 + CLIP_SPANS * (y1 - y0)])
-    inside = np.all((points >= low) & (points <= high), axis=1)
+    inside = inside_box(points, box)
     if len(points) < 2 or inside.all():
         return points
-
-    def onto_edge(near: np.ndarray, far: np.ndarray) -> np.ndarray:
-        """Where the segment from ``near`` (inside) to ``far`` leaves the box (NaN for rows
-        where ``far`` is inside too: the caller does not use those)."""
-        delta = far - near
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fraction = np.where(far > high, (high - near) / delta,
-                                np.where(far < low, (low - near) / delta, np.inf))
-            return near + fraction.min(axis=1, keepdims=True) * delta
-
-    kept = inside[:-1] | inside[1:]
-    a, b = points[:-1][kept], points[1:][kept]
-    a_in, b_in = inside[:-1][kept, None], inside[1:][kept, None]
-    segments = np.full((len(a), 3, 2), np.nan)
-    segments[:, 0] = np.where(a_in, a, onto_edge(b, a))
-    segments[:, 1] = np.where(b_in, b, onto_edge(a, b))
-    return segments.reshape(-1, 2)
+    x0, x1, y0, y1 = box
+    low, high = np.array([x0, y0]), np.array([x1, y1])
+    a, b = points[:-1], points[1:]
+    with np.errstate(all="ignore"):
+        delta = b - a
+        rising = delta > 0
+        near_edge, far_edge = np.where(rising, low, high), np.where(rising, high, low)
+        # Per axis, t (from a) and 1 − t (from b) where the segment crosses the edge it enters
+        # the box's slab through, and the edge it leaves it through.
+        t_in, u_in = (near_edge - a) / delta, (b - near_edge) / delta
+        t_out, u_out = (far_edge - a) / delta, (b - far_edge) / delta
+        # Parallel to an axis (delta 0): inside that slab for every t, or for none.
+        parallel, between = delta == 0, (a >= low) & (a <= high)
+        t_in = np.where(parallel, np.where(between, -np.inf, np.inf), t_in)
+        u_in = np.where(parallel, np.where(between, np.inf, -np.inf), u_in)
+        t_out = np.where(parallel, np.where(between, np.inf, -np.inf), t_out)
+        u_out = np.where(parallel, np.where(between, -np.inf, np.inf), u_out)
+        enter, enter_u = np.maximum(t_in.max(axis=1), 0.0), np.minimum(u_in.min(axis=1), 1.0)
+        leave, leave_u = np.minimum(t_out.min(axis=1), 1.0), np.maximum(u_out.max(axis=1), 0.0)
+        first = np.where((enter == 0.0)[:, None], a,
+                         np.where((enter < 0.5)[:, None], a + enter[:, None] * delta,
+                                  b - enter_u[:, None] * delta))
+        last = np.where((leave == 1.0)[:, None], b,
+                        np.where((leave_u < 0.5)[:, None], b - leave_u[:, None] * delta,
+                                 a + leave[:, None] * delta))
+    kept = np.isfinite(delta).all(axis=1) & (enter <= leave)
+    # Segment i continues segment i - 1 when both are kept and not cut at their shared point.
+    joined = np.zeros(len(a), dtype=bool)
+    joined[1:] = kept[:-1] & kept[1:] & (leave[:-1] == 1.0) & (enter[1:] == 0.0)
+    index = np.flatnonzero(kept)
+    rows = np.full((len(index), 3, 2), np.nan)
+    rows[:, 0], rows[:, 1] = first[index], last[index]
+    used = np.ones((len(index), 3), dtype=bool)
+    used[:, 0] = ~joined[index]  # a joined segment starts where the previous one ended
+    used[:, 2] = ~np.append(joined[1:], False)[index]  # a break unless the next one is joined
+    drawn = rows[used]
+    return drawn[:-1] if len(drawn) else drawn  # no break after the last part
 
 
 def nearest_point(paths: Mapping[str, PathResult], steps_shown: int, x: float, y: float,
@@ -106,14 +159,19 @@ def point_text(name: str, result: PathResult, step: int) -> str:
 
 
 class _Arrow:
-    """A line from a point with an arrow head at its end, in data coordinates."""
+    """A line from a point with an arrow head at its end, in data coordinates.
+
+    The head's shape is built once, pointing left, and turned with the item's rotation; pens
+    and brushes are made once per colour: the inspector moves its arrows on every change of a
+    live path, and pyqtgraph rebuilt the head's path and a pen and brush at every move."""
 
     def __init__(self, plot_item: pg.PlotItem) -> None:
         self.line = pg.PlotCurveItem()
-        self.head = pg.ArrowItem(headLen=11, tipAngle=32, pen=None)
+        self.head = pg.ArrowItem(headLen=11, tipAngle=32, pen=None, angle=0)
         for item in (self.line, self.head):
             item.setZValue(40)
             plot_item.addItem(item)
+        self._colour: str | None = None
         self.set(None)
 
     def set(self, arrow) -> None:
@@ -123,8 +181,12 @@ class _Arrow:
         self.head.setVisible(visible)
         if visible:
             x, y, dx, dy, colour, angle = arrow
-            self.line.setData([x, x + dx], [y, y + dy], pen=pg.mkPen(colour, width=2.5))
-            self.head.setStyle(angle=angle, brush=pg.mkBrush(colour))
+            if colour != self._colour:
+                self._colour = colour
+                self.line.setPen(pg.mkPen(colour, width=2.5))
+                self.head.setBrush(pg.mkBrush(colour))
+            self.line.setData([x, x + dx], [y, y + dy])
+            self.head.setRotation(angle)
             self.head.setPos(x + dx, y + dy)
 
 
@@ -150,6 +212,9 @@ class PathPanel(QWidget):
         self.plot_widget.setObjectName("pathPlotView")
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        # No BSP index of the items: the live paths change items on every edit, and keeping the
+        # index up to date cost more than finding the ~100 items of the plot linearly.
+        self.plot_widget.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.equal_aspect_check = QCheckBox("Equal scale")
         self.equal_aspect_check.setObjectName("equalAspectCheck")
         self.equal_aspect_check.setToolTip("Same scale on both axes (x\u00b2/20 + y\u00b2 then "
@@ -174,16 +239,17 @@ class PathPanel(QWidget):
         self._placing_start = False
         self.path_items: dict[str, pg.PlotDataItem] = {}
         self.ghost_items: dict[str, pg.PlotCurveItem] = {}
-        self.current_item = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#ffffff", width=2))
-        """The markers of the current step, one spot per path in the path's colour (one item
-        for all: 17 items took ~14 ms of every repaint, one takes ~1 ms)."""
+        self.current_item = PathDots(size=MARKER_SIZE, outline=("#ffffff", 2.0))
+        """The markers of the current step, one per path in the path's colour, ringed in white
+        (one item for all, stamped from an atlas: 17 items took ~14 ms of every repaint, a
+        ScatterPlotItem ~1 ms with its spots rebuilt at every move)."""
         self.current_item.setZValue(35)
-        self.plot_item.addItem(self.current_item)
+        self.plot_item.addItem(self.current_item, ignoreBounds=True)
         self.dots_item = PathDots()
         """A dot on every revealed point of the paths of at most SYMBOL_LIMIT points, in the
         path's colour; one item for all, as for the markers."""
         self.dots_item.setZValue(30)
-        self.plot_item.addItem(self.dots_item)
+        self.plot_item.addItem(self.dots_item, ignoreBounds=True)
         self._dots: dict[str, np.ndarray] = {}
         """Path name -> its dotted points (k, 2), finite rows of the revealed part."""
         self.colors: dict[str, str] = {}
@@ -202,14 +268,19 @@ class PathPanel(QWidget):
         self.steps_shown = 0
         self.current_step = 0
         self._drawn: dict[str, tuple[int, int]] = {}
+        """Path name -> (id of its PathResult, steps shown) as drawn."""
+        self._box = clip_box((-1.0, 1.0, -1.0, 1.0))
+        """The clip box the paths are drawn in (clip_box of the view range)."""
+        self._clipped: set[str] = set()
+        """Paths with a point outside the clip box they were drawn in (drawn cut)."""
         self._marked: dict[str, tuple[float, float]] = {}
         """Path name -> the point its current-step marker is drawn at."""
         self._marked_colors: list[str] = []
-        self._brushes: dict[str, object] = {}
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
         self.plot_widget.installEventFilter(self)
         self.plot_item.getViewBox().sigTransformChanged.connect(self._draw_arrows)
+        self.plot_item.getViewBox().sigRangeChanged.connect(self._view_changed)
         self.equal_aspect_check.toggled.connect(self.set_equal_aspect)
         self.set_equal_aspect(True)
 
@@ -219,11 +290,15 @@ class PathPanel(QWidget):
         color = self.colors.get(label) or style.name_color(label)
         z = len(self.path_items)
         ghost = pg.PlotCurveItem(pen=style.hex_pen(color, width=1, alpha=GHOST_ALPHA))
-        item = pg.PlotDataItem(pen=style.hex_pen(color))
+        # No dynamic range limit: the data is clipped to the view already (drawable_points),
+        # and the limit re-made every path's drawn data at every pan or zoom.
+        item = pg.PlotDataItem(pen=path_pen(color), dynamicRangeLimit=None)
         for offset, graphic in ((0, ghost), (10, item)):
             graphic.setZValue(10 + offset + z / 100)
             graphic.setVisible(False)
-            self.plot_item.addItem(graphic)
+            # Out of the view's auto range ("View all" shows the landscape): the drawn data
+            # follows the view (clip_box), so it must not decide the view.
+            self.plot_item.addItem(graphic, ignoreBounds=True)
         # Not cached as pixmaps: a diverging path's bounds reach far outside the view, and
         # Qt then kept showing the old path's pixmap (seen in a screenshot).
         self.path_items[label] = item
@@ -237,7 +312,7 @@ class PathPanel(QWidget):
         self.colors = dict(colors)
         for label, item in self.path_items.items():
             color = self.colors.get(label) or style.name_color(label)
-            item.setPen(style.hex_pen(color, width=item.opts["pen"].widthF()))
+            item.setPen(path_pen(color, width=item.opts["pen"].widthF()))
             self.ghost_items[label].setPen(style.hex_pen(color, width=1, alpha=GHOST_ALPHA))
         self._drawn.clear()
         self._draw_dots()
@@ -310,6 +385,7 @@ class PathPanel(QWidget):
                 item.setData([], [])
                 self.ghost_items[name].setData([], [])
                 self._drawn.pop(name, None)
+                self._clipped.discard(name)
         self.show_steps(self.total_steps if steps_shown is None else steps_shown)
 
     @property
@@ -317,8 +393,10 @@ class PathPanel(QWidget):
         """The number of updates in the longest path shown (0 without paths)."""
         return max((len(p.points) - 1 for p in self.paths.values()), default=0)
 
-    def _bounds(self) -> tuple[float, float, float, float]:
-        return get_function(self.function_key).bounds if self.function_key else (-1, 1, -1, 1)
+    def _clip_box(self) -> tuple[float, float, float, float]:
+        """clip_box of the view range shown now."""
+        (x0, x1), (y0, y1) = self.plot_item.getViewBox().viewRange()
+        return clip_box((x0, x1, y0, y1))
 
     def show_steps(self, steps: int) -> None:
         """Reveal the start and the first ``steps`` updates of every path (the rest stays as a
@@ -326,7 +404,15 @@ class PathPanel(QWidget):
         and mark step ``steps`` on each. Only paths that are new or show a new number of steps
         are given data."""
         self.steps_shown = max(0, min(int(steps), self.total_steps))
-        bounds = self._bounds()
+        self._draw_paths()
+        self.set_current_step(self.steps_shown)
+        self._update_legend()
+
+    def _draw_paths(self) -> None:
+        """Give the path items of every path not drawn as it is now shown (a new record, a new
+        number of steps) their data, clipped to the view (:func:`drawable_points`); then the
+        dots of the redrawn paths."""
+        self._box = box = self._clip_box()
         redrawn = set(self._dots) - set(self.paths)
         for name in redrawn:
             del self._dots[name]
@@ -338,27 +424,49 @@ class PathPanel(QWidget):
             ghost, item = self.ghost_items[name], self.path_items[name]
             whole_shown = self.steps_shown >= len(result.points) - 1
             if self._drawn.get(name, (None,))[0] != id(result):
-                whole = drawable_points(result.points, bounds)
+                whole = drawable_points(result.points, box)
                 ghost.setData(whole[:, 0], whole[:, 1], connect="finite")
                 self._set_density(name, len(result.points))
+                if whole is result.points:
+                    self._clipped.discard(name)
+                else:
+                    self._clipped.add(name)
             ghost.setVisible(not whole_shown)
-            shown = drawable_points(result.points[:self.steps_shown + 1], bounds)
+            revealed = result.points[:self.steps_shown + 1]
+            shown = drawable_points(revealed, box)
             item.setData(shown[:, 0], shown[:, 1], connect="finite")
             dotted = len(result.points) <= SYMBOL_LIMIT  # past it, dots only cost paint time
-            self._dots[name] = shown[np.isfinite(shown).all(axis=1)] if dotted else shown[:0]
+            # The path's own points in the box (not where a cut segment leaves it).
+            self._dots[name] = revealed[inside_box(revealed, box)] if dotted else revealed[:0]
             self._drawn[name] = key
         if redrawn:
             self._draw_dots()
-        self.set_current_step(self.steps_shown)
-        self._update_legend()
+
+    def _view_changed(self, *_args) -> None:
+        """The view was panned, zoomed or resized: redraw the paths cut by the old clip box or
+        reaching outside the new one, and the current-step markers."""
+        box = self._clip_box()
+        if box == self._box:
+            return
+        for name, result in self.paths.items():
+            if name in self._clipped or not inside_box(result.points, box).all():
+                self._drawn.pop(name, None)
+        self._draw_paths()
+        self.set_current_step(self.current_step)
 
     def _set_density(self, name: str, points: int) -> None:
-        """Draw ``name``'s path of ``points`` points LINE_WIDTH wide, or, past SYMBOL_LIMIT
-        points, 1 px wide (:func:`gui.style.line_width`)."""
+        """Draw ``name``'s path of ``points`` points LINE_WIDTH wide, one segment at a time,
+        or, past SYMBOL_LIMIT points, 1 px wide as one polyline (:func:`gui.style.line_width`).
+
+        Qt rasterises an antialiased polyline wider than 1 px as one outline, in a time growing
+        with the square of its length on screen: a diverging Nesterov path of 29 steps zigzagging
+        across the whole view took 50-90 ms a repaint as a polyline, 0.6 ms as segments
+        (``drawLines``). Thin lines take Qt's fast cosmetic stroker either way."""
         item = self.path_items[name]
         width = style.line_width(points)
         if item.opts["pen"].widthF() != width:
-            item.setPen(style.hex_pen(self.colors.get(name) or style.name_color(name), width=width))
+            item.setPen(path_pen(self.colors.get(name) or style.name_color(name), width=width))
+        item.curve.setSegmentedLineMode("on" if width > 1 else "auto")
 
     def _draw_dots(self) -> None:
         """Give :attr:`dots_item` the dots of every shown path not hidden from the legend."""
@@ -369,28 +477,18 @@ class PathPanel(QWidget):
     def set_current_step(self, step: int) -> None:
         """Mark step ``step`` (or the last point, for a shorter path) on every path."""
         self.current_step = step
-        x0, x1, y0, y1 = self._bounds()
-        low = (x0 - CLIP_SPANS * (x1 - x0), y0 - CLIP_SPANS * (y1 - y0))
-        high = (x1 + CLIP_SPANS * (x1 - x0), y1 + CLIP_SPANS * (y1 - y0))
+        x0, x1, y0, y1 = self._box
         marked = {}
         for name, result in self.paths.items():
             x, y = (float(v) for v in result.points[min(step, len(result.points) - 1)])
-            # Inside the clip box only: a far-away point would stretch the item's bounds too.
-            if low[0] <= x <= high[0] and low[1] <= y <= high[1]:
+            # Inside the clip box only: Qt misdraws far-away points, and the box follows the view.
+            if x0 <= x <= x1 and y0 <= y <= y1:
                 marked[name] = (x, y)
         colors = [self.colors.get(name) or style.name_color(name) for name in marked]
         if marked != self._marked or colors != self._marked_colors:  # only for a move
-            points = np.array(list(marked.values()), dtype=float).reshape(-1, 2)
-            self.current_item.setData(points[:, 0], points[:, 1],
-                                      brush=[self._brush(c) for c in colors])
+            self.current_item.set_dots({name: (color, np.array([point]))
+                                        for (name, point), color in zip(marked.items(), colors)})
             self._marked, self._marked_colors = marked, colors
-
-    def _brush(self, color: str):
-        """The one QBrush of ``color`` for the markers: pyqtgraph renders a symbol once per
-        brush object, so a new brush per move re-rendered every marker's symbol."""
-        if color not in self._brushes:
-            self._brushes[color] = pg.mkBrush(style.hex_color(color))
-        return self._brushes[color]
 
     def marked_point(self, name: str) -> tuple[float, float] | None:
         """Where the current-step marker of ``name``'s path is drawn (None: no marker)."""
@@ -417,6 +515,8 @@ class PathPanel(QWidget):
     # -- inspector arrows --------------------------------------------------------------------
     def set_arrows(self, arrows: list[tuple[float, float, float, float, str]]) -> None:
         """Draw ``arrows`` = [(x, y, dx, dy, colour)] in data coordinates (the step inspector)."""
+        if list(arrows) == self._arrow_specs:
+            return  # another path changed: these arrows stay where they are
         while len(self.arrows) < len(arrows):
             self.arrows.append(_Arrow(self.plot_item))
         self._arrow_specs = list(arrows)

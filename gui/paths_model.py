@@ -116,7 +116,10 @@ class PathsModel(QObject):
         self._pending.start()
 
     def _work(self) -> int:
-        """Steps the next solve walks: the steps of every path whose inputs changed."""
+        """Steps the next solve walks: the steps of every path whose inputs changed (at most
+        steps × paths, which is all it takes to know that a solve is small)."""
+        if self.steps * len(self.optimizers) <= LARGE_SOLVE_STEPS:
+            return self.steps * len(self.optimizers)
         return sum(self.steps for name in self.optimizers if self._inputs.get(name) != self._inputs_of(name))
 
     def select(self, name: str | None) -> None:

@@ -46,13 +46,23 @@ class RunViews(QObject):
         self.lr_plot = LearningRatePlot()
         self.history_panel = HistoryPanel()
         self.run_history = RunHistory(directory)
+        self._schedules_shown: tuple[dict, dict] | None = None
+        """(label -> lr curve, label -> colour) last drawn on the lr plot."""
         self.history_panel.pinnedChanged.connect(self._pinned)
         self.history_panel.restoreRequested.connect(self._restore)
         self.refresh()
 
     def show_settings(self, settings: Settings) -> None:
-        """The lr(t) plot follows the entries and schedules of ``settings``."""
-        self.lr_plot.set_schedules(schedule_curves(settings), run_colors(settings))
+        """The lr(t) plot follows the entries and schedules of ``settings`` (redrawn only when
+        an entry's curve or colour changed: every edit of any setting, e.g. each step of a 2D
+        learning rate's slider, passes the settings)."""
+        curves, colors = schedule_curves(settings), run_colors(settings)
+        shown = self._schedules_shown
+        if (shown is not None and shown[1] == colors and shown[0].keys() == curves.keys()
+                and all(shown[0][label] is rates for label, rates in curves.items())):
+            return  # the same (cached, read-only) arrays: nothing to redraw
+        self._schedules_shown = (curves, colors)
+        self.lr_plot.set_schedules(curves, colors)
 
     def run_started(self, settings: Settings) -> None:
         """The panels draw the coming run as its entries (mean and band over repeats)."""

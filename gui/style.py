@@ -81,10 +81,12 @@ def swatch_icon(name: str, size: int = 14) -> QIcon:
     return QIcon(pixmap)
 
 
-def make_plot_widget(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
-    """A PlotWidget with the project's look: white, grid, labelled axes, title."""
-    configure_pyqtgraph()
-    widget = pg.PlotWidget(background=BACKGROUND)
+def make_plot_widget(title: str, x_label: str, y_label: str, axis_classes=None) -> pg.PlotWidget:
+    """A PlotWidget with the project's look: white, grid, labelled axes, title. ``axis_classes``
+    (side -> a pg.AxisItem subclass) replaces pyqtgraph's axes on those sides."""
+    configure_pyqtgraph()  # before any axis is made: they take their pens from it
+    axis_items = {side: cls(side) for side, cls in (axis_classes or {}).items()}
+    widget = pg.PlotWidget(background=BACKGROUND, axisItems=axis_items)
     item = widget.getPlotItem()
     item.setTitle(title, color=FOREGROUND, size="11pt")
     item.setLabel("bottom", x_label)

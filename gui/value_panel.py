@@ -12,7 +12,7 @@ from typing import Mapping
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QVBoxLayout, QWidget
 
 from nncore.functions import TestFunction
 from nncore.optimizers import OPTIMIZERS
@@ -28,6 +28,23 @@ strokes wider than 1 px took two thirds of this plot's repaint (see gui.style.li
 FLOOR = 1e-20
 """f − f* below this (down to 0: the minimum reached to the last bit) is drawn at this value, so
 the log axis spans the decades that matter."""
+
+
+MIN_DECADE_PX = 20.0
+"""A decade of the log axis shorter than this (pixels) gets no ticks between its powers of ten."""
+
+
+class DecadeAxis(pg.AxisItem):
+    """pyqtgraph's axis, whose log mode subdivides a decade (ticks at 2, 3, …, 9 times the
+    power of ten) only where the decade is at least MIN_DECADE_PX long: a diverging path's f
+    spans 30 decades and more, where pyqtgraph drew and measured the labels of ~290 ticks (and
+    their grid lines) within pixels of each other, 7 ms of every repaint of the value plot."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        decades = [(spacing, values) for spacing, values in stdTicks if spacing >= 1.0]
+        if decades and size < MIN_DECADE_PX * (maxVal - minVal):
+            return decades
+        return super().logTickValues(minVal, maxVal, size, stdTicks)
 
 
 def plotted_values(function: TestFunction, result: PathResult) -> np.ndarray:
@@ -48,10 +65,14 @@ class ValuePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("valuePlotPanel")
-        self.plot_widget = style.make_plot_widget("", "step", "f \u2212 f*")
+        self.plot_widget = style.make_plot_widget("", "step", "f \u2212 f*",
+                                                  {"left": DecadeAxis})
         self.plot_widget.setObjectName("valuePlot")
         self.plot_widget.setToolTip("f at each step of each path; drag the line to move the step")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        # No BSP index of the items: the live paths change items on every edit, and keeping the
+        # index up to date cost more than finding the ~100 items of the plot linearly.
+        self.plot_widget.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # no "(x1e+27)" on log axes
         for side in ("left", "bottom"):  # repainted only when their ticks change
             self.plot_item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -76,11 +97,16 @@ class ValuePanel(QWidget):
         self.function: TestFunction | None = None
         self.records: dict[str, PathResult] = {}
         self.summaries: dict[str, str] = {}
+        self._summarized: dict[str, tuple[PathResult, str]] = {}
+        """Name -> (the record, its summary text) for the current function."""
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
 
     def _add_item(self, name: str) -> None:
+        # No dynamic range limit: with it, every change of the y range (a path's f reaching
+        # new decades) re-made the drawn data of all 17 curves; f − f* on the log axis spans
+        # a few hundred units at most, never the million view heights it would cut.
         item = pg.PlotDataItem(pen=style.hex_pen(self.colors.get(name) or style.name_color(name),
-                                                 width=LINE_WIDTH))
+                                                 width=LINE_WIDTH), dynamicRangeLimit=None)
         item.setZValue(len(self.items))
         item.setVisible(False)
         self.plot_item.addItem(item)
@@ -118,14 +144,22 @@ class ValuePanel(QWidget):
                 values = plotted_values(function, result)
                 item.setData(np.arange(len(values)), values)
                 item.setVisible(True)
-        self.summaries = {name: summarize(function, result).text()
-                          for name, result in self.records.items()}
+        self.summaries = {name: self._summary(name, result) for name, result in self.records.items()}
         self.legend.show([(self.items[name], name) for name in self.records])
         self.legend.item.setToolTip("\n".join(f"{name}: {text}" for name, text in self.summaries.items()))
+
+    def _summary(self, name: str, result: PathResult) -> str:
+        """The end summary of ``name``'s path ``result``, computed once per record (a change of
+        one path leaves the other summaries as they were)."""
+        known = self._summarized.get(name)
+        if known is None or known[0] is not result:
+            known = self._summarized[name] = (result, summarize(self.function, result).text())
+        return known[1]
 
     def _set_function(self, function: TestFunction) -> None:
         """Axis and title for ``function``: log f − f* with a minimum, linear f without."""
         self.function = function
+        self._summarized = {}
         log = function.f_star is not None
         self.plot_item.setLogMode(False, log)
         # The scale in the axis label, no title: the plot is often narrow, and a title costs

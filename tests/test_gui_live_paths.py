@@ -127,7 +127,7 @@ def test_timeline_bar_keys_and_stop(qtbot, window):
     assert timeline.step == 10 and window.path_panel.steps_shown == 10
     assert window.path_panel.marked_point("SGD") == tuple(window.path_panel.paths["SGD"].points[10])
     assert window.path_panel.marked_point("Nesterov") is None  # not ticked
-    drawn = np.column_stack(window.path_panel.current_item.getData())  # one spot per path
+    drawn = window.path_panel.current_item.points()  # one marker per path
     assert any((row == window.path_panel.paths["SGD"].points[10]).all() for row in drawn)
     window.path_panel.plot_widget.setFocus()
     qtbot.keyClick(window.path_panel.plot_widget, Qt.Key.Key_Right)

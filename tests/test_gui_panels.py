@@ -197,26 +197,6 @@ def test_hyperparameter_spin_box_follows_the_declaration(qtbot):
     assert math.isclose(box.value(), 0.9999 - 0.01, rel_tol=1e-9)
 
 
-def test_far_away_path_points_are_clipped_without_bending_the_path():
-    from gui.path_panel import drawable_points
-
-    bounds = (-1.0, 1.0, -1.0, 1.0)
-    near = np.array([[0.0, 0.0], [0.5, 0.5], [-0.5, 0.2]])
-    assert drawable_points(near, bounds) is near
-    far = np.array([[0.0, 0.0], [1e150, 1e148], [-1e150, 1e148], [0.5, 0.0]])
-    shown = drawable_points(far, bounds)
-    assert np.nanmax(np.abs(shown)) <= 201 + 1e-9  # the box: 100 view widths beyond each side
-    segments = shown.reshape(-1, 3, 2)
-    assert np.all(np.isnan(segments[:, 2]))
-    assert np.allclose(segments[0, 0], [0, 0])
-    direction = segments[0, 1] / np.linalg.norm(segments[0, 1])
-    assert np.allclose(direction, far[1] / np.linalg.norm(far[1]))
-    assert len(segments) == 2  # the step between the two far points is left out
-    assert np.allclose(segments[-1, 1], [0.5, 0.0])  # the way back into the view is kept
-    back = (segments[-1, 1] - segments[-1, 0]) / np.linalg.norm(segments[-1, 1] - segments[-1, 0])
-    assert np.allclose(back, (far[3] - far[2]) / np.linalg.norm(far[3] - far[2]))
-
-
 def test_path_panel_draws_a_diverged_path_inside_the_clip_box(qtbot):
     panel = PathPanel()
     qtbot.addWidget(panel)

@@ -62,4 +62,21 @@ def test_inspector_widget_shows_the_text(qtbot):
     _result, explanation = _explain("SGD", 1)
     inspector.show_explanation(explanation)
     assert inspector.text().startswith("SGD, step 1 of 29")
-    assert "0.95" in inspector.label.text()
+    assert "0.95" in inspector.label.toPlainText()
+
+
+def test_inspector_keeps_its_text_when_another_path_changed(qtbot):
+    inspector = StepInspector()
+    qtbot.addWidget(inspector)
+    _result, explanation = _explain("SGD", 1)
+    inspector.show_explanation(explanation)
+    revision = inspector.label.document().revision()
+    _result, again = _explain("SGD", 1)  # the same step of the same path, explained anew
+    inspector.show_explanation(again)
+    assert inspector.label.document().revision() == revision  # not parsed and laid out again
+    _result, later = _explain("SGD", 2)
+    inspector.show_explanation(later)
+    assert inspector.label.document().revision() != revision
+    assert "SGD, step 2 of 29" in inspector.label.toPlainText()
+    inspector.show_explanation(None)
+    assert inspector.label.toPlainText().startswith("Tick an optimizer")
