@@ -515,7 +515,8 @@ class MainWindow(QMainWindow):
         """Any edit: the 2D settings go to the paths model (which re-solves what changed)."""
         paths = self.controls.path_settings()
         self.path_panel.set_function(paths.function_key())
-        self._update_instruments()
+        settings = self.controls.settings(lenient=True)  # every box at its last valid value
+        self._update_instruments(settings)
         self.path_panel.set_start(*paths.start)
         entries = self.controls.path_entries()
         self.paths_model.update(function=paths.function_key(), start=paths.start, steps=paths.steps,
@@ -526,7 +527,7 @@ class MainWindow(QMainWindow):
         self.theory_panel.set_colors(colors)
         if not self.running:
             try:
-                self.run_views.show_settings(self.controls.settings(lenient=True))
+                self.run_views.show_settings(settings)
             except ValueError:
                 pass  # two entries with one label: Start says so; the lr plot keeps its curves
         task = self.controls.task_combo.currentData()
@@ -582,15 +583,12 @@ class MainWindow(QMainWindow):
     def _optimizer_selected(self, name: str) -> None:
         self.map_panel.select_optimizer(name)
         self.basin_panel.select_optimizer(name)
-        self._update_instruments()
+        self._update_instruments(self.controls.settings(lenient=True))
 
-    def _update_instruments(self) -> None:
-        """Hand the controls' 2D settings to the theory, map and basin tabs; the selected
-        entry's optimizer runs with that entry's values and learning-rate schedule."""
-        try:
-            settings = self.controls.settings()
-        except ValueError:
-            return  # unparsable text elsewhere in the controls: keep the last inputs
+    def _update_instruments(self, settings: Settings) -> None:
+        """Hand the 2D part of ``settings`` (the controls', a refused box at its last valid
+        value) to the theory, map and basin tabs; the selected entry's optimizer runs with that
+        entry's values and learning-rate schedule."""
         paths = settings.paths
         tables = {name: settings.hyperparameters("paths", name) for name in OPTIMIZERS}
         schedules = {}
