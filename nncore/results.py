@@ -79,7 +79,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import itertools
 import math
 import os
 import platform
@@ -89,6 +89,7 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
+from . import json_text
 from .diagnostics import STATISTICS
 from .experiment import MnistHistory
 from .functions import get_function
@@ -199,7 +200,10 @@ def remove_files(directory: Path | str, names: Iterable[str]) -> None:
 
 def _finite_or_none(values: np.ndarray) -> list[float | None]:
     """Floats as a JSON-ready list, NaN and infinities as None."""
-    return [value if math.isfinite(value) else None for value in np.asarray(values, dtype=float).tolist()]
+    values = np.asarray(values, dtype=float)
+    if np.isfinite(values).all():
+        return values.tolist()
+    return [value if math.isfinite(value) else None for value in values.tolist()]
 
 
 def _path_entry(settings: Settings, function, name: str, result: PathResult) -> dict:
@@ -364,15 +368,22 @@ def _number(value: float) -> str:
     return repr(float(value)) if math.isfinite(value) else ""
 
 
+def _numbers(values: np.ndarray) -> list[str]:
+    """:func:`_number` of each value of ``values`` (any shape, in C order), in one pass."""
+    values = np.asarray(values, dtype=float).ravel()
+    texts = list(map(float.__repr__, values.tolist()))
+    if not np.isfinite(values).all():
+        texts = [text if math.isfinite(value) else "" for text, value in zip(texts, values.tolist())]
+    return texts
+
+
 def losses_csv(history: MnistHistory, groups: Mapping[str, list[str]] | None = None) -> str:
     """``iteration,<column>,...`` with one row per completed iteration: one column per group of
     history keys (the mean of their losses; ``groups`` maps the column's name to them), or one
     per key when ``groups`` is None."""
     groups = groups or {name: [name] for name in history.names}
-    columns = [loss_band(history, rows)[0][:history.completed] for rows in groups.values()]
-    rows = ([iteration + 1, *(_number(column[iteration]) for column in columns)]
-            for iteration in range(history.completed))
-    return _csv_text(["iteration", *groups], rows)
+    columns = [_numbers(loss_band(history, rows)[0][:history.completed]) for rows in groups.values()]
+    return _csv_text(["iteration", *groups], zip(range(1, history.completed + 1), *columns))
 
 
 def summary_csv(settings: Settings, history: MnistHistory) -> str:
@@ -393,10 +404,14 @@ def layers_csv(history: MnistHistory) -> str:
     def rows():
         for name in history.names:
             recorded = history.layers[name].rows() if name in history.layers else None
-            for index in range(0 if recorded is None else len(recorded)):
-                for layer in range(recorded.update_ratio.shape[1]):
-                    yield [name, int(recorded.iterations[index]), layer + 1,
-                           *(_number(getattr(recorded, statistic)[index, layer]) for statistic in STATISTICS)]
+            if recorded is None or not len(recorded):
+                continue
+            count, layers = len(recorded), recorded.update_ratio.shape[1]
+            # Row (index, layer) in C order: the iteration repeated per layer, layers 1..L.
+            yield from zip(itertools.repeat(name),
+                           np.repeat(recorded.iterations[:count].astype(np.int64), layers).tolist(),
+                           np.tile(np.arange(1, layers + 1), count).tolist(),
+                           *(_numbers(getattr(recorded, statistic)[:count]) for statistic in STATISTICS))
     return _csv_text(["optimizer", "iteration", "layer", *STATISTICS], rows())
 
 
@@ -435,6 +450,6 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
         else:
             remove_files(directory, [SUMMARY_CSV])
         written.append(write_text(directory / LAYERS_CSV, layers_csv(history)))
-    record = json.dumps(run_record(settings, paths, history, clouds), indent=1, allow_nan=False)
+    record = json_text.dumps(run_record(settings, paths, history, clouds), indent=1)
     written.append(write_text(directory / RUN_JSON, record + "\n"))
     return written
