@@ -245,22 +245,57 @@ def describe_mnist(history: MnistHistory) -> list[str]:
     return lines
 
 
-def render_figures(directory: Path, settings: Settings, paths: dict[str, PathResult] | None,
-                   history: MnistHistory | None, prepared=None) -> list[Path]:
-    """Draw ``paths.png`` / ``losses.png`` with the window's panels; return the files written.
-    ``prepared``: what :func:`losses_panels` made beforehand for ``losses.png``, if it did.
-
-    Creates an offscreen QApplication if none exists. Raises ExportError if a file cannot be written.
-    """
+def draw_figures(directory: Path, settings: Settings, paths: dict[str, PathResult] | None,
+                 history: MnistHistory | None, prepared=None) -> list[tuple[object, Path]]:
+    """The pictures of ``paths.png`` / ``losses.png`` (QImages, drawn with the window's panels on
+    this thread, the QApplication's, which is created offscreen if there is none) with the paths
+    in ``directory`` they are to be saved at. ``prepared``: what :func:`losses_panels` made
+    beforehand for ``losses.png``, if it did."""
     app = offscreen_application()
-    written = []
+    images = []
     if paths is not None:
-        written.append(_render(_paths_figure(settings, paths), directory / PATHS_PNG,
-                               PATHS_FIGURE_SIZE, app))
+        images.append((_render(_paths_figure(settings, paths), PATHS_FIGURE_SIZE, app),
+                       directory / PATHS_PNG))
     if history is not None:
-        written.append(_render(_losses_figure(history, settings, prepared),
-                               directory / LOSSES_PNG, LOSSES_FIGURE_SIZE, app))
-    return written
+        images.append((_render(_losses_figure(history, settings, prepared), LOSSES_FIGURE_SIZE, app),
+                       directory / LOSSES_PNG))
+    return images
+
+
+class BackgroundSave:
+    """Images being encoded and written as files on a thread of its own (Qt encodes without
+    the GIL, so the calling thread can meanwhile write the other files)."""
+
+    def __init__(self, images: list[tuple[object, Path]]) -> None:
+        self._written: list[Path] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._save, args=(images,), name="save-figures")
+        self._thread.start()
+
+    def _save(self, images) -> None:
+        from .export import save_image
+
+        try:
+            for image, path in images:
+                self._written.append(save_image(image, path))
+        except BaseException as error:  # noqa: BLE001 - raised again by result()
+            self._error = error
+
+    def wait(self) -> None:
+        """Wait until the thread has ended (written every image or failed)."""
+        self._thread.join()
+
+    def result(self) -> list[Path]:
+        """The files written, once all are; raises what saving raised (ExportError)."""
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        return self._written
+
+
+def save_in_background(images: list[tuple[object, Path]]) -> BackgroundSave:
+    """Start saving ``images`` ((QImage, path) pairs) as files on a thread; see BackgroundSave."""
+    return BackgroundSave(images)
 
 
 def offscreen_application():
@@ -288,7 +323,8 @@ def _paths_figure(settings: Settings, paths: dict[str, PathResult]):
 def losses_panels():
     """The empty figure of ``losses.png``: (figure widget, (loss panel, accuracy panel)), the
     loss panel (wider) and the accuracy panel side by side on a white background. Made in the
-    thread of the QApplication (:func:`offscreen_application`), e.g. while the groups train."""
+    thread of the QApplication (:func:`offscreen_application`), e.g. while the groups train
+    (then :func:`show_history` gives it the run's curve items and legends early)."""
     from PySide6.QtWidgets import QHBoxLayout, QWidget
 
     from . import style
@@ -307,30 +343,36 @@ def losses_panels():
     return figure, (losses, accuracy)
 
 
-def _losses_figure(history: MnistHistory, settings: Settings, panels=None):
-    """The figure of :func:`losses_panels` (``panels`` if made beforehand) showing ``history``,
-    one curve per entry in its colour (the mean and a band with repeats)."""
+def show_history(panels, history: MnistHistory, settings: Settings) -> None:
+    """Draw ``history`` in the figure of :func:`losses_panels` (``panels``): one curve per
+    entry in its colour (the mean and a band with repeats)."""
     from . import style
 
-    figure, shown = panels or losses_panels()
-    for panel in shown:
-        panel.set_entries(history_groups(settings, history), style.run_colors(settings))
+    groups, colors = history_groups(settings, history), style.run_colors(settings)
+    for panel in panels[1]:
+        if panel.groups != groups or panel.colors != colors:
+            panel.set_entries(groups, colors)
         panel.set_history(history)  # after the entries: the curves are drawn once
-    return figure
 
 
-def _render(widget, path: Path, size: tuple[int, int], app) -> Path:
-    """Lay ``widget`` out at ``size`` and save it as PNG at ``path``.
+def _losses_figure(history: MnistHistory, settings: Settings, panels=None):
+    """The figure of :func:`losses_panels` (``panels`` if made beforehand, possibly showing an
+    earlier state of ``history``) showing ``history``."""
+    panels = panels or losses_panels()
+    show_history(panels, history, settings)
+    return panels[0]
+
+
+def _render(widget, size: tuple[int, int], app):
+    """Lay ``widget`` out at ``size`` and draw it into a QImage (size times the device pixel ratio).
 
     The widget is never shown: ``QWidget.grab`` polishes and lays out a hidden widget itself and
     gives the same pixels, without creating a platform window (which the offscreen platform
     answers with a warning on stderr).
     """
-    from .export import save_widget_png
-
     widget.resize(*size)
     app.processEvents()
-    return save_widget_png(widget, path)
+    return widget.grab().toImage()
 
 
 def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None = None,
@@ -376,6 +418,10 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
     def prepare_figure() -> None:  # the Qt part of drawing losses.png, while the groups train
         offscreen_application()
         prepared.append(losses_panels())
+        # The curve items and legends, made now: drawn from an empty history, so that the
+        # figure does not depend on how far training had come.
+        show_history(prepared[0], MnistHistory(row_names(settings), settings.mnist.iterations),
+                     settings)
 
     history, ended_early = (train(settings, data, stream, stop=interrupts.is_set,
                                   while_training=prepare_figure) if runs_mnist else (None, False))
@@ -412,14 +458,19 @@ def write_results(directory: Path, settings: Settings, paths: dict[str, PathResu
     """Write the run's files into a staging folder inside ``directory``, then move them in
     together, replacing the previous run's (see :mod:`nncore.output_folder`); the files of a
     task not run are removed. Returns the files written; ExportError leaves ``directory`` as it
-    was. ``prepared``: see :func:`render_figures`."""
+    was. ``prepared``: see :func:`draw_figures`."""
     staging = make_staging(directory)
+    saving = None
     try:
-        written = write_run(staging, settings, paths, history, clouds)
         print("Drawing the figures", file=stream, flush=True)
-        written += render_figures(staging, settings, paths, history, prepared)
+        # The PNGs are encoded on a thread while this one writes run.json and the CSVs.
+        saving = save_in_background(draw_figures(staging, settings, paths, history, prepared))
+        written = write_run(staging, settings, paths, history, clouds)
+        written += saving.result()
         commit(staging, directory, RESULT_FILES)
     except BaseException:
+        if saving is not None:
+            saving.wait()  # before removing the folder it writes in
         discard(staging)
         raise
     return [directory / path.name for path in written]
@@ -499,4 +550,6 @@ def _render_instrument(settings: Settings, request: InstrumentRequest, result, p
         panel.set_inputs(settings.paths.function_key(), settings.paths.steps, hyperparameters, schedules)
         panel.show_basins(result)
     panel.set_controls_visible(False)
-    return _render(panel, path, MAP_FIGURE_SIZE, app)
+    from .export import save_image
+
+    return save_image(_render(panel, MAP_FIGURE_SIZE, app), path)

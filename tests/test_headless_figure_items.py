@@ -36,3 +36,26 @@ def test_the_loss_figure_is_built_while_the_groups_train_and_used_for_losses_png
                       "--hidden", "8", "--eval-interval", "2"]) == 0
     assert events == ["figure", "files"]  # made during training, once, and not again for the PNG
     assert (tmp_path / "losses.png").stat().st_size > 10_000
+
+
+def test_a_figure_prepared_during_training_draws_the_same_pixels_as_a_fresh_one(qtbot):
+    from gui.headless import LOSSES_FIGURE_SIZE, _render, losses_panels, offscreen_application, show_history
+
+    settings = Settings(task="mnist")
+    names = settings.labels()
+    history = MnistHistory(names, 50)
+    rng = np.random.default_rng(1)
+    history.apply(MnistUpdate(0, 50, 50, {n: 2 - np.linspace(0, 1, 50) * (1 + i) / 4 + 0.1 * rng.random(50)
+                                          for i, n in enumerate(names)},
+                              {n: [(0, 0.1), (50, 0.5 + i / 10)] for i, n in enumerate(names)}, {}, 1.0))
+    app = offscreen_application()
+    prepared = losses_panels()
+    show_history(prepared, MnistHistory(names, 50), settings)  # as while the groups train
+    fresh = _losses_figure(history, settings)
+    reused = _losses_figure(history, settings, prepared)
+    for figure in (fresh, reused):
+        qtbot.addWidget(figure)
+    assert reused is prepared[0]
+    fresh_image, reused_image = (_render(figure, LOSSES_FIGURE_SIZE, app) for figure in (fresh, reused))
+    assert fresh_image.size().width() == LOSSES_FIGURE_SIZE[0]
+    assert reused_image == fresh_image
