@@ -125,9 +125,13 @@ class _HistoryPanel(QWidget):
 
     def set_entries(self, groups: dict[str, list[str]] | None, colors: dict[str, str] | None = None) -> None:
         """Draw the history as entries: label -> the history keys of its repeats (None: each
-        key alone), each in ``colors[label]`` ('#rrggbb'; a default colour otherwise)."""
+        key alone), each in ``colors[label]`` ('#rrggbb'; a default colour otherwise).
+
+        The entries' curve items are made now, hidden until drawn: when a run starts, not in
+        the first redraw of its data (which would then stall the window twice as long)."""
         self.groups = dict(groups or {})
         self.colors = dict(colors or {})
+        self._make_items(self.groups)
         self._recolor()
         self.redraw()
 
@@ -166,6 +170,10 @@ class _HistoryPanel(QWidget):
         return self.colors.get(label) or style.name_color(label)
 
     def _recolor(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _make_items(self, labels) -> None:  # pragma: no cover - abstract
+        """Make the (hidden) plot items of each curve of ``labels`` that has none yet."""
         raise NotImplementedError
 
     def redraw(self) -> None:  # pragma: no cover - abstract
@@ -231,6 +239,11 @@ class LossPanel(_HistoryPanel):
         self.smooth_items[label] = bold
         self.band_items[label] = (low, high, band)
         self.legend.set_items(label, (raw, bold, band))
+
+    def _make_items(self, labels) -> None:
+        for label in labels:
+            if label not in self.raw_items:
+                self._add_items(label)
 
     def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:
         values = history.losses[label][:history.completed]
@@ -333,9 +346,7 @@ class LossPanel(_HistoryPanel):
         repeated = any(len(rows) > 1 for rows in groups.values())
         for widget in (self.band_label, self.band_combo):
             widget.setVisible(repeated)
-        for label in groups:
-            if label not in self.raw_items:
-                self._add_items(label)
+        self._make_items(groups)
         for label in self.raw_items:
             rows = groups.get(label)
             raw, bold = self.raw_items[label], self.smooth_items[label]
@@ -386,6 +397,11 @@ class AccuracyPanel(_HistoryPanel):
         self.items[label] = item
         self.legend.set_items(label, (item,))
 
+    def _make_items(self, labels) -> None:
+        for label in labels:
+            if label not in self.items:
+                self._add_item(label)
+
     def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:
         points = np.array(history.accuracies[label], dtype=float).reshape(-1, 2)
         return points[:, 0], 100.0 * points[:, 1]
@@ -409,9 +425,7 @@ class AccuracyPanel(_HistoryPanel):
             return  # nothing new: evaluations are rare, so most frames skip the repaint
         # Keep the history itself, not its id, which a later history could reuse.
         self._drawn_history, self._drawn_counts = history, counts
-        for label in groups:
-            if label not in self.items:
-                self._add_item(label)
+        self._make_items(groups)
         for label, item in self.items.items():
             rows = groups.get(label)
             points = np.array(mean_accuracy(history, rows), dtype=float).reshape(-1, 2) \

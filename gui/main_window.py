@@ -538,15 +538,24 @@ class MainWindow(QMainWindow):
         if stop_had_focus:
             self.controls.start_button.setFocus()  # not Reset, which Qt would pick next
         self._frame()
-        if self.failure is None and (self.paths is not None or self.history is not None):
-            from nncore.results import run_record
-            self.run_views.keep_run(run_record(self.run_settings, self.paths, self.history, self.clouds))
         if self.failure is not None:
             reason = self.failure.splitlines()[0] if self.failure else "unknown reason"
             self.state_label.setText(f"Failed: {_elided(reason, STATE_TEXT_CHARS)}")
             self.state_label.setToolTip(f"The run failed: {self.failure}")
         else:
             self.state_label.setText("Finished" if completed else "Stopped")
+        # Keeping the run in the History waits for the next turn of the event loop: the final
+        # curves are painted first, and neither task alone stalls the window for long.
+        kept = (self.run_settings, self.paths, self.history, self.clouds) \
+            if self.failure is None and (self.paths is not None or self.history is not None) else None
+        QTimer.singleShot(0, self, lambda: self._keep_run(kept, completed))
+
+    def _keep_run(self, kept: tuple | None, completed: bool) -> None:
+        """Add the finished run ``kept`` ((settings, paths, history, clouds); None: nothing to
+        keep) to the History, then announce the run's end."""
+        if kept is not None:
+            from nncore.results import run_record
+            self.run_views.keep_run(run_record(*kept))
         self.runFinished.emit(completed)
 
     # -- drawing -----------------------------------------------------------------------------
