@@ -83,7 +83,6 @@ import itertools
 import math
 import os
 import platform
-import secrets
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -158,7 +157,7 @@ def _create_temporary(path: Path) -> Path:
     if not path.parent.is_dir():
         raise ExportError(path, f"the folder {path.parent} does not exist")
     while True:
-        candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        candidate = path.with_name(f".{path.name}.{os.urandom(4).hex()}.part")
         try:
             os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             return candidate
