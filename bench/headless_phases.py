@@ -13,10 +13,11 @@ training processes' CPU is not in it):
   run (run_mnist before its training clock starts: thread limits, the networks, the test set's
   order, forking the groups); training (run.json's figure: from the forks to the last update,
   the figure modules imported and the loss figure's items made meanwhile);
-- drawing the figures (the panels' curves and the pictures, on the main thread); writing
-  run.json and the CSVs (while a thread encodes and writes the PNGs); waiting for the PNGs
-  (what that thread still had to do then); moving the files into place; the exit (from the
-  last line of Python to the parent's wait).
+- drawing the figures (the panels' curves and the pictures, on the main thread, while a
+  forked copy of the process writes run.json and the CSVs); waiting for run.json and the
+  CSVs (what the copy still had to do then; a thread encodes and writes the PNGs meanwhile);
+  waiting for the PNGs; moving the files into place; the exit (from the last line of Python
+  to the parent's wait).
 
 Each repeat runs twice, interleaved: with the project's bytecode compiled beforehand (as pip
 installs it, and as any run writes it unless PYTHONDONTWRITEBYTECODE is set) and without it
@@ -40,7 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("start", "imports", "loading MNIST", "preparing the run", "training",
-          "drawing the figures", "writing run.json and CSVs", "waiting for the PNGs",
+          "drawing the figures", "waiting for run.json and CSVs", "waiting for the PNGs",
           "moving the files in", "exit")
 
 
@@ -82,15 +83,18 @@ def child(marks_file: str, spawned: float, argv: list[str]) -> None:
     headless.train = train
     wrapped("load_mnist", "loading MNIST")
     wrapped("draw_figures", "drawing the figures")
-    wrapped("write_run", "writing run.json and CSVs")
     wrapped("commit", "moving the files in")
-    result = headless.BackgroundSave.result
 
-    def saved(self):
-        files = result(self)
-        mark("waiting for the PNGs")
-        return files
-    headless.BackgroundSave.result = saved
+    def waited(job, label: str) -> None:
+        result = job.result
+
+        def marked(self):
+            files = result(self)
+            mark(label)
+            return files
+        job.result = marked
+    waited(headless.BackgroundFiles, "waiting for run.json and CSVs")
+    waited(headless.BackgroundSave, "waiting for the PNGs")
     original_end = main.end_process
 
     def end_process(status: int):
@@ -129,8 +133,9 @@ def measure(iterations: int) -> dict[str, tuple[float, float]]:
         "preparing the run": (training_start - at("loading MNIST"), float("nan")),
         "training": (record["training"], cpu("training") - cpu("loading MNIST")),
         "drawing the figures": between("drawing the figures", "training"),
-        "writing run.json and CSVs": between("writing run.json and CSVs", "drawing the figures"),
-        "waiting for the PNGs": between("waiting for the PNGs", "writing run.json and CSVs"),
+        "waiting for run.json and CSVs": between("waiting for run.json and CSVs",
+                                                 "drawing the figures"),
+        "waiting for the PNGs": between("waiting for the PNGs", "waiting for run.json and CSVs"),
         "moving the files in": between("end", "waiting for the PNGs"),
         "exit": (ended - at("end"), float("nan")),
     }

@@ -51,6 +51,7 @@ from nncore.cli import report_error
 from nncore.data import load_mnist
 from nncore.cli import InstrumentRequest
 from nncore.experiment import MnistHistory, row_names, run_clouds, run_mnist, run_paths
+from nncore.forked import FORK_AVAILABLE, ForkedProducer
 from nncore.functions import get_function
 from nncore.paths import PathResult
 from nncore.output_folder import clean_stale, commit, discard, make_staging
@@ -174,6 +175,8 @@ def train(settings: Settings, data, stream: TextIO,
                 while_training = None
     except ChildProcessError as error:  # a training process was killed (e.g. out of memory)
         stream.write(f"MNIST: {error}\n")
+    if importing is not None:  # drawing needs them anyway; and BackgroundFiles forks only
+        importing.join()       # a process without other Python threads
     interrupted = not history.finished
     progress.finish(history.completed, history.elapsed, interrupted)
     return history, interrupted
@@ -291,6 +294,39 @@ class BackgroundSave:
         if self._error is not None:
             raise self._error
         return self._written
+
+
+class BackgroundFiles:
+    """run.json and the CSVs being written into ``staging`` by a forked copy of this process,
+    while this one draws the figures (after training both cores are free). The copy shares the
+    run's data copy-on-write: only the list of files written (or the error) comes back.
+
+    Forked only where fork is the usual way to start a process and this process runs no other
+    Python thread (which could hold a lock the copy needs); otherwise :meth:`result` writes the
+    files itself. The copy never touches Qt, and ignores SIGINT and SIGTERM like the training
+    processes (:class:`nncore.forked.ForkedProducer`)."""
+
+    def __init__(self, staging: Path, settings: Settings, paths, history, clouds) -> None:
+        self._job = (staging, settings, paths, history, clouds)
+        self._producer = (ForkedProducer(lambda: iter([write_run(*self._job)]))
+                          if FORK_AVAILABLE and threading.active_count() == 1 else None)
+
+    def result(self) -> list[Path]:
+        """The files written, once all are; raises ExportError if they could not be."""
+        if self._producer is None:
+            return write_run(*self._job)
+        try:
+            return self._producer.receive()  # the copy's ExportError is raised here
+        except ChildProcessError:
+            raise ExportError(self._job[0], "the process writing run.json and the CSVs ended "
+                                            "unexpectedly") from None
+        finally:
+            self.wait()
+
+    def wait(self) -> None:
+        """Wait until the copy has ended (it ends once it has written the files or failed)."""
+        if self._producer is not None:
+            self._producer.close()
 
 
 def save_in_background(images: list[tuple[object, Path]]) -> BackgroundSave:
@@ -460,17 +496,20 @@ def write_results(directory: Path, settings: Settings, paths: dict[str, PathResu
     task not run are removed. Returns the files written; ExportError leaves ``directory`` as it
     was. ``prepared``: see :func:`draw_figures`."""
     staging = make_staging(directory)
-    saving = None
+    files = saving = None
     try:
+        # run.json and the CSVs are written by a forked copy of this process (see
+        # BackgroundFiles) while this one draws the figures; a thread encodes the PNGs.
+        files = BackgroundFiles(staging, settings, paths, history, clouds)
         print("Drawing the figures", file=stream, flush=True)
-        # The PNGs are encoded on a thread while this one writes run.json and the CSVs.
         saving = save_in_background(draw_figures(staging, settings, paths, history, prepared))
-        written = write_run(staging, settings, paths, history, clouds)
+        written = files.result()
         written += saving.result()
         commit(staging, directory, RESULT_FILES)
     except BaseException:
-        if saving is not None:
-            saving.wait()  # before removing the folder it writes in
+        for job in (files, saving):
+            if job is not None:
+                job.wait()  # before removing the folder it writes in
         discard(staging)
         raise
     return [directory / path.name for path in written]

@@ -118,6 +118,10 @@ class ExportError(Exception):
         self.path = Path(path)
         self.problem = problem
 
+    def __reduce__(self):
+        """Pickled as its path and problem (e.g. raised in a forked process, raised again here)."""
+        return type(self), (self.path, self.problem)
+
 
 def describe_os_error(error: OSError) -> str:
     """The human part of an OSError ('Permission denied'), without errno or file name."""

@@ -29,9 +29,9 @@ def test_the_loss_figure_is_built_while_the_groups_train_and_used_for_losses_png
     import main
 
     events = []
-    build, write = gui.headless.losses_panels, gui.headless.write_run
+    build, write = gui.headless.losses_panels, gui.headless.BackgroundFiles
     monkeypatch.setattr(gui.headless, "losses_panels", lambda: events.append("figure") or build())
-    monkeypatch.setattr(gui.headless, "write_run", lambda *a, **k: events.append("files") or write(*a, **k))
+    monkeypatch.setattr(gui.headless, "BackgroundFiles", lambda *a: events.append("files") or write(*a))
     assert main.main(["--headless", "--task", "mnist", "--out", str(tmp_path), "--iterations", "40",
                       "--hidden", "8", "--eval-interval", "2"]) == 0
     assert events == ["figure", "files"]  # made during training, once, and not again for the PNG
