@@ -55,6 +55,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
     from paint_counter import PaintCounter
 
+    from gui.garbage_collection import collect_in_event_loop
     from gui.main_window import MainWindow
     from gui.worker import FRAME_INTERVAL
     from nncore.settings import Settings
@@ -62,6 +63,7 @@ def main() -> int:
 
     threads = args.compute_threads or COMPUTE_THREADS
     app = QApplication(sys.argv[:1])
+    collect_in_event_loop()  # garbage collected as in the application (gui.app.run_app)
     folder = tempfile.mkdtemp(prefix="optimizer-lab-bench-")
     store = QSettings(os.path.join(folder, "session.ini"), QSettings.Format.IniFormat)
     book = Settings()

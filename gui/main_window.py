@@ -544,11 +544,12 @@ class MainWindow(QMainWindow):
             self.state_label.setToolTip(f"The run failed: {self.failure}")
         else:
             self.state_label.setText("Finished" if completed else "Stopped")
-        # Keeping the run in the History waits for the next turn of the event loop: the final
-        # curves are painted first, and neither task alone stalls the window for long.
+        # Keeping the run in the History waits for a timer: the final curves are painted and
+        # waiting input is handled first, and neither task alone stalls the window for long.
+        # (Not 0 ms: Qt posts that as an event, handled before input and other timers.)
         kept = (self.run_settings, self.paths, self.history, self.clouds) \
             if self.failure is None and (self.paths is not None or self.history is not None) else None
-        QTimer.singleShot(0, self, lambda: self._keep_run(kept, completed))
+        QTimer.singleShot(1, self, lambda: self._keep_run(kept, completed))
 
     def _keep_run(self, kept: tuple | None, completed: bool) -> None:
         """Add the finished run ``kept`` ((settings, paths, history, clouds); None: nothing to
