@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker
+from PySide6.QtCore import QSignalBlocker, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
@@ -127,11 +127,12 @@ class _HistoryPanel(QWidget):
         """Draw the history as entries: label -> the history keys of its repeats (None: each
         key alone), each in ``colors[label]`` ('#rrggbb'; a default colour otherwise).
 
-        The entries' curve items are made now, hidden until drawn: when a run starts, not in
-        the first redraw of its data (which would then stall the window twice as long)."""
+        The entries' curve items are made by a timer right after (hidden until drawn): when a
+        run starts, its items are made between Start and the first redraw of its data, in an
+        event-loop task of their own (the first redraw makes any still missing)."""
         self.groups = dict(groups or {})
         self.colors = dict(colors or {})
-        self._make_items(self.groups)
+        QTimer.singleShot(1, self, lambda: self._make_items(self.groups))
         self._recolor()
         self.redraw()
 

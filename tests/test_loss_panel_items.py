@@ -1,5 +1,5 @@
-"""The MNIST panels make a run's curve items when its entries are set (at Start), hidden until
-its data arrive, and draw the data in those same items."""
+"""The MNIST panels make a run's curve items right after its entries are set (at Start), in an
+event-loop task of their own, hidden until its data arrive, and draw the data in those items."""
 import numpy as np
 
 from gui.loss_panel import AccuracyPanel, LossPanel
@@ -13,6 +13,8 @@ def test_entries_get_hidden_items_before_any_data_and_keep_them(qtbot):
     groups = {"SGD": ["SGD"], "Adam": ["Adam"]}
     for panel in (loss, accuracy):
         panel.set_entries(groups, {"SGD": "#1f77b4", "Adam": "#d62728"})
+    assert not loss.raw_items and not accuracy.items  # made right after, in a task of their own
+    qtbot.waitUntil(lambda: set(loss.raw_items) == set(accuracy.items) == set(groups))
     made = {label: (loss.raw_items[label], loss.smooth_items[label], accuracy.items[label]) for label in groups}
     assert set(made) == set(groups)
     assert not any(item.isVisible() for items in made.values() for item in items)
