@@ -257,12 +257,26 @@ def draw_figures(directory: Path, settings: Settings, paths: dict[str, PathResul
     app = offscreen_application()
     images = []
     if paths is not None:
-        images.append((_render(_paths_figure(settings, paths), PATHS_FIGURE_SIZE, app),
+        images.append((_drawn_once(_paths_figure(settings, paths), PATHS_FIGURE_SIZE, app),
                        directory / PATHS_PNG))
     if history is not None:
-        images.append((_render(_losses_figure(history, settings, prepared), LOSSES_FIGURE_SIZE, app),
-                       directory / LOSSES_PNG))
+        images.append((_drawn_once(_losses_figure(history, settings, prepared), LOSSES_FIGURE_SIZE,
+                                   app), directory / LOSSES_PNG))
     return images
+
+
+def _drawn_once(figure, size: tuple[int, int], app):
+    """:func:`_render`'s picture of ``figure``, whose Qt objects are then deleted at once.
+
+    Left to the garbage collector, the figure's Python wrappers could be cleared while their Qt
+    objects still exist: a later layout of those objects (in the caller's next event loop, e.g.
+    another run in the same process) then calls pyqtgraph's Python methods on cleared objects."""
+    import shiboken6
+
+    try:
+        return _render(figure, size, app)
+    finally:
+        shiboken6.delete(figure)
 
 
 class BackgroundSave:
@@ -379,6 +393,19 @@ def losses_panels():
     return figure, (losses, accuracy)
 
 
+def prepare_losses_figure(settings: Settings):
+    """The figure of :func:`losses_panels` for a run of ``settings``, made before its data:
+    its curve items and legends, laid out at LOSSES_FIGURE_SIZE (e.g. while the groups train).
+    It shows an empty history, so the picture drawn later does not depend on how far training
+    had come: the same pixels as a figure made from the final history."""
+    app = offscreen_application()
+    panels = losses_panels()
+    show_history(panels, MnistHistory(row_names(settings), settings.mnist.iterations), settings)
+    panels[0].resize(*LOSSES_FIGURE_SIZE)
+    app.processEvents()
+    return panels
+
+
 def show_history(panels, history: MnistHistory, settings: Settings) -> None:
     """Draw ``history`` in the figure of :func:`losses_panels` (``panels``): one curve per
     entry in its colour (the mean and a band with repeats)."""
@@ -452,12 +479,7 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
     prepared = []
 
     def prepare_figure() -> None:  # the Qt part of drawing losses.png, while the groups train
-        offscreen_application()
-        prepared.append(losses_panels())
-        # The curve items and legends, made now: drawn from an empty history, so that the
-        # figure does not depend on how far training had come.
-        show_history(prepared[0], MnistHistory(row_names(settings), settings.mnist.iterations),
-                     settings)
+        prepared.append(prepare_losses_figure(settings))
 
     history, ended_early = (train(settings, data, stream, stop=interrupts.is_set,
                                   while_training=prepare_figure) if runs_mnist else (None, False))

@@ -1,5 +1,7 @@
 """The headless loss figure makes curve items only for the run's entries (making them for every
 registered optimizer was most of its drawing time), and still draws every entry."""
+import dataclasses
+
 import numpy as np
 
 from gui.headless import _losses_figure
@@ -39,7 +41,7 @@ def test_the_loss_figure_is_built_while_the_groups_train_and_used_for_losses_png
 
 
 def test_a_figure_prepared_during_training_draws_the_same_pixels_as_a_fresh_one(qtbot):
-    from gui.headless import LOSSES_FIGURE_SIZE, _render, losses_panels, offscreen_application, show_history
+    from gui.headless import LOSSES_FIGURE_SIZE, _render, offscreen_application, prepare_losses_figure
 
     settings = Settings(task="mnist")
     names = settings.labels()
@@ -49,8 +51,8 @@ def test_a_figure_prepared_during_training_draws_the_same_pixels_as_a_fresh_one(
                                           for i, n in enumerate(names)},
                               {n: [(0, 0.1), (50, 0.5 + i / 10)] for i, n in enumerate(names)}, {}, 1.0))
     app = offscreen_application()
-    prepared = losses_panels()
-    show_history(prepared, MnistHistory(names, 50), settings)  # as while the groups train
+    prepared = prepare_losses_figure(dataclasses.replace(settings, mnist=dataclasses.replace(
+        settings.mnist, iterations=50)))  # as while the groups train
     fresh = _losses_figure(history, settings)
     reused = _losses_figure(history, settings, prepared)
     for figure in (fresh, reused):
