@@ -610,6 +610,10 @@ def main() -> None:
                                       "gui": []}
     niced: list[dict] = []
     """Headless runs at the window's training priority, after each window run."""
+    from nncore.data import load_mnist
+    from nncore.dataset_cache import cache_folder
+    load_mnist()  # the runs below map the decompressed copies, as every run after the first does
+    print(f"  MNIST: decompressed copies in {cache_folder()} (nncore.dataset_cache)")
     others_before = busy_seconds() - own_seconds()
     wall = time.perf_counter()
     for repeat in range(args.repeats):

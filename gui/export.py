@@ -71,6 +71,12 @@ def _save_image(image: QImage | QPixmap, path: Path | str) -> Path:
     return atomic_write(path, write)
 
 
+def save_image(image: QImage, path: Path | str) -> Path:
+    """Atomically save ``image`` at ``path`` in the format of its suffix (see IMAGE_FORMATS).
+    A QImage (unlike a QPixmap) may be saved on any thread: Qt encodes it without the GIL."""
+    return _save_image(image, path)
+
+
 def save_widget_png(widget: QWidget, path: Path | str) -> Path:
     """Save a picture of ``widget`` as it is on screen, at the screen's device pixel ratio, in
     the format of ``path``'s suffix (PNG for .png; see IMAGE_FORMATS).

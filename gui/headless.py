@@ -51,6 +51,7 @@ from nncore.cli import report_error
 from nncore.data import load_mnist
 from nncore.cli import InstrumentRequest
 from nncore.experiment import MnistHistory, row_names, run_clouds, run_mnist, run_paths
+from nncore.forked import FORK_AVAILABLE, ForkedProducer
 from nncore.functions import get_function
 from nncore.paths import PathResult
 from nncore.output_folder import clean_stale, commit, discard, make_staging
@@ -174,6 +175,8 @@ def train(settings: Settings, data, stream: TextIO,
                 while_training = None
     except ChildProcessError as error:  # a training process was killed (e.g. out of memory)
         stream.write(f"MNIST: {error}\n")
+    if importing is not None:  # drawing needs them anyway; and BackgroundFiles forks only
+        importing.join()       # a process without other Python threads
     interrupted = not history.finished
     progress.finish(history.completed, history.elapsed, interrupted)
     return history, interrupted
@@ -245,22 +248,104 @@ def describe_mnist(history: MnistHistory) -> list[str]:
     return lines
 
 
-def render_figures(directory: Path, settings: Settings, paths: dict[str, PathResult] | None,
-                   history: MnistHistory | None, prepared=None) -> list[Path]:
-    """Draw ``paths.png`` / ``losses.png`` with the window's panels; return the files written.
-    ``prepared``: what :func:`losses_panels` made beforehand for ``losses.png``, if it did.
-
-    Creates an offscreen QApplication if none exists. Raises ExportError if a file cannot be written.
-    """
+def draw_figures(directory: Path, settings: Settings, paths: dict[str, PathResult] | None,
+                 history: MnistHistory | None, prepared=None) -> list[tuple[object, Path]]:
+    """The pictures of ``paths.png`` / ``losses.png`` (QImages, drawn with the window's panels on
+    this thread, the QApplication's, which is created offscreen if there is none) with the paths
+    in ``directory`` they are to be saved at. ``prepared``: what :func:`losses_panels` made
+    beforehand for ``losses.png``, if it did."""
     app = offscreen_application()
-    written = []
+    images = []
     if paths is not None:
-        written.append(_render(_paths_figure(settings, paths), directory / PATHS_PNG,
-                               PATHS_FIGURE_SIZE, app))
+        images.append((_drawn_once(_paths_figure(settings, paths), PATHS_FIGURE_SIZE, app),
+                       directory / PATHS_PNG))
     if history is not None:
-        written.append(_render(_losses_figure(history, settings, prepared),
-                               directory / LOSSES_PNG, LOSSES_FIGURE_SIZE, app))
-    return written
+        images.append((_drawn_once(_losses_figure(history, settings, prepared), LOSSES_FIGURE_SIZE,
+                                   app), directory / LOSSES_PNG))
+    return images
+
+
+def _drawn_once(figure, size: tuple[int, int], app):
+    """:func:`_render`'s picture of ``figure``, whose Qt objects are then deleted at once.
+
+    Left to the garbage collector, the figure's Python wrappers could be cleared while their Qt
+    objects still exist: a later layout of those objects (in the caller's next event loop, e.g.
+    another run in the same process) then calls pyqtgraph's Python methods on cleared objects."""
+    import shiboken6
+
+    try:
+        return _render(figure, size, app)
+    finally:
+        shiboken6.delete(figure)
+
+
+class BackgroundSave:
+    """Images being encoded and written as files on a thread of its own (Qt encodes without
+    the GIL, so the calling thread can meanwhile write the other files)."""
+
+    def __init__(self, images: list[tuple[object, Path]]) -> None:
+        self._written: list[Path] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._save, args=(images,), name="save-figures")
+        self._thread.start()
+
+    def _save(self, images) -> None:
+        from .export import save_image
+
+        try:
+            for image, path in images:
+                self._written.append(save_image(image, path))
+        except BaseException as error:  # noqa: BLE001 - raised again by result()
+            self._error = error
+
+    def wait(self) -> None:
+        """Wait until the thread has ended (written every image or failed)."""
+        self._thread.join()
+
+    def result(self) -> list[Path]:
+        """The files written, once all are; raises what saving raised (ExportError)."""
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        return self._written
+
+
+class BackgroundFiles:
+    """run.json and the CSVs being written into ``staging`` by a forked copy of this process,
+    while this one draws the figures (after training both cores are free). The copy shares the
+    run's data copy-on-write: only the list of files written (or the error) comes back.
+
+    Forked only where fork is the usual way to start a process and this process runs no other
+    Python thread (which could hold a lock the copy needs); otherwise :meth:`result` writes the
+    files itself. The copy never touches Qt, and ignores SIGINT and SIGTERM like the training
+    processes (:class:`nncore.forked.ForkedProducer`)."""
+
+    def __init__(self, staging: Path, settings: Settings, paths, history, clouds) -> None:
+        self._job = (staging, settings, paths, history, clouds)
+        self._producer = (ForkedProducer(lambda: iter([write_run(*self._job)]))
+                          if FORK_AVAILABLE and threading.active_count() == 1 else None)
+
+    def result(self) -> list[Path]:
+        """The files written, once all are; raises ExportError if they could not be."""
+        if self._producer is None:
+            return write_run(*self._job)
+        try:
+            return self._producer.receive()  # the copy's ExportError is raised here
+        except ChildProcessError:
+            raise ExportError(self._job[0], "the process writing run.json and the CSVs ended "
+                                            "unexpectedly") from None
+        finally:
+            self.wait()
+
+    def wait(self) -> None:
+        """Wait until the copy has ended (it ends once it has written the files or failed)."""
+        if self._producer is not None:
+            self._producer.close()
+
+
+def save_in_background(images: list[tuple[object, Path]]) -> BackgroundSave:
+    """Start saving ``images`` ((QImage, path) pairs) as files on a thread; see BackgroundSave."""
+    return BackgroundSave(images)
 
 
 def offscreen_application():
@@ -288,7 +373,8 @@ def _paths_figure(settings: Settings, paths: dict[str, PathResult]):
 def losses_panels():
     """The empty figure of ``losses.png``: (figure widget, (loss panel, accuracy panel)), the
     loss panel (wider) and the accuracy panel side by side on a white background. Made in the
-    thread of the QApplication (:func:`offscreen_application`), e.g. while the groups train."""
+    thread of the QApplication (:func:`offscreen_application`), e.g. while the groups train
+    (then :func:`show_history` gives it the run's curve items and legends early)."""
     from PySide6.QtWidgets import QHBoxLayout, QWidget
 
     from . import style
@@ -307,30 +393,49 @@ def losses_panels():
     return figure, (losses, accuracy)
 
 
-def _losses_figure(history: MnistHistory, settings: Settings, panels=None):
-    """The figure of :func:`losses_panels` (``panels`` if made beforehand) showing ``history``,
-    one curve per entry in its colour (the mean and a band with repeats)."""
+def prepare_losses_figure(settings: Settings):
+    """The figure of :func:`losses_panels` for a run of ``settings``, made before its data:
+    its curve items and legends, laid out at LOSSES_FIGURE_SIZE (e.g. while the groups train).
+    It shows an empty history, so the picture drawn later does not depend on how far training
+    had come: the same pixels as a figure made from the final history."""
+    app = offscreen_application()
+    panels = losses_panels()
+    show_history(panels, MnistHistory(row_names(settings), settings.mnist.iterations), settings)
+    panels[0].resize(*LOSSES_FIGURE_SIZE)
+    app.processEvents()
+    return panels
+
+
+def show_history(panels, history: MnistHistory, settings: Settings) -> None:
+    """Draw ``history`` in the figure of :func:`losses_panels` (``panels``): one curve per
+    entry in its colour (the mean and a band with repeats)."""
     from . import style
 
-    figure, shown = panels or losses_panels()
-    for panel in shown:
-        panel.set_entries(history_groups(settings, history), style.run_colors(settings))
+    groups, colors = history_groups(settings, history), style.run_colors(settings)
+    for panel in panels[1]:
+        if panel.groups != groups or panel.colors != colors:
+            panel.set_entries(groups, colors)
         panel.set_history(history)  # after the entries: the curves are drawn once
-    return figure
 
 
-def _render(widget, path: Path, size: tuple[int, int], app) -> Path:
-    """Lay ``widget`` out at ``size`` and save it as PNG at ``path``.
+def _losses_figure(history: MnistHistory, settings: Settings, panels=None):
+    """The figure of :func:`losses_panels` (``panels`` if made beforehand, possibly showing an
+    earlier state of ``history``) showing ``history``."""
+    panels = panels or losses_panels()
+    show_history(panels, history, settings)
+    return panels[0]
+
+
+def _render(widget, size: tuple[int, int], app):
+    """Lay ``widget`` out at ``size`` and draw it into a QImage (size times the device pixel ratio).
 
     The widget is never shown: ``QWidget.grab`` polishes and lays out a hidden widget itself and
     gives the same pixels, without creating a platform window (which the offscreen platform
     answers with a warning on stderr).
     """
-    from .export import save_widget_png
-
     widget.resize(*size)
     app.processEvents()
-    return save_widget_png(widget, path)
+    return widget.grab().toImage()
 
 
 def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None = None,
@@ -374,8 +479,7 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
     prepared = []
 
     def prepare_figure() -> None:  # the Qt part of drawing losses.png, while the groups train
-        offscreen_application()
-        prepared.append(losses_panels())
+        prepared.append(prepare_losses_figure(settings))
 
     history, ended_early = (train(settings, data, stream, stop=interrupts.is_set,
                                   while_training=prepare_figure) if runs_mnist else (None, False))
@@ -412,14 +516,22 @@ def write_results(directory: Path, settings: Settings, paths: dict[str, PathResu
     """Write the run's files into a staging folder inside ``directory``, then move them in
     together, replacing the previous run's (see :mod:`nncore.output_folder`); the files of a
     task not run are removed. Returns the files written; ExportError leaves ``directory`` as it
-    was. ``prepared``: see :func:`render_figures`."""
+    was. ``prepared``: see :func:`draw_figures`."""
     staging = make_staging(directory)
+    files = saving = None
     try:
-        written = write_run(staging, settings, paths, history, clouds)
+        # run.json and the CSVs are written by a forked copy of this process (see
+        # BackgroundFiles) while this one draws the figures; a thread encodes the PNGs.
+        files = BackgroundFiles(staging, settings, paths, history, clouds)
         print("Drawing the figures", file=stream, flush=True)
-        written += render_figures(staging, settings, paths, history, prepared)
+        saving = save_in_background(draw_figures(staging, settings, paths, history, prepared))
+        written = files.result()
+        written += saving.result()
         commit(staging, directory, RESULT_FILES)
     except BaseException:
+        for job in (files, saving):
+            if job is not None:
+                job.wait()  # before removing the folder it writes in
         discard(staging)
         raise
     return [directory / path.name for path in written]
@@ -500,4 +612,6 @@ def _render_instrument(settings: Settings, request: InstrumentRequest, result, p
                          hyperparameters, schedules)
         panel.show_basins(result)
     panel.set_controls_visible(False)
-    return _render(panel, path, MAP_FIGURE_SIZE, app)
+    from .export import save_image
+
+    return save_image(_render(panel, MAP_FIGURE_SIZE, app), path)

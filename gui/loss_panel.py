@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker
+from PySide6.QtCore import QSignalBlocker, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
@@ -126,9 +126,14 @@ class _HistoryPanel(QWidget):
 
     def set_entries(self, groups: dict[str, list[str]] | None, colors: dict[str, str] | None = None) -> None:
         """Draw the history as entries: label -> the history keys of its repeats (None: each
-        key alone), each in ``colors[label]`` ('#rrggbb'; a default colour otherwise)."""
+        key alone), each in ``colors[label]`` ('#rrggbb'; a default colour otherwise).
+
+        The entries' curve items are made by a timer right after (hidden until drawn): when a
+        run starts, its items are made between Start and the first redraw of its data, in an
+        event-loop task of their own (the first redraw makes any still missing)."""
         self.groups = dict(groups or {})
         self.colors = dict(colors or {})
+        QTimer.singleShot(1, self, lambda: self._make_items(self.groups))
         self._recolor()
         self.redraw()
 
@@ -167,6 +172,10 @@ class _HistoryPanel(QWidget):
         return self.colors.get(label) or style.name_color(label)
 
     def _recolor(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _make_items(self, labels) -> None:  # pragma: no cover - abstract
+        """Make the (hidden) plot items of each curve of ``labels`` that has none yet."""
         raise NotImplementedError
 
     def redraw(self) -> None:  # pragma: no cover - abstract
@@ -232,6 +241,11 @@ class LossPanel(_HistoryPanel):
         self.smooth_items[label] = bold
         self.band_items[label] = (low, high, band)
         self.legend.set_items(label, (raw, bold, band))
+
+    def _make_items(self, labels) -> None:
+        for label in labels:
+            if label not in self.raw_items:
+                self._add_items(label)
 
     def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:
         values = history.losses[label][:history.completed]
@@ -334,9 +348,7 @@ class LossPanel(_HistoryPanel):
         repeated = any(len(rows) > 1 for rows in groups.values())
         for widget in (self.band_label, self.band_combo):
             widget.setVisible(repeated)
-        for label in groups:
-            if label not in self.raw_items:
-                self._add_items(label)
+        self._make_items(groups)
         for label in self.raw_items:
             rows = groups.get(label)
             raw, bold = self.raw_items[label], self.smooth_items[label]
@@ -387,6 +399,11 @@ class AccuracyPanel(_HistoryPanel):
         self.items[label] = item
         self.legend.set_items(label, (item,))
 
+    def _make_items(self, labels) -> None:
+        for label in labels:
+            if label not in self.items:
+                self._add_item(label)
+
     def _overlay_curve(self, history: MnistHistory, label: str) -> tuple[np.ndarray, np.ndarray]:
         points = np.array(history.accuracies[label], dtype=float).reshape(-1, 2)
         return points[:, 0], 100.0 * points[:, 1]
@@ -410,9 +427,7 @@ class AccuracyPanel(_HistoryPanel):
             return  # nothing new: evaluations are rare, so most frames skip the repaint
         # Keep the history itself, not its id, which a later history could reuse.
         self._drawn_history, self._drawn_counts = history, counts
-        for label in groups:
-            if label not in self.items:
-                self._add_item(label)
+        self._make_items(groups)
         for label, item in self.items.items():
             rows = groups.get(label)
             points = np.array(mean_accuracy(history, rows), dtype=float).reshape(-1, 2) \

@@ -442,13 +442,23 @@ class MainWindow(QMainWindow):
         if stop_had_focus:
             self.controls.start_button.setFocus()  # not Reset, which Qt would pick next
         self._frame()
-        if self.failure is None and (self.paths is not None or self.history is not None):
-            from nncore.results import run_record
-            self.run_views.keep_run(run_record(self.run_settings, self.paths, self.history, self.clouds))
         if self.failure is not None:
             self.run_status.show_failure(self.failure)
         else:
             self.run_status.show_state("Finished" if completed else "Stopped")
+        # Keeping the run in the History waits for a timer: the final curves are painted and
+        # waiting input is handled first, and neither task alone stalls the window for long.
+        # (Not 0 ms: Qt posts that as an event, handled before input and other timers.)
+        kept = (self.run_settings, self.paths, self.history, self.clouds) \
+            if self.failure is None and (self.paths is not None or self.history is not None) else None
+        QTimer.singleShot(1, self, lambda: self._keep_run(kept, completed))
+
+    def _keep_run(self, kept: tuple | None, completed: bool) -> None:
+        """Add the finished run ``kept`` ((settings, paths, history, clouds); None: nothing to
+        keep) to the History, then announce the run's end."""
+        if kept is not None:
+            from nncore.results import run_record
+            self.run_views.keep_run(run_record(*kept))
         self.runFinished.emit(completed)
 
     # -- drawing -----------------------------------------------------------------------------

@@ -202,7 +202,7 @@ class NetworkStack:
         weights, biases = [], []
         for (w, b, _), fan_in, fan_out in zip(self._layout, self.sizes[:-1], self.sizes[1:]):
             weight = flat[:, w:w + fan_in * fan_out].reshape(self.count, fan_in, fan_out)
-            if not np.shares_memory(weight, flat):  # pragma: no cover - numpy reshapes this as a view
+            if not np.may_share_memory(weight, flat):  # pragma: no cover - numpy reshapes this as a view
                 raise AssertionError("weight view is a copy")
             weights.append(weight)
             biases.append(flat[:, b:b + fan_out])

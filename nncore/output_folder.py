@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 from pathlib import Path
 from typing import Iterable
@@ -57,7 +56,7 @@ def clean_stale(directory: Path, names: Iterable[str]) -> list[Path]:
 
 def make_staging(directory: Path) -> Path:
     """A new, empty hidden staging folder inside ``directory``; ExportError if impossible."""
-    staging = Path(directory) / f".optimizer-lab-run.{os.getpid()}.{secrets.token_hex(4)}.part"
+    staging = Path(directory) / f".optimizer-lab-run.{os.getpid()}.{os.urandom(4).hex()}.part"
     try:
         staging.mkdir()
     except OSError as error:

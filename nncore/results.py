@@ -79,16 +79,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import itertools
 import math
 import os
 import platform
-import secrets
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
+from . import json_text
 from .diagnostics import STATISTICS
 from .experiment import MnistHistory
 from .functions import get_function
@@ -117,6 +117,10 @@ class ExportError(Exception):
         super().__init__(f"cannot write {path}: {problem}")
         self.path = Path(path)
         self.problem = problem
+
+    def __reduce__(self):
+        """Pickled as its path and problem (e.g. raised in a forked process, raised again here)."""
+        return type(self), (self.path, self.problem)
 
 
 def describe_os_error(error: OSError) -> str:
@@ -157,7 +161,7 @@ def _create_temporary(path: Path) -> Path:
     if not path.parent.is_dir():
         raise ExportError(path, f"the folder {path.parent} does not exist")
     while True:
-        candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        candidate = path.with_name(f".{path.name}.{os.urandom(4).hex()}.part")
         try:
             os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             return candidate
@@ -197,9 +201,14 @@ def remove_files(directory: Path | str, names: Iterable[str]) -> None:
             raise ExportError(path, f"cannot remove the stale file: {describe_os_error(error)}") from None
 
 
-def _finite_or_none(values: np.ndarray) -> list[float | None]:
-    """Floats as a JSON-ready list, NaN and infinities as None."""
-    return [value if math.isfinite(value) else None for value in np.asarray(values, dtype=float).tolist()]
+def _finite_or_none(values: np.ndarray) -> list:
+    """Floats as a JSON-ready list (nested for 2-D and more: ``tolist``), NaN and infinities
+    as None. One call for a whole table: a call costs a few microseconds beyond its values."""
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    if finite.all():
+        return values.tolist()
+    return np.where(finite, values, None).tolist()
 
 
 def _path_entry(settings: Settings, function, name: str, result: PathResult) -> dict:
@@ -207,14 +216,12 @@ def _path_entry(settings: Settings, function, name: str, result: PathResult) -> 
     hyperparameters = settings.hyperparameters("paths", name)
     fields = _entry_fields(settings, name)
     entry = {**fields, "hyperparameters": hyperparameters,
-             "points": [_finite_or_none(row) for row in result.points]}
+             "points": _finite_or_none(result.points)}
     if result.f is not None:
         entry["f"] = _finite_or_none(result.f)
-        entry["gradient"] = [_finite_or_none(row) for row in result.gradients]
-        entry["update"] = [_finite_or_none(row) for row in result.updates]
-        entry["state"] = {state: (_finite_or_none(values) if values.ndim == 1
-                                  else [_finite_or_none(row) for row in values])
-                          for state, values in result.state.items()}
+        entry["gradient"] = _finite_or_none(result.gradients)
+        entry["update"] = _finite_or_none(result.updates)
+        entry["state"] = {state: _finite_or_none(values) for state, values in result.state.items()}
         entry["summary"] = summarize_path(function, result).to_dict()
         entry["explanation"] = explain_divergence(function, fields["optimizer"], hyperparameters,
                                                   settings.paths.start, result)
@@ -302,8 +309,7 @@ def _diagnostics_record(history: MnistHistory, name: str) -> dict:
     rows = history.layers[name].rows() if name in history.layers else None
     layers = None if rows is None else {
         "iterations": rows.iterations.tolist(),
-        **{statistic: [_finite_or_none(row) for row in getattr(rows, statistic)]
-           for statistic in STATISTICS}}
+        **{statistic: _finite_or_none(getattr(rows, statistic)) for statistic in STATISTICS}}
     evaluation = history.evaluations.get(name)
     return {"layers": layers,
             "confusion": None if evaluation is None else evaluation.confusion.tolist(),
@@ -343,8 +349,8 @@ def _cloud_record(settings: Settings, clouds: Mapping[str, Cloud]) -> dict:
     return {
         "sigma": p.noise, "seeds": [p.noise_seed, p.noise_seed + p.cloud - 1], "count": p.cloud,
         "optimizers": {
-            name: {"mean": [_finite_or_none(row) for row in cloud.mean],
-                   "covariance": [[_finite_or_none(row) for row in matrix] for matrix in cloud.covariance],
+            name: {"mean": _finite_or_none(cloud.mean),
+                   "covariance": _finite_or_none(cloud.covariance),
                    "diverged": int(np.count_nonzero(cloud.diverged_at))}
             for name, cloud in clouds.items()
         },
@@ -364,15 +370,22 @@ def _number(value: float) -> str:
     return repr(float(value)) if math.isfinite(value) else ""
 
 
+def _numbers(values: np.ndarray) -> list[str]:
+    """:func:`_number` of each value of ``values`` (any shape, in C order), in one pass."""
+    values = np.asarray(values, dtype=float).ravel()
+    texts = list(map(float.__repr__, values.tolist()))
+    if not np.isfinite(values).all():
+        texts = [text if math.isfinite(value) else "" for text, value in zip(texts, values.tolist())]
+    return texts
+
+
 def losses_csv(history: MnistHistory, groups: Mapping[str, list[str]] | None = None) -> str:
     """``iteration,<column>,...`` with one row per completed iteration: one column per group of
     history keys (the mean of their losses; ``groups`` maps the column's name to them), or one
     per key when ``groups`` is None."""
     groups = groups or {name: [name] for name in history.names}
-    columns = [loss_band(history, rows)[0][:history.completed] for rows in groups.values()]
-    rows = ([iteration + 1, *(_number(column[iteration]) for column in columns)]
-            for iteration in range(history.completed))
-    return _csv_text(["iteration", *groups], rows)
+    columns = [_numbers(loss_band(history, rows)[0][:history.completed]) for rows in groups.values()]
+    return _csv_text(["iteration", *groups], zip(range(1, history.completed + 1), *columns))
 
 
 def summary_csv(settings: Settings, history: MnistHistory) -> str:
@@ -393,10 +406,14 @@ def layers_csv(history: MnistHistory) -> str:
     def rows():
         for name in history.names:
             recorded = history.layers[name].rows() if name in history.layers else None
-            for index in range(0 if recorded is None else len(recorded)):
-                for layer in range(recorded.update_ratio.shape[1]):
-                    yield [name, int(recorded.iterations[index]), layer + 1,
-                           *(_number(getattr(recorded, statistic)[index, layer]) for statistic in STATISTICS)]
+            if recorded is None or not len(recorded):
+                continue
+            count, layers = len(recorded), recorded.update_ratio.shape[1]
+            # Row (index, layer) in C order: the iteration repeated per layer, layers 1..L.
+            yield from zip(itertools.repeat(name),
+                           np.repeat(recorded.iterations[:count].astype(np.int64), layers).tolist(),
+                           np.tile(np.arange(1, layers + 1), count).tolist(),
+                           *(_numbers(getattr(recorded, statistic)[:count]) for statistic in STATISTICS))
     return _csv_text(["optimizer", "iteration", "layer", *STATISTICS], rows())
 
 
@@ -435,6 +452,6 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
         else:
             remove_files(directory, [SUMMARY_CSV])
         written.append(write_text(directory / LAYERS_CSV, layers_csv(history)))
-    record = json.dumps(run_record(settings, paths, history, clouds), indent=1, allow_nan=False)
+    record = json_text.dumps(run_record(settings, paths, history, clouds), indent=1)
     written.append(write_text(directory / RUN_JSON, record + "\n"))
     return written

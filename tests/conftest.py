@@ -17,6 +17,18 @@ def garbage_collected_in_event_loop(qapp):
     return collect_in_event_loop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_dataset_cache(tmp_path_factory):
+    """Decompressed dataset copies (nncore.dataset_cache) go to a temporary folder shared by the
+    session's tests (so the bundled MNIST is inflated once per session, never into the user's
+    cache); subprocesses inherit it through the environment."""
+    from nncore.dataset_cache import CACHE_ENV
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("dataset-cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def isolated_app_data(tmp_path_factory, monkeypatch):
     """The window's run history (QStandardPaths.AppDataLocation, from XDG_DATA_HOME on Linux)

@@ -1,5 +1,7 @@
 """The headless loss figure makes curve items only for the run's entries (making them for every
 registered optimizer was most of its drawing time), and still draws every entry."""
+import dataclasses
+
 import numpy as np
 
 from gui.headless import _losses_figure
@@ -29,10 +31,33 @@ def test_the_loss_figure_is_built_while_the_groups_train_and_used_for_losses_png
     import main
 
     events = []
-    build, write = gui.headless.losses_panels, gui.headless.write_run
+    build, write = gui.headless.losses_panels, gui.headless.BackgroundFiles
     monkeypatch.setattr(gui.headless, "losses_panels", lambda: events.append("figure") or build())
-    monkeypatch.setattr(gui.headless, "write_run", lambda *a, **k: events.append("files") or write(*a, **k))
+    monkeypatch.setattr(gui.headless, "BackgroundFiles", lambda *a: events.append("files") or write(*a))
     assert main.main(["--headless", "--task", "mnist", "--out", str(tmp_path), "--iterations", "40",
                       "--hidden", "8", "--eval-interval", "2"]) == 0
     assert events == ["figure", "files"]  # made during training, once, and not again for the PNG
     assert (tmp_path / "losses.png").stat().st_size > 10_000
+
+
+def test_a_figure_prepared_during_training_draws_the_same_pixels_as_a_fresh_one(qtbot):
+    from gui.headless import LOSSES_FIGURE_SIZE, _render, offscreen_application, prepare_losses_figure
+
+    settings = Settings(task="mnist")
+    names = settings.labels()
+    history = MnistHistory(names, 50)
+    rng = np.random.default_rng(1)
+    history.apply(MnistUpdate(0, 50, 50, {n: 2 - np.linspace(0, 1, 50) * (1 + i) / 4 + 0.1 * rng.random(50)
+                                          for i, n in enumerate(names)},
+                              {n: [(0, 0.1), (50, 0.5 + i / 10)] for i, n in enumerate(names)}, {}, 1.0))
+    app = offscreen_application()
+    prepared = prepare_losses_figure(dataclasses.replace(settings, mnist=dataclasses.replace(
+        settings.mnist, iterations=50)))  # as while the groups train
+    fresh = _losses_figure(history, settings)
+    reused = _losses_figure(history, settings, prepared)
+    for figure in (fresh, reused):
+        qtbot.addWidget(figure)
+    assert reused is prepared[0]
+    fresh_image, reused_image = (_render(figure, LOSSES_FIGURE_SIZE, app) for figure in (fresh, reused))
+    assert fresh_image.size().width() == LOSSES_FIGURE_SIZE[0]
+    assert reused_image == fresh_image

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import gui.export
 import gui.headless
 import main
 from nncore import run_requirements
@@ -148,11 +149,11 @@ def test_a_failed_write_leaves_the_previous_run_untouched(tmp_path, qapp, monkey
     assert gui.headless.run_headless(_small(), out) == 0
     before = _contents(out)
 
-    def broken_render(directory, *args):
-        (directory / "losses.png").write_bytes(b"half a picture")
-        raise ExportError(directory / "paths.png", "No space left on device")
+    def broken_save(image, path):  # on the thread that saves the PNGs
+        path.write_bytes(b"half a picture")
+        raise ExportError(path, "No space left on device")
 
-    monkeypatch.setattr(gui.headless, "render_figures", broken_render)
+    monkeypatch.setattr(gui.export, "save_image", broken_save)
     assert gui.headless.run_headless(_small("mnist"), out) == gui.headless.WRITE_FAILED_STATUS
     assert _contents(out) == before  # no new run.json beside the old PNGs, no staging folder
 

@@ -76,3 +76,29 @@ def test_caption_names_entries_with_their_non_default_values_and_the_task_settin
                                           "500 iterations, batch 128, seed 7, 3 repeats")
     assert caption(Settings(), "paths") == ("SGD \u00b7 Momentum \u00b7 AdaGrad \u00b7 Adam \u00b7 "
                                             "2D: book from (-7, 2), 29 steps")
+
+
+def test_runs_parses_each_file_once_until_it_changes(tmp_path, record, monkeypatch):
+    import nncore.run_history
+
+    parsed = []
+    original = nncore.run_history.read_run
+    monkeypatch.setattr(nncore.run_history, "read_run", lambda path: parsed.append(path.name) or original(path))
+    history = RunHistory(tmp_path / "runs")
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    first = history.add(record, start)
+    second = history.add(record, start + timedelta(minutes=1))
+    assert [r.path for r in history.runs()] == [second, first]
+    assert parsed == []  # what add() wrote is listed without reading it back
+    assert history.runs() == RunHistory(tmp_path / "runs").runs()  # a fresh reader lists the same
+    parsed.clear()
+    first.write_text("not json")  # replaced: read again (and left out)
+    assert [r.path for r in history.runs()] == [second]
+    assert parsed == [first.name]
+    parsed.clear()
+    history.runs()
+    assert parsed == []
+    other = dict(record, mnist=None)
+    first.write_text(json.dumps(other))
+    assert [r.task for r in history.runs()] == ["both", "both"] and parsed == [first.name]
+    assert history.runs()[1].headline != history.runs()[0].headline
