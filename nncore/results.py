@@ -80,6 +80,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import math
 import os
 import platform
@@ -88,7 +89,6 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
-from . import json_text
 from .diagnostics import STATISTICS
 from .experiment import MnistHistory
 from .functions import get_function
@@ -452,6 +452,6 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
         else:
             remove_files(directory, [SUMMARY_CSV])
         written.append(write_text(directory / LAYERS_CSV, layers_csv(history)))
-    record = json_text.dumps(run_record(settings, paths, history, clouds), indent=1)
+    record = json.dumps(run_record(settings, paths, history, clouds), indent=1, allow_nan=False)
     written.append(write_text(directory / RUN_JSON, record + "\n"))
     return written
