@@ -24,10 +24,8 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QScrollArea, QSplitter, 
 
 from nncore.experiment import MnistHistory, MnistUpdate
 from nncore.paths import PathResult
-from nncore.optimizers import OPTIMIZERS
 from nncore.settings import PRESETS, Settings
 from nncore.sweeps import Cloud
-from nncore.theory import path_rules
 
 from . import style
 from .controls import ControlPanel
@@ -41,10 +39,7 @@ from .session import load_session, restore_view_options, save_session, saved_geo
 from .status_bar import RunStatus
 from .paths_tab import PathsTab
 from .window_layout import EDGE_MARGIN, ColumnFitter, compact_inputs, size_to_current_tab
-from .basin_panel import BasinPanel
-from .cloud_overlay import CloudOverlay
-from .map_panel import MapPanel
-from .theory_panel import TheoryPanel
+from .instrument_tabs import InstrumentTabs
 from .worker import RunThread
 
 WINDOW_TITLE = "Optimizer Lab"
@@ -101,10 +96,12 @@ class MainWindow(QMainWindow):
         self.inspector = self.paths_tab.inspector
         self.loss_panel = LossPanel()
         self.accuracy_panel = AccuracyPanel()
-        self.theory_panel = TheoryPanel()
-        self.map_panel = MapPanel()
-        self.basin_panel = BasinPanel()
-        self.cloud_overlay = CloudOverlay(self.path_panel.plot_item)
+        self.instruments = InstrumentTabs(self.controls, self.path_panel, self)
+        self.instruments.failed.connect(self.report_error)
+        self.theory_panel = self.instruments.theory_panel
+        self.map_panel = self.instruments.map_panel
+        self.basin_panel = self.instruments.basin_panel
+        self.cloud_overlay = self.instruments.cloud_overlay
         # A click on an optimizer in either legend hides its loss and accuracy curves alike.
         self.accuracy_panel.legend.use_hidden(self.loss_panel.legend.hidden)
         self.diagnostics_panel = DiagnosticsPanel()
@@ -128,7 +125,6 @@ class MainWindow(QMainWindow):
         self.running = False
         self.run_settings: Settings | None = None
         self.paths: dict[str, PathResult] | None = None
-        self.clouds: dict[str, Cloud] = {}
         self.history: MnistHistory | None = None
         self.failure: str | None = None
         """Why the last run failed (None if it did not)."""
@@ -160,7 +156,7 @@ class MainWindow(QMainWindow):
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.reset_button.clicked.connect(self.reset)
         self.path_panel.startPicked.connect(self._start_picked)
-        self._connect_instruments()
+        self._follow_selection()
         self._set_running(False)
         try:
             restore_view_options(self.store, self.controls, self.loss_panel)
@@ -325,8 +321,7 @@ class MainWindow(QMainWindow):
         if settings.task == "mnist":
             self.paths = None
             self.path_panel.clear_paths()
-            self.cloud_overlay.clear()
-            self.clouds = {}
+            self.instruments.clear_clouds()
         if settings.task == "paths":
             self.history = None
             self._show_history()
@@ -351,6 +346,7 @@ class MainWindow(QMainWindow):
     def _set_running(self, running: bool) -> None:
         """Lock (or unlock) everything that would change the settings of the run under way."""
         self.running = running
+        self.instruments.locked = running
         self.controls.set_running(running)
         for action in (*self.preset_actions, self.load_settings_action, self.start_action):
             action.setEnabled(not running)
@@ -393,8 +389,7 @@ class MainWindow(QMainWindow):
         self.paths = None
         self.history = None
         self.timeline.finish()
-        self.cloud_overlay.clear()
-        self.clouds = {}
+        self.instruments.clear_clouds()
         self._show_history()
         self.frame_timer.stop()
         self.run_status.clear()
@@ -416,7 +411,7 @@ class MainWindow(QMainWindow):
         if run_id != self.run_id:
             return
         self.paths = paths
-        self._instruments_paths_ready(paths)
+        self.instruments.paths_ready(self.run_settings, paths)
 
     def _mnist_updated(self, run_id: int, update: MnistUpdate) -> None:
         if run_id != self.run_id:
@@ -449,7 +444,7 @@ class MainWindow(QMainWindow):
         # Keeping the run in the History waits for a timer: the final curves are painted and
         # waiting input is handled first, and neither task alone stalls the window for long.
         # (Not 0 ms: Qt posts that as an event, handled before input and other timers.)
-        kept = (self.run_settings, self.paths, self.history, self.clouds) \
+        kept = (self.run_settings, self.paths, self.history, self.instruments.clouds) \
             if self.failure is None and (self.paths is not None or self.history is not None) else None
         QTimer.singleShot(1, self, lambda: self._keep_run(kept, completed))
 
@@ -526,7 +521,7 @@ class MainWindow(QMainWindow):
         paths = self.controls.path_settings()
         self.path_panel.set_function(paths.function_key())
         settings = self.controls.settings(lenient=True)  # every box at its last valid value
-        self._update_instruments(settings)
+        self.instruments.set_inputs(settings)
         self.path_panel.set_start(*paths.start)
         entries = self.controls.path_entries()
         self.paths_model.update(function=paths.function_key(), start=paths.start, steps=paths.steps,
@@ -534,7 +529,7 @@ class MainWindow(QMainWindow):
         colors = dict(zip(entries, self._entry_colors()))
         self.path_panel.set_colors(colors)
         self.value_panel.set_colors(colors)
-        self.theory_panel.set_colors(colors)
+        self.instruments.set_colors(colors)
         if not self.running:
             try:
                 self.run_views.show_settings(settings)
@@ -567,72 +562,22 @@ class MainWindow(QMainWindow):
         if not self.running:
             self.controls.set_start(x, y)
 
-    # -- instruments of issue 9: theory, map, basins, noisy clouds ------------------------------
-    def _connect_instruments(self) -> None:
-        self.map_panel.valuesPicked.connect(self._hyperparameters_picked)
-        self.theory_panel.snapRequested.connect(self._hyperparameters_picked)
-        self.controls.optimizerSelected.connect(self._optimizer_selected)
+    # -- the entry selected; the instruments' clouds ------------------------------------------
+    def _follow_selection(self) -> None:
+        """The entry selected in the controls is the one the inspector and the tabs show."""
         self.controls.entrySelected.connect(self.paths_model.select)
-        self._optimizer_selected(self.controls.selected_optimizer())
+        self.instruments.select_optimizer(self.controls.selected_optimizer())
         self.paths_model.select(self.controls.selected_label())
-
-    def _hyperparameters_picked(self, name: str, values: dict) -> None:
-        """A map cell or Snap to optimal: set ``name``'s 2D hyperparameters in the controls."""
-        if self.running:
-            return
-        try:
-            self.controls.set_path_hyperparameters(name, values)
-        except ValueError as error:
-            self.report_error("Cannot use these values", str(error))
 
     def _entry_colors(self) -> list[str]:
         """The colour of each ticked entry of the list, in order."""
         entries = self.controls.entry_list.entries()
         return [color for entry, color in zip(entries, style.entry_colors(entries)) if entry.enabled]
 
-    def _optimizer_selected(self, name: str) -> None:
-        self.map_panel.select_optimizer(name)
-        self.basin_panel.select_optimizer(name)
-        self._update_instruments(self.controls.settings(lenient=True))
-
-    def _update_instruments(self, settings: Settings) -> None:
-        """Hand the 2D part of ``settings`` (the controls', a refused box at its last valid
-        value) to the theory, map and basin tabs; the selected entry's optimizer runs with that
-        entry's values and learning-rate schedule."""
-        paths = settings.paths
-        tables = {name: settings.hyperparameters("paths", name) for name in OPTIMIZERS}
-        schedules = {}
-        entry = self.controls.entry_list.selected_entry()
-        if entry is not None:
-            tables[entry.optimizer] = entry.hyperparameters("paths")
-            schedules[entry.optimizer] = entry.schedule
-        key = paths.function_key()
-        self.theory_panel.set_inputs(key, self.controls.selected_optimizer())
-        self.map_panel.set_inputs(key, paths.start, paths.steps, tables, schedules)
-        self.basin_panel.set_inputs(key, paths.start, paths.steps, tables, schedules)
-
-    def _instruments_paths_ready(self, paths: dict[str, PathResult]) -> None:
-        """New paths: the theory tab measures their rates; the last run's clouds go."""
-        settings = self.run_settings
-        self.theory_panel.set_inputs(settings.paths.function_key(), self.controls.selected_optimizer())
-        self.theory_panel.set_paths(paths, {name: settings.hyperparameters("paths", name)
-                                            for name in paths}, path_rules(settings.run_entries()))
-        self.clouds = {}
-        self.cloud_overlay.clear()
-
     def _clouds_ready(self, run_id: int, clouds: dict[str, Cloud]) -> None:
         """The noisy clouds of this run (computed on the worker thread after its paths)."""
-        if run_id != self.run_id:
-            return
-        self.clouds = clouds
-        self.cloud_overlay.set_clouds(clouds)
-        self.cloud_overlay.show_step(self.path_panel.steps_shown)
-
-    def _write_instrument_csvs(self, directory: str | Path) -> list[Path]:
-        """theory.csv, map.csv and basins.csv of the panels that have a result."""
-        written = (panel.write_csv(directory)
-                   for panel in (self.theory_panel, self.map_panel, self.basin_panel))
-        return [path for path in written if path is not None]
+        if run_id == self.run_id:
+            self.instruments.show_clouds(clouds)
 
     # -- export and settings files -----------------------------------------------------------
     def _panels(self) -> dict[str, tuple[str, object]]:
@@ -697,8 +642,8 @@ class MainWindow(QMainWindow):
             self.report_error("Nothing to export", "There is no run to export yet: press Start first.")
             return None
         return self._export("Export data failed", lambda: write_run(
-            directory, self.run_settings, self.paths, self.history, self.clouds)
-            + self._write_instrument_csvs(directory))
+            directory, self.run_settings, self.paths, self.history, self.instruments.clouds)
+            + self.instruments.write_csvs(directory))
 
     def save_settings_file(self, path: str | Path) -> Path | None:
         """Save the controls' settings as JSON at ``path``."""
