@@ -12,6 +12,7 @@ from nncore.data import load_mnist
 from nncore.experiment import run_mnist
 from nncore.results import ExportError
 from run_helpers import result
+from shown_widgets import shown
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +27,7 @@ def history():
 
 @pytest.fixture
 def panel(qtbot):
-    widget = DiagnosticsPanel()
-    qtbot.addWidget(widget)
-    widget.resize(600, 500)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = shown(qtbot, DiagnosticsPanel(), (600, 500))
     return widget
 
 

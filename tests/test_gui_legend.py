@@ -12,16 +12,9 @@ from gui.loss_panel import EMPTY_HINT, AccuracyPanel, LossPanel
 from gui.path_panel import PathPanel
 from nncore.experiment import Divergence, MnistHistory
 from nncore.paths import PathResult
+from shown_widgets import shown
 
 NAMES = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW")
-
-
-def shown(widget, qtbot, size=(700, 450)):
-    qtbot.addWidget(widget)
-    widget.resize(*size)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
 
 
 def history_of(names, total=200, diverged=()):
@@ -54,7 +47,7 @@ def send_mouse(widget, kind, pos, buttons):
 
 
 def test_a_diverged_entry_is_a_mark_with_the_reason_in_its_tooltip(qtbot):
-    panel = shown(LossPanel(), qtbot, (420, 300))
+    panel = shown(qtbot, LossPanel(), (420, 300))
     panel.set_history(history_of(NAMES, diverged=("Momentum",)))
     legend = panel.legend
     assert legend.texts()[1] == "Momentum \u2715"
@@ -64,7 +57,7 @@ def test_a_diverged_entry_is_a_mark_with_the_reason_in_its_tooltip(qtbot):
 
 
 def test_the_legend_moves_to_the_corner_the_data_leaves_free(qtbot):
-    panel = shown(PathPanel(), qtbot)
+    panel = shown(qtbot, PathPanel())
     panel.set_function("rosenbrock")  # view x in [-2, 2], y in [-1, 3]
     start = (-1.5, 2.5)
     panel.set_start(*start)
@@ -85,7 +78,7 @@ def test_the_legend_moves_to_the_corner_the_data_leaves_free(qtbot):
 
 
 def test_a_legend_dragged_by_the_user_stays_where_it_was_put(qtbot):
-    panel = shown(LossPanel(), qtbot)
+    panel = shown(qtbot, LossPanel())
     panel.set_history(history_of(("SGD", "Adam")))
     viewport = panel.plot_widget.viewport()
     start = legend_rect_in_widget(panel).center()
@@ -102,8 +95,8 @@ def test_a_legend_dragged_by_the_user_stays_where_it_was_put(qtbot):
 
 
 def test_clicking_an_entry_hides_raw_smoothed_and_accuracy_curves_until_clicked_again(qtbot):
-    loss = shown(LossPanel(), qtbot)
-    accuracy = shown(AccuracyPanel(), qtbot)
+    loss = shown(qtbot, LossPanel())
+    accuracy = shown(qtbot, AccuracyPanel())
     accuracy.legend.use_hidden(loss.legend.hidden)
     history = history_of(("SGD", "Adam"))
     loss.set_history(history)
@@ -134,7 +127,7 @@ def _frame_box(image: QImage):
 
 
 def test_an_exported_png_scales_the_legend_and_keeps_it_in_its_corner(qtbot, tmp_path):
-    panel = shown(LossPanel(), qtbot, (600, 400))
+    panel = shown(qtbot, LossPanel(), (600, 400))
     panel.set_history(history_of(("SGD", "Adam")))
     panel.legend.item.setPen(style.pg.mkPen("#ff00ff", width=1))  # a frame the test can find
     on_screen = int(panel.plot_item.sceneBoundingRect().width())
@@ -152,8 +145,8 @@ def test_an_exported_png_scales_the_legend_and_keeps_it_in_its_corner(qtbot, tmp
 
 
 def test_empty_plots_ask_for_start_and_a_one_iteration_loss_is_drawn(qtbot):
-    loss = shown(LossPanel(), qtbot)
-    accuracy = shown(AccuracyPanel(), qtbot)
+    loss = shown(qtbot, LossPanel())
+    accuracy = shown(qtbot, AccuracyPanel())
     for panel in (loss, accuracy):
         assert panel.hint.isVisible() and panel.hint.toPlainText() == EMPTY_HINT
         assert not panel.plot_item.getAxis("left").style["showValues"]
@@ -172,7 +165,7 @@ def test_empty_plots_ask_for_start_and_a_one_iteration_loss_is_drawn(qtbot):
 
 def test_an_optimizer_not_learning_is_marked_with_the_reason_in_its_tooltip(qtbot):
     from nncore.training_rules import NotLearning
-    panel = shown(LossPanel(), qtbot, (420, 300))
+    panel = shown(qtbot, LossPanel(), (420, 300))
     history = history_of(("SGD", "Adam"))
     history.not_learning["SGD"] = NotLearning(400, "test accuracy at chance (10 %) twice in a row")
     panel.set_history(history)
@@ -181,7 +174,7 @@ def test_an_optimizer_not_learning_is_marked_with_the_reason_in_its_tooltip(qtbo
 
 
 def test_a_legend_too_big_for_its_plot_is_left_out_until_the_plot_grows(qtbot):
-    panel = shown(LossPanel(), qtbot, (220, 200))
+    panel = shown(qtbot, LossPanel(), (220, 200))
     panel.set_history(history_of(NAMES))
     assert not panel.legend.item.isVisible()  # it would cover most of the curves
     panel.resize(800, 500)

@@ -1,6 +1,5 @@
 """The live 2D instrument in a shown window: paths follow every 2D setting without Start, the
 start marker drags, the timeline plays and steps, the inspector, value plot and landscape."""
-import dataclasses
 
 import numpy as np
 import pytest
@@ -194,6 +193,7 @@ def test_value_plot_is_log_of_f_minus_f_star_with_the_timeline_cursor(qtbot, win
     panel = window.value_panel
     assert panel.plot_item.ctrl.logYCheck.isChecked()
     x, y = panel.items["SGD"].xData, panel.items["SGD"].yData
+    np.testing.assert_array_equal(x, np.arange(len(y)))  # one value per step, from step 0
     np.testing.assert_allclose(y, window.path_panel.paths["SGD"].f)  # f* = 0 on the book function
     window.timeline.set_step(7)
     assert panel.cursor.value() == 7

@@ -16,6 +16,7 @@ from nncore.functions import FUNCTIONS
 from nncore.optimizers import OPTIMIZERS
 from nncore.paths import PathResult
 from nncore.smoothing import ema, smooth_curve
+from shown_widgets import shown
 
 
 def test_every_optimizer_has_its_own_colour():
@@ -220,11 +221,7 @@ def test_loss_options_row_can_be_hidden_for_pictures(qtbot):
 
 
 def test_raw_losses_are_drawn_as_their_envelope_and_smoothed_curves_in_full(qtbot):
-    panel = LossPanel()
-    qtbot.addWidget(panel)
-    panel.resize(500, 400)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = shown(qtbot, LossPanel(), (500, 400))
     history = _history(total=5000, done=5000)
     panel.set_history(history)
     losses = history.losses["SGD"]

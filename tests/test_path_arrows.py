@@ -5,16 +5,12 @@ import pytest
 from PySide6.QtGui import QColor
 
 from gui.path_panel import PathPanel
+from shown_widgets import book_path_panel
 
 
 @pytest.mark.parametrize("dx, dy", [(5.0, 0.0), (0.0, 5.0), (-3.0, -4.0), (4.0, -2.0)])
 def test_arrow_heads_point_along_their_arrows(qtbot, dx, dy):
-    panel = PathPanel()
-    qtbot.addWidget(panel)
-    panel.resize(600, 400)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_function("book")
+    panel = book_path_panel(qtbot, (600, 400))
     panel.set_arrows([(-2.0, 1.0, dx, dy, "#1565c0"), (1.0, 1.0, 2.0, 0.0, "#ef6c00")])
     arrow = panel.arrows[0]
     view = panel.plot_item.getViewBox()

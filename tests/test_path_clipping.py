@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QApplication
 from gui.path_panel import CLIP_MARGIN, PathPanel, drawable_points
 from nncore.functions import get_function
 from nncore.paths import PathResult
+from shown_widgets import book_path_panel
 
 BOX = (-1.0, 1.0, -1.0, 1.0)
 
@@ -65,12 +66,7 @@ def _zigzag() -> PathResult:
 
 
 def test_clipping_follows_the_view_when_it_is_panned_and_zoomed(qtbot):
-    panel = PathPanel()
-    qtbot.addWidget(panel)
-    panel.resize(700, 450)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_function("book")
+    panel = book_path_panel(qtbot, (700, 450))
     path = _zigzag()
     panel.set_paths({"SGD": path})
     item, view = panel.path_items["SGD"], panel.plot_item.getViewBox()
@@ -122,12 +118,7 @@ def test_wide_paths_are_stroked_one_segment_at_a_time_and_still_drawn(qtbot):
     from gui import style
     from gui.path_panel import SYMBOL_LIMIT
 
-    panel = PathPanel()
-    qtbot.addWidget(panel)
-    panel.resize(700, 450)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_function("book")
+    panel = book_path_panel(qtbot, (700, 450))
     zigzag = np.column_stack([np.linspace(-8.0, 8.0, 30), np.where(np.arange(30) % 2, -9.0, 9.0)])
     dense = np.column_stack([np.linspace(-8, 8, SYMBOL_LIMIT + 1), np.zeros(SYMBOL_LIMIT + 1)])
     panel.set_paths({"SGD": PathResult(zigzag), "Adam": PathResult(dense)})

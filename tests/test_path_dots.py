@@ -4,15 +4,12 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 from gui.path_dots import PathDots
+from shown_widgets import shown
 
 
 def test_each_group_is_drawn_in_its_own_colour(qtbot):
-    widget = pg.PlotWidget()
-    qtbot.addWidget(widget)
-    widget.resize(300, 300)
+    widget = shown(qtbot, pg.PlotWidget(), (300, 300))
     widget.setBackground("w")
-    widget.show()
-    qtbot.waitExposed(widget)
     dots = PathDots()
     widget.addItem(dots)
     widget.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
@@ -36,12 +33,8 @@ def test_each_group_is_drawn_in_its_own_colour(qtbot):
 
 
 def test_markers_are_ringed_with_their_outline(qtbot):
-    widget = pg.PlotWidget()
-    qtbot.addWidget(widget)
-    widget.resize(300, 300)
+    widget = shown(qtbot, pg.PlotWidget(), (300, 300))
     widget.setBackground("#000000")
-    widget.show()
-    qtbot.waitExposed(widget)
     markers = PathDots(size=13.0, outline=("#ffffff", 2.0))
     widget.addItem(markers)
     widget.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)

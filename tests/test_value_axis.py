@@ -4,16 +4,13 @@ import numpy as np
 from gui.value_panel import MIN_DECADE_PX, ValuePanel
 from nncore.functions import get_function
 from nncore.paths import PathResult
+from shown_widgets import shown
 
 
 def _ticks(qtbot, low: float, high: float) -> tuple[list, float]:
     """The tick levels of the value plot's y axis for f − f* from ``low`` to ``high``, and the
     axis length in pixels per decade."""
-    panel = ValuePanel()
-    qtbot.addWidget(panel)
-    panel.resize(430, 180)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = shown(qtbot, ValuePanel(), (430, 180))
     points = np.zeros((30, 2))
     points[:, 0] = np.geomspace(low, high, 30)  # the book function: f = x²/20, f* = 0
     panel.set_records(get_function("book"), {"SGD": PathResult(points)})
@@ -39,11 +36,7 @@ def test_thirty_decades_are_ticked_at_powers_of_ten_only(qtbot):
 
 
 def test_a_new_y_range_leaves_the_other_curves_drawn_data_alone(qtbot):
-    panel = ValuePanel()
-    qtbot.addWidget(panel)
-    panel.resize(430, 180)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = shown(qtbot, ValuePanel(), (430, 180))
     book = get_function("book")
     calm = np.zeros((30, 2))
     calm[:, 0] = np.geomspace(1.0, 1e-3, 30)
