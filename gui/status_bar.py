@@ -48,6 +48,7 @@ class RunStatus:
         self.progress_bar.setToolTip("Progress of the MNIST training")
         self.progress_bar.setMaximumWidth(200)
         self.progress_bar.setTextVisible(True)
+        self.progress_bar.hide()  # shown with an MNIST run's progress: an empty bar says nothing
         self.iteration_label = _label("iterationLabel", "Iterations done / total")
         self.speed_label = _label("speedLabel", "Training iterations per second (all optimizers together)")
         self.time_label = _label("timeLabel", "Elapsed and estimated remaining training time")
@@ -75,6 +76,7 @@ class RunStatus:
         for label in (self.iteration_label, self.speed_label, self.time_label, self.diverged_label):
             label.clear()
         self.progress_bar.reset()
+        self.progress_bar.hide()
         self.state_label.setToolTip(STATE_TIP)
 
     def show_progress(self, history: MnistHistory, running: bool) -> None:
@@ -84,6 +86,7 @@ class RunStatus:
         _set_growing_text(self.iteration_label, f"Iteration {done} / {total}")
         self.progress_bar.setRange(0, total)
         self.progress_bar.setValue(done)
+        self.progress_bar.show()
         if history.elapsed > 0 and done:
             rate = done / history.elapsed
             self.speed_label.setText(f"{rate:,.0f} it/s")

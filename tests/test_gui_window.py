@@ -110,7 +110,7 @@ def test_short_run_streams_into_curves_and_paths_and_finishes(qtbot, window):
         px, py = curve(window.path_panel.path_items[name])
         assert len(px) == 30 and (px[0], py[0]) == (-7.0, 2.0)
     assert window.run_status.iteration_label.text() == "Iteration 30 / 30"
-    assert window.run_status.progress_bar.value() == 30
+    assert window.run_status.progress_bar.value() == 30 and window.run_status.progress_bar.isVisible()
     assert window.run_status.state_label.text() == "Finished"
 
 

@@ -102,6 +102,7 @@ def test_a_2d_run_after_an_mnist_run_clears_its_progress_and_names_diverged_path
     window.finish_animation()
     assert window.run_status.speed_label.text() == "" and window.run_status.time_label.text() == ""
     assert window.run_status.progress_bar.value() == -1  # reset: no progress of the last MNIST run
+    assert not window.run_status.progress_bar.isVisible()  # and no empty bar either
     assert window.run_status.iteration_label.text() == f"Step {window.path_panel.total_steps} / {window.path_panel.total_steps}"
     assert window.run_status.iteration_label.width() >= window.run_status.iteration_label.sizeHint().width()  # not clipped
     assert window.run_status.diverged_label.text().startswith("Diverged: SGD (2D step")
