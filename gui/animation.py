@@ -24,7 +24,7 @@ from typing import Iterator, TextIO
 
 import numpy as np
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QWidget
 
 from nncore import ranges
 from nncore.functions import get_function
@@ -33,6 +33,7 @@ from nncore.results import ExportError, atomic_write
 from nncore.settings import Settings
 
 from . import style
+from .form_widgets import ok_cancel_buttons
 from .number_box import NumberBox
 
 FORMATS = {".gif": "GIF", ".mp4": "MP4"}
@@ -182,10 +183,7 @@ class AnimationDialog(QDialog):
         self.fps_box = NumberBox(ranges.ANIMATION_FPS, 1, "Frames (path steps) per second")
         self.fps_box.setObjectName("animationFpsBox")
         self.fps_box.setValue(DEFAULT_FPS)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         form = QFormLayout(self)
         form.addRow("Width (px)", self.width_box)
         form.addRow("Frames per second", self.fps_box)

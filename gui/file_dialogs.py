@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog,
                                QFormLayout, QWidget)
 
 from nncore.ranges import Range
 
 from .export import with_suffix
+from .form_widgets import ok_cancel_buttons
 from .number_box import NumberBox
 
 PLOT_EXPORT_WIDTH = 1600
@@ -45,10 +46,7 @@ class ExportPlotDialog(QDialog):
         self.caption_check.setObjectName("exportCaptionCheck")
         self.caption_check.setToolTip("Write under the figure what it shows: the entries with their "
                                       "non-default values, iterations, batch, seed, repeats")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         form = QFormLayout(self)
         form.addRow("Plot", self.panel_combo)
         form.addRow("Format", self.format_combo)

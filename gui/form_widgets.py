@@ -1,8 +1,9 @@
-"""Small constructors for the control panel's form rows: a named number box for a setting with
-its one range definition, a combo box whose entries carry keys, and selecting by key."""
+"""Small constructors for form rows (the control panel's and the export dialogs'): a named number
+box for a setting with its one range definition, a combo box whose entries carry keys, selecting
+by key, and a dialog's OK / Cancel buttons."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox
 
 from nncore.ranges import Range
 
@@ -29,3 +30,12 @@ def keyed_combo(name: str, tooltip: str, items: dict[str, str]) -> QComboBox:
 def select_key(box: QComboBox, key: str) -> None:
     """Make the entry whose data is ``key`` current."""
     box.setCurrentIndex(box.findData(key))
+
+
+def ok_cancel_buttons(dialog: QDialog) -> QDialogButtonBox:
+    """OK and Cancel buttons that accept and reject ``dialog``."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons

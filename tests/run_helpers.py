@@ -34,3 +34,19 @@ def single_path(fn, name, values, start, steps, schedule=None, sigma=0.0, seed=0
     with np.errstate(over="ignore"):
         codes = divergence_codes(x, y, fn.f(x, y), fn.bounds, fn.f(*start))
     return single, single.diverged_at is not None or bool(codes.any())
+
+
+def rosenbrock_map_inputs(name, x_cells, y_cells):
+    """What a map of optimizer ``name`` on Rosenbrock runs on in the tests: (the function, its 2D
+    values with lr 0.001, an lr axis of ``x_cells`` cells around it, and an axis of ``y_cells``
+    cells around its default second hyperparameter, None for an optimizer without one)."""
+    from nncore.functions import get_function
+    from nncore.maps import declared, default_axis, default_y
+    from nncore.optimizers import path_defaults
+
+    base = path_defaults(name)
+    base["lr"] = 0.001
+    y_name = default_y(name)
+    x_axis = default_axis(declared(name, "lr"), base["lr"], x_cells)
+    y_axis = None if y_name is None else default_axis(declared(name, y_name), base[y_name], y_cells)
+    return get_function("rosenbrock"), base, x_axis, y_axis

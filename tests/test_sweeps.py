@@ -4,28 +4,23 @@ import pytest
 
 from nncore.functions import get_function, quadratic
 from nncore.maps import (DIVERGED, UNCONVERGED, basin_map, basins_csv, cell_centres, declared,
-                         default_axis, default_y, hyperparameter_map, map_csv)
+                         default_axis, hyperparameter_map, map_csv)
 from nncore.optimizers import OPTIMIZERS, create, path_defaults
 from nncore.paths import trace_path
 from nncore.sweeps import GradientNoise, noisy_cloud, noisy_function, run_many
 from nncore.theory import heavy_ball_lr_max
-from run_helpers import single_path
+from run_helpers import rosenbrock_map_inputs, single_path
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_every_cell_of_a_map_is_the_single_path_bit_for_bit(name):
-    fn = get_function("rosenbrock")
-    base = path_defaults(name)
-    base["lr"] = 0.001
-    y_name = default_y(name)
-    x_axis = default_axis(declared(name, "lr"), base["lr"], 4)
-    y_axis = None if y_name is None else default_axis(declared(name, y_name), base[y_name], 3)
+    fn, base, x_axis, y_axis = rosenbrock_map_inputs(name, 4, 3)
     result = hyperparameter_map(fn, name, base, fn.start, 25, x_axis, y_axis)
     for i, lr in enumerate(x_axis.values):
         for j in range(1 if y_axis is None else 3):
             values = {**base, "lr": lr}
             if y_axis is not None:
-                values[y_name] = y_axis.values[j]
+                values[y_axis.name] = y_axis.values[j]
             single, diverged = single_path(fn, name, values, fn.start, 25)
             index = (i,) if y_axis is None else (i, j)
             assert result.diverged[index] == diverged

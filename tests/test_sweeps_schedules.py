@@ -6,12 +6,12 @@ import pytest
 from nncore.entries import make_entry
 from nncore.experiment import run_clouds, run_paths
 from nncore.functions import get_function
-from nncore.maps import DIVERGED, basin_map, declared, default_axis, default_y, hyperparameter_map
+from nncore.maps import DIVERGED, basin_map, hyperparameter_map
 from nncore.optimizers import OPTIMIZERS, path_defaults
 from nncore.schedules import ScheduleSpec
 from nncore.settings import PathSettings, Settings
 from nncore.sweeps import noisy_cloud, run_many
-from run_helpers import single_path
+from run_helpers import rosenbrock_map_inputs, single_path
 
 SCHEDULES = {"cosine": ScheduleSpec("cosine", {"min": 1e-4}),
              "onecycle+warmup": ScheduleSpec("onecycle", warmup=5)}
@@ -20,25 +20,20 @@ SCHEDULES = {"cosine": ScheduleSpec("cosine", {"min": 1e-4}),
 @pytest.mark.parametrize("schedule", SCHEDULES.values(), ids=SCHEDULES.keys())
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_every_cell_of_a_scheduled_map_is_the_scheduled_single_path_bit_for_bit(name, schedule):
-    fn = get_function("rosenbrock")
-    base = path_defaults(name)
-    base["lr"] = 0.001
-    y_name = default_y(name)
-    x_axis = default_axis(declared(name, "lr"), base["lr"], 3)
-    y_axis = None if y_name is None else default_axis(declared(name, y_name), base[y_name], 2)
+    fn, base, x_axis, y_axis = rosenbrock_map_inputs(name, 3, 2)
     result = hyperparameter_map(fn, name, base, fn.start, 25, x_axis, y_axis, schedule)
     plain = hyperparameter_map(fn, name, base, fn.start, 25, x_axis, y_axis)
     assert result.schedule == schedule
     grid = {**base, "lr": x_axis.values}
     if y_axis is not None:
-        grid["lr"], grid[y_name] = np.meshgrid(x_axis.values, y_axis.values, indexing="ij")
+        grid["lr"], grid[y_axis.name] = np.meshgrid(x_axis.values, y_axis.values, indexing="ij")
     runs = run_many(fn, name, grid, np.asarray(fn.start), 25, schedule=schedule)
     np.testing.assert_array_equal(result.final_f, runs.final_f)  # the map's cells are these runs
     for i, lr in enumerate(x_axis.values):
         for j in range(1 if y_axis is None else 2):
             values = {**base, "lr": lr}
             if y_axis is not None:
-                values[y_name] = y_axis.values[j]
+                values[y_axis.name] = y_axis.values[j]
             single, diverged = single_path(fn, name, values, fn.start, 25, schedule)
             index = (i,) if y_axis is None else (i, j)
             assert result.diverged[index] == diverged
