@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+import gui.background_output
 import gui.headless
 from nncore.results import ExportError
 from nncore.settings import MnistSettings, PathSettings, Settings
@@ -22,11 +23,11 @@ def forks(monkeypatch):
     """The pids of the processes forked to write the files."""
     made = []
 
-    class Counted(gui.headless.ForkedProducer):
+    class Counted(gui.background_output.ForkedProducer):
         def __init__(self, produce):
             super().__init__(produce)
             made.append(self.pid)
-    monkeypatch.setattr(gui.headless, "ForkedProducer", Counted)
+    monkeypatch.setattr(gui.background_output, "ForkedProducer", Counted)
     return made
 
 
@@ -38,7 +39,7 @@ def test_files_written_by_the_forked_copy_equal_those_written_here(tmp_path, qap
     assert threading.active_count() == 1  # what the fork needs: no other Python thread
     assert gui.headless.run_headless(_small(), tmp_path / "forked") == 0
     assert len(forks) == 1 and forks[0] != os.getpid()
-    monkeypatch.setattr(gui.headless, "FORK_AVAILABLE", False)
+    monkeypatch.setattr(gui.background_output, "FORK_AVAILABLE", False)
     assert gui.headless.run_headless(_small(), tmp_path / "here") == 0
     assert len(forks) == 1
     forked, here = _data(tmp_path / "forked"), _data(tmp_path / "here")
@@ -61,7 +62,7 @@ def test_a_write_failing_in_the_forked_copy_fails_the_run_and_keeps_the_old_file
     def full_disk(directory, *args):
         (directory / "losses.csv").write_text("half a table")
         raise ExportError(directory / "run.json", "No space left on device")
-    monkeypatch.setattr(gui.headless, "write_run", full_disk)  # the forked copy inherits it
+    monkeypatch.setattr(gui.background_output, "write_run", full_disk)  # the forked copy inherits it
     assert gui.headless.run_headless(_small(), out) == gui.headless.WRITE_FAILED_STATUS
     assert len(forks) == 2
     assert "run.json: No space left on device" in capsys.readouterr().err
@@ -70,7 +71,7 @@ def test_a_write_failing_in_the_forked_copy_fails_the_run_and_keeps_the_old_file
 
 def test_a_forked_copy_that_dies_fails_the_run_with_a_message(tmp_path, qapp, monkeypatch, forks, capsys):
     out = tmp_path / "out"
-    monkeypatch.setattr(gui.headless, "write_run", lambda *args: os._exit(9))
+    monkeypatch.setattr(gui.background_output, "write_run", lambda *args: os._exit(9))
     assert gui.headless.run_headless(_small(), out) == gui.headless.WRITE_FAILED_STATUS
     assert "the process writing run.json and the CSVs ended unexpectedly" in capsys.readouterr().err
     assert list(out.iterdir()) == []  # nothing half-written left behind
