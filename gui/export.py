@@ -112,7 +112,7 @@ def save_plot_png(plot_item: pg.PlotItem, path: Path | str, width: int = 1600,
 def save_plot_svg(plot_item: pg.PlotItem, path: Path | str, caption: str | None = None) -> Path:
     """Save ``plot_item`` as an SVG file (vector curves, text as text), with a ``caption`` line
     below it if given."""
-    with _rendering(path):
+    with _rendering(path), _whole_polylines(plot_item):
         # The SVG exporter paints item by item without a scene render, so ranges and transforms
         # changed since the last screen paint (or a never-shown widget) would be stale; bring the
         # scene up to date first, as a render does for the PNG exporter.
@@ -126,6 +126,23 @@ def save_plot_svg(plot_item: pg.PlotItem, path: Path | str, caption: str | None 
         temporary.write_bytes(data)
 
     return atomic_write(path, write)
+
+
+@contextmanager
+def _whole_polylines(plot_item: pg.PlotItem) -> Iterator[None]:
+    """Every curve of ``plot_item`` stroked as one path meanwhile: on screen a long bold curve is
+    drawn one segment at a time (faster to paint, see gui.loss_panel.RAW_DOWNSAMPLING), which
+    in a vector file would be hundreds of separate lines."""
+    curves = [item.curve if isinstance(item, pg.PlotDataItem) else item for item in plot_item.items
+              if isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem))]
+    modes = [(curve, curve.opts["segmentedLineMode"]) for curve in curves]
+    for curve, _ in modes:
+        curve.setSegmentedLineMode("off")
+    try:
+        yield
+    finally:
+        for curve, mode in modes:
+            curve.setSegmentedLineMode(mode)
 
 
 def _closing_to_lines(path_element) -> list[int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from nncore.optimizers import OPTIMIZERS
 from nncore.paths import PathResult
@@ -75,12 +75,16 @@ class InstrumentTabs(QObject):
         self.theory_panel.set_colors(colors)
 
     def paths_ready(self, settings: Settings, paths: dict[str, PathResult]) -> None:
-        """A run's paths (of ``settings``): the theory tab measures their rates; the last run's
-        clouds go."""
+        """A run's paths (of ``settings``): the last run's clouds go; the theory tab measures
+        their rates in an event-loop turn of its own, as they arrive just after Start, whose
+        repaint they would lengthen (the first run makes the theory plot's curves: ~20 ms)."""
+        self.clear_clouds()
+        QTimer.singleShot(1, self, lambda: self._measure_rates(settings, paths))
+
+    def _measure_rates(self, settings: Settings, paths: dict[str, PathResult]) -> None:
         self.theory_panel.set_inputs(settings.paths.function_key(), self.controls.selected_optimizer())
         self.theory_panel.set_paths(paths, {name: settings.hyperparameters("paths", name)
                                             for name in paths}, path_rules(settings.run_entries()))
-        self.clear_clouds()
 
     def show_clouds(self, clouds: dict[str, Cloud]) -> None:
         """A run's noisy clouds, shown at the step the 2D plot shows."""

@@ -35,13 +35,17 @@ SMOOTHING_MODES = {"none": "None", "book": "Book (Kaiser window)", "ema": "EMA"}
 DEFAULT_SMOOTHING = "book"
 RAW_SAMPLES_PER_PIXEL = 1.0
 RAW_DOWNSAMPLING = "peak"
-"""The raw loss curves are thinned to about RAW_SAMPLES_PER_PIXEL samples per pixel column
-(pyqtgraph's auto downsampling, with clip-to-view; its default of 5 per pixel would leave 2000
-iterations in a 470 px plot untouched). "peak" draws each column's min and max: the faint band
-looks exactly as with every sample, shows the true spread and spikes of the minibatch losses, and
-costs half the vertices per repaint. "mean" was compared on the book's 2000 iterations: it
-narrows the band into a second smoothed curve hidden under the bold one, which hides the noise
-and misleads with smoothing "None". The smoothed curves are drawn in full."""
+"""Every loss curve, raw and smoothed, is thinned to about RAW_SAMPLES_PER_PIXEL samples per pixel
+column (pyqtgraph's auto downsampling, with clip-to-view; its default of 5 per pixel would leave
+2000 iterations in a 470 px plot untouched). "peak" draws each column's min and max: the faint
+band looks exactly as with every sample, shows the true spread and spikes of the minibatch
+losses, and costs half the vertices per repaint; a smoothed curve's min and max in one column are
+the curve itself. "mean" was compared on the book's 2000 iterations: it narrows the band into a
+second smoothed curve hidden under the bold one, which hides the noise and misleads with
+smoothing "None". The bold curves are 2 px wide and antialiased, which Qt strokes as one
+polyline in time growing faster than its vertex count: 4 curves of 2000 iterations, 447 px wide,
+took 15 ms to repaint with the book's smoothing and 39 ms with none. Thinned, and drawn one
+segment at a time (no visible difference: the segments are opaque), 5 and 8 ms."""
 DEFAULT_EMA_STRENGTH = 0.9
 BAND_LABELS = {"minmax": "min–max", "std": "±1 std"}
 """Band key -> label in the band combo box."""
@@ -187,13 +191,25 @@ class _HistoryPanel(QWidget):
         self.hint.setPos(area.center())
 
     def _show_hint(self) -> None:
-        """The hint to press Start, with no tick values, while there is nothing to draw."""
+        """The hint to press Start, with no tick values, while there is nothing to draw.
+
+        The values are drawn transparent rather than left out: the axes keep the room for them,
+        so the first curves of a run do not re-lay the plot out (which cost the window a
+        cascade of three repaints, ~60 ms, in the middle of training's first redraw)."""
         empty = self.history is None
         self.hint.setVisible(empty)
         for side in ("bottom", "left"):
-            self.plot_item.getAxis(side).setStyle(showValues=not empty)
+            axis = self.plot_item.getAxis(side)
+            if (axis.textPen().color().alpha() == 0) != empty:
+                axis.setTextPen(style.hex_color(style.FOREGROUND, 0 if empty else 255))
 
     def _show_legend(self, samples: dict[str, pg.PlotDataItem]) -> None:
+        """Show the legend of ``samples``, placed for the view range the new data gives.
+
+        The auto range is brought up to date first (pyqtgraph would do it at the start of the
+        next paint): a range changed in the middle of a paint makes Qt paint the plot a second
+        time, and the legend would be placed for the old range."""
+        self.plot_item.getViewBox().prepareForPaint()
         self.legend.show([(samples[label], legend_label(label, _divergence_reason(self.history, rows),
                                                               _not_learning_reason(self.history, rows)))
                           for label, rows in self.shown_groups().items()]
@@ -224,7 +240,8 @@ class LossPanel(_HistoryPanel):
         raw = pg.PlotDataItem(pen=style.hex_pen(color, width=1, alpha=style.RAW_ALPHA), antialias=False,
                               autoDownsampleFactor=RAW_SAMPLES_PER_PIXEL)
         bold = pg.PlotDataItem(pen=style.hex_pen(color), symbolSize=SINGLE_POINT_SYMBOL_SIZE,
-                               symbolPen=None, symbolBrush=style.hex_color(color))
+                               symbolPen=None, symbolBrush=style.hex_color(color),
+                               autoDownsampleFactor=RAW_SAMPLES_PER_PIXEL)
         low, high = pg.PlotCurveItem(), pg.PlotCurveItem()
         band = pg.FillBetweenItem(low, high, brush=style.hex_color(color, BAND_ALPHA))
         band.setZValue(-1)
@@ -235,8 +252,10 @@ class LossPanel(_HistoryPanel):
             item.setVisible(False)
             self.plot_item.addItem(item)
         # After addItem, which gives an item the plot's own (no) downsampling.
-        raw.setDownsampling(auto=True, method=RAW_DOWNSAMPLING)
-        raw.setClipToView(True)
+        for item in (raw, bold):
+            item.setDownsampling(auto=True, method=RAW_DOWNSAMPLING)
+            item.setClipToView(True)
+        bold.curve.setSegmentedLineMode("on")  # see RAW_DOWNSAMPLING
         self.raw_items[label] = raw
         self.smooth_items[label] = bold
         self.band_items[label] = (low, high, band)

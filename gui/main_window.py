@@ -135,6 +135,11 @@ class MainWindow(QMainWindow):
         the next frame tick measures that redraw's cost."""
         self._curves_cost = 0.0
         """CPU seconds of the last redraw of the curves, its repaint included."""
+        self._panels_due = False
+        """The loss plot has been redrawn on this frame tick; the other MNIST panels wait for
+        the next (see :meth:`_frame`)."""
+        self._run_end: tuple | None = None
+        """(run kept or None, completed) of a run that ended, until its last redraw is done."""
         self._status_drawn = 0.0
 
         self.stop_timer = QTimer(self)
@@ -316,6 +321,7 @@ class MainWindow(QMainWindow):
         except ValueError as error:
             self.report_error("Cannot start", f"Invalid settings: {error}")
             return False
+        self._keep_ended_run()  # the last run, if Start came before its last redraw
         self.run_settings = settings
         self.run_views.run_started(settings)
         if settings.task == "mnist":
@@ -381,6 +387,7 @@ class MainWindow(QMainWindow):
         """Stop any run and forget it: clear the curves and status; the live 2D paths stay (they
         follow the settings) and show every step."""
         self.runner.stop()
+        self._keep_ended_run()
         if self.run_id is not None:  # a run that does not end (a suspended child) is ended
             self._stopping_run = self.run_id
             self.stop_timer.start()
@@ -436,21 +443,24 @@ class MainWindow(QMainWindow):
         self._set_running(False)
         if stop_had_focus:
             self.controls.start_button.setFocus()  # not Reset, which Qt would pick next
+        # Keeping the run in the History waits until the final curves are drawn (by this frame
+        # and the next, see _frame) and painted, and waiting input is handled: no one of
+        # these tasks stalls the window for long.
+        self._run_end = ((self.run_settings, self.paths, self.history, self.instruments.clouds)
+                         if self.failure is None and (self.paths is not None or self.history is not None)
+                         else None, completed)
+        self.frame_timer.start()  # it stops after the last redraw
         self._frame()
         if self.failure is not None:
             self.run_status.show_failure(self.failure)
         else:
             self.run_status.show_state("Finished" if completed else "Stopped")
-        # Keeping the run in the History waits for a timer: the final curves are painted and
-        # waiting input is handled first, and neither task alone stalls the window for long.
-        # (Not 0 ms: Qt posts that as an event, handled before input and other timers.)
-        kept = (self.run_settings, self.paths, self.history, self.instruments.clouds) \
-            if self.failure is None and (self.paths is not None or self.history is not None) else None
-        QTimer.singleShot(1, self, lambda: self._keep_run(kept, completed))
 
-    def _keep_run(self, kept: tuple | None, completed: bool) -> None:
-        """Add the finished run ``kept`` ((settings, paths, history, clouds); None: nothing to
-        keep) to the History, then announce the run's end."""
+    def _keep_ended_run(self) -> None:
+        """Add the run that ended (if any is waiting) to the History, then announce its end."""
+        if self._run_end is None:
+            return
+        (kept, completed), self._run_end = self._run_end, None
         if kept is not None:
             from nncore.results import run_record
             self.run_views.keep_run(run_record(*kept))
@@ -458,26 +468,46 @@ class MainWindow(QMainWindow):
 
     # -- drawing -----------------------------------------------------------------------------
     def _show_history(self) -> None:
+        """Every MNIST panel, now."""
+        self._show_losses()
+        self._show_panels()
+
+    def _show_losses(self) -> None:
         self.loss_panel.set_history(self.history)
+        self._history_dirty = False
+        self._panels_due = True
+
+    def _show_panels(self) -> None:
+        """The MNIST panels other than the loss plot."""
         self.accuracy_panel.set_history(self.history)
         self.diagnostics_panel.set_history(self.history)
         self.run_views.show_history(self.run_settings, self.history)
-        self._history_dirty = False
+        self._panels_due = False
 
     def _frame(self) -> None:
-        """One redraw: curves if new data arrived, the path animation, the status bar."""
+        """One tick of the redraw timer: the MNIST curves if new data arrived, the status bar.
+
+        The curves are redrawn in two halves on consecutive ticks, each painted before the
+        next: the loss plot, then the other panels. Together with their repaints they cost
+        50-100 ms of CPU, which at once would stall the window's event loop for that long.
+        After the last redraw of a run, the run is kept in the History."""
         now = time.perf_counter()
-        if self._curves_cpu is not None:  # the first tick after a redraw: it has been painted
+        if self._panels_due:
+            self._show_panels()
+        elif self._curves_cpu is not None:  # the tick after both halves: they have been painted
             self._curves_cost, self._curves_cpu = time.thread_time() - self._curves_cpu, None
-        if self._history_dirty and (not self.running or self._curves_due(now)):
+        if self._history_dirty and not self._panels_due and (not self.running or self._curves_due(now)):
             self._curves_drawn, self._curves_cpu = now, time.thread_time()
-            self._show_history()
+            self._show_losses()
         if not self.running or now - self._status_drawn >= STATUS_INTERVAL_S:
             self._status_drawn = now
             self._update_status()
         self.frames_drawn += 1
-        if not self.running:
+        if not self.running and not self._panels_due:
             self.frame_timer.stop()
+            if self._run_end is not None:
+                # A timer, not 0 ms: Qt posts that as an event, handled before the repaint.
+                QTimer.singleShot(1, self, self._keep_ended_run)
 
     def _curves_due(self, now: float) -> bool:
         """Whether a redraw of the curves during training keeps within CURVE_CPU_SHARE."""

@@ -95,6 +95,8 @@ def test_svg_parses_and_contains_the_curves(tmp_path, loss_panel):
     assert adam[-1, 1] > sgd[-1, 1]  # Adam ends lower on the plot (smaller loss)
     closed = [p for p in root.iter(f"{SVG}path") if p.get("d").rstrip().endswith("Z")]
     assert closed  # Qt >= 6.11 closes the frame with 'Z': kept, and the export did not fail
+    # Each curve above was one path; on screen the bold curves are drawn segment by segment again.
+    assert loss_panel.smooth_items["SGD"].curve.opts["segmentedLineMode"] == "on"
 
 
 def test_svg_of_the_contour_plot_has_paths_and_markers(tmp_path, path_panel):

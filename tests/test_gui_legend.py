@@ -149,12 +149,12 @@ def test_empty_plots_ask_for_start_and_a_one_iteration_loss_is_drawn(qtbot):
     accuracy = shown(qtbot, AccuracyPanel())
     for panel in (loss, accuracy):
         assert panel.hint.isVisible() and panel.hint.toPlainText() == EMPTY_HINT
-        assert not panel.plot_item.getAxis("left").style["showValues"]
+        assert panel.plot_item.getAxis("left").textPen().color().alpha() == 0  # no values drawn
     history = MnistHistory(("SGD",), 1)
     history.losses["SGD"][0] = 2.3
     history.completed = 1
     loss.set_history(history)
-    assert not loss.hint.isVisible() and loss.plot_item.getAxis("left").style["showValues"]
+    assert not loss.hint.isVisible() and loss.plot_item.getAxis("left").textPen().color().alpha() == 255
     bold = loss.smooth_items["SGD"]
     assert bold.opts["symbol"] == "o" and len(bold.scatter.data) == 1  # a dot, not an empty line
     loss.set_history(history_of(("SGD",)))

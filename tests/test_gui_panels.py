@@ -220,17 +220,20 @@ def test_loss_options_row_can_be_hidden_for_pictures(qtbot):
     assert not panel.smoothing_combo.isVisible()
 
 
-def test_raw_losses_are_drawn_as_their_envelope_and_smoothed_curves_in_full(qtbot):
+def test_loss_curves_are_drawn_as_their_envelope_per_pixel_column(qtbot):
     panel = shown(qtbot, LossPanel(), (500, 400))
     history = _history(total=5000, done=5000)
     panel.set_history(history)
     losses = history.losses["SGD"]
-    raw_x, raw_y = panel.raw_items["SGD"].getData()  # what is drawn
+    smoothed = smooth_curve(losses)
     pixels = panel.plot_item.getViewBox().width()
-    assert len(raw_x) <= 3 * pixels < len(losses)  # about two points (min, max) per pixel column
-    assert raw_y.max() == losses.max() and raw_y.min() == losses.min()  # spikes kept
-    smooth_x, smooth_y = panel.smooth_items["SGD"].getData()
-    assert len(smooth_x) == 5000 and np.allclose(smooth_y, smooth_curve(losses))
+    for item, values in ((panel.raw_items["SGD"], losses), (panel.smooth_items["SGD"], smoothed)):
+        drawn_x, drawn_y = item.getData()  # what is drawn
+        assert len(drawn_x) <= 3 * pixels < len(values)  # about two points (min, max) per pixel column
+        assert drawn_y.max() == values.max() and drawn_y.min() == values.min()  # spikes kept
+        assert np.isin(drawn_y, values).all()  # each drawn point is one of the curve's
+        assert np.array_equal(item.yData, values)  # the item keeps the whole curve
+    assert panel.smooth_items["SGD"].curve.opts["segmentedLineMode"] == "on"
 
 
 def test_entry_colours_keep_each_optimizers_colour_and_never_repeat():
