@@ -3,6 +3,7 @@
 a run is kept in the History once its last redraw is done, or at once when the user starts
 another run or resets before that."""
 import numpy as np
+from PySide6.QtCore import QObject, Slot
 
 from tests.test_gui_window import RUN_TIMEOUT
 
@@ -47,14 +48,28 @@ def test_a_run_is_kept_after_its_last_redraw(qtbot, window):
         assert panel.history is history  # every panel shows the end of the run
 
 
+class _RightAfterTheRunsEnd(QObject):
+    """Calls ``act`` in the GUI thread right after the window has handled a run's end (its slot
+    is connected first), before any timer of the window can fire."""
+
+    def __init__(self, window, act) -> None:
+        super().__init__()
+        self.window, self.act, self.pending = window, act, None
+        window.runner.finished.connect(self.ended)
+
+    @Slot(int, bool)
+    def ended(self, run_id: int, completed: bool) -> None:
+        self.window.runner.finished.disconnect(self.ended)
+        self.pending = self.window._run_end is not None  # its last redraw is still to come
+        self.act()
+
+
 def test_start_or_reset_before_the_last_redraw_still_keeps_the_run(qtbot, window):
     for act in (window.start, window.reset):
-        with qtbot.waitSignal(window.runner.finished, timeout=RUN_TIMEOUT):
-            assert window.start()
-        assert window._run_end is not None  # its last redraw is still to come
+        acting = _RightAfterTheRunsEnd(window, act)
         with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):  # announced within act()
-            act()
-        window.stop()
-        qtbot.waitUntil(lambda: not window.running, timeout=RUN_TIMEOUT)
-    qtbot.waitUntil(lambda: window._run_end is None, timeout=RUN_TIMEOUT)
+            assert window.start()
+        assert acting.pending
+        window.stop()  # the run Start began (none after Reset), kept in its turn
+        qtbot.waitUntil(lambda: not window.running and window._run_end is None, timeout=RUN_TIMEOUT)
     assert _kept_runs(window) == 3  # the first, the second (stopped) and the third
