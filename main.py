@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl+C while starting: nothing done yet, nothing to keep
         return INTERRUPTED_STATUS
     if invocation.save_config is not None:
-        from nncore.results import ExportError, write_text
+        from nncore.files import ExportError, write_text
         try:
             write_text(invocation.save_config, settings_json(invocation.settings))
         except ExportError as error:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QWidget
 from nncore import ranges
 from nncore.functions import get_function
 from nncore.paths import PathResult
-from nncore.results import ExportError, atomic_write
+from nncore.files import ExportError, atomic_write
 from nncore.settings import Settings
 
 from . import style

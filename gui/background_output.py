@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from nncore.files import ExportError
 from nncore.forked import FORK_AVAILABLE, ForkedProducer
-from nncore.results import ExportError, write_run
+from nncore.results import write_run
 from nncore.settings import Settings
 
 

@@ -401,7 +401,7 @@ class DiagnosticsPanel(QWidget):
     def export_first_layer_png(self, path: str | Path) -> Path:
         """Save the first-layer weight image at ``path`` (EXPORT_SCALE px per weight); raises
         ExportError when there is none yet or the file cannot be written."""
-        from nncore.results import ExportError
+        from nncore.files import ExportError
 
         from .export import _save_image
         if self.first_layer_mosaic is None:
@@ -411,7 +411,7 @@ class DiagnosticsPanel(QWidget):
     def _export_first_layer_dialog(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        from nncore.results import ExportError
+        from nncore.files import ExportError
         path, _ = QFileDialog.getSaveFileName(self, "Export first-layer weights", "first_layer.png",
                                               "PNG image (*.png)")
         if not path:

@@ -19,7 +19,7 @@ import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter and SVGExport
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from nncore.results import ExportError, atomic_write
+from nncore.files import ExportError, atomic_write
 
 
 @contextmanager

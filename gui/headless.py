@@ -47,20 +47,17 @@ import threading
 from pathlib import Path
 from typing import Callable, TextIO
 
-from nncore.cli import report_error
+from nncore.cli import InstrumentRequest, report_error
 from nncore.data import load_mnist
-from nncore.cli import InstrumentRequest
 from nncore.experiment import MnistHistory, row_names, run_clouds, run_mnist, run_paths
+from nncore.files import (ACCURACY_CSV, LAYERS_CSV, LOSSES_CSV, LOSSES_REPEATS_CSV, PATHS_CSV, RUN_JSON,
+                          SUMMARY_CSV, ExportError, prepare_directory)
 from nncore.functions import get_function
 from nncore.paths import PathResult
 from nncore.output_folder import clean_stale, commit, discard, make_staging
-from nncore.results import (ACCURACY_CSV, LAYERS_CSV, LOSSES_CSV, LOSSES_REPEATS_CSV, PATHS_CSV,
-                            RUN_JSON, SUMMARY_CSV, ExportError, history_groups, prepare_directory)
 from nncore.run_requirements import check_batch_fits, check_disk_space, check_memory
 from nncore.settings import Settings
-from nncore.summary import summarize, summary_table
 
-from .background_output import BackgroundFiles, BackgroundSave
 from .interrupts import Interrupts
 
 PATHS_PNG = "paths.png"
@@ -76,8 +73,10 @@ RESULT_FILES = (RUN_JSON, LOSSES_CSV, ACCURACY_CSV, LAYERS_CSV, PATHS_CSV, LOSSE
 UPDATE_INTERVAL = 0.1
 """Seconds between progress updates from the MNIST run."""
 
-FIGURE_MODULES = ("PySide6.QtWidgets", "pyqtgraph", "gui.export", "gui.loss_panel", "gui.path_panel")
-"""What drawing the figures imports (about 0.4 s of CPU, most of it PySide6 and pyqtgraph)."""
+AFTER_TRAINING_MODULES = ("gui.background_output", "nncore.summary", "PySide6.QtWidgets", "pyqtgraph",
+                          "gui.export", "gui.loss_panel", "gui.path_panel")
+"""What writing the files and drawing the figures import (about 0.45 s of CPU, most of it PySide6
+and pyqtgraph): imported while the groups train, not before (this module imports the rest)."""
 
 WRITE_FAILED_STATUS = 1
 TRAINING_FAILED_STATUS = 1
@@ -168,7 +167,7 @@ def train(settings: Settings, data, stream: TextIO,
             history.apply(update)
             progress.update(history.completed, history.elapsed)
             if importing is None:  # the training processes are forked now: threads are safe
-                importing = import_in_background(FIGURE_MODULES)
+                importing = import_in_background(AFTER_TRAINING_MODULES)
             elif while_training is not None and not importing.is_alive():
                 while_training()
                 while_training = None
@@ -339,6 +338,8 @@ def prepare_losses_figure(settings: Settings):
 def show_history(panels, history: MnistHistory, settings: Settings) -> None:
     """Draw ``history`` in the figure of :func:`losses_panels` (``panels``): one curve per
     entry in its colour (the mean and a band with repeats)."""
+    from nncore.results import history_groups
+
     from . import style
 
     groups, colors = history_groups(settings, history), style.run_colors(settings)
@@ -433,6 +434,7 @@ def run_headless(settings: Settings, out_dir: Path | str, stream: TextIO | None 
         print("2D task not run (--task mnist): no paths.csv or paths.png", file=stream)
     print(f"Wrote {', '.join(path.name for path in written)} to {directory}", file=stream)
     if history is not None:
+        from nncore.summary import summarize, summary_table
         print(summary_table(summarize(settings, history)), file=sys.stdout if out is None else out,
               flush=True)
     if ended_early and not interrupts.is_set():
@@ -447,6 +449,8 @@ def write_results(directory: Path, settings: Settings, paths: dict[str, PathResu
     together, replacing the previous run's (see :mod:`nncore.output_folder`); the files of a
     task not run are removed. Returns the files written; ExportError leaves ``directory`` as it
     was. ``prepared``: see :func:`draw_figures`."""
+    from .background_output import BackgroundFiles, BackgroundSave
+
     staging = make_staging(directory)
     files = saving = None
     try:
@@ -480,7 +484,7 @@ def run_instrument(settings: Settings, request: InstrumentRequest, out_dir: Path
     ``request.optimizer`` on the 2D settings. Returns the exit status (0, 1 or 2 as above)."""
     from nncore.maps import (basin_map, basins_csv, declared, default_axis, entry_values,
                              hyperparameter_map, map_csv, outcome_text)
-    from nncore.results import write_text
+    from nncore.files import write_text
 
     try:
         settings.validate()

@@ -623,7 +623,7 @@ class MainWindow(QMainWindow):
 
     def _export(self, title: str, write) -> object | None:
         """Run ``write()``; an ExportError (or OSError) becomes a message box. Returns its result."""
-        from nncore.results import ExportError
+        from nncore.files import ExportError
         try:
             return write()
         except (ExportError, OSError) as error:
@@ -677,7 +677,7 @@ class MainWindow(QMainWindow):
 
     def save_settings_file(self, path: str | Path) -> Path | None:
         """Save the controls' settings as JSON at ``path``."""
-        from nncore.results import write_text
+        from nncore.files import write_text
         try:
             text = json.dumps(self.controls.settings().validate().to_dict(), indent=2)
         except ValueError as error:

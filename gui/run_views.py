@@ -15,7 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, Signal
 
 from nncore.experiment import MnistHistory
-from nncore.results import ExportError, history_groups
+from nncore.results import history_groups
+from nncore.files import ExportError
 from nncore.run_history import RunHistory, mnist_history, path_results, read_run, run_settings
 from nncore.settings import Settings
 from nncore.summary import entry_rows, summarize

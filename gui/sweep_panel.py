@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLayout, QPushButton, QSpinBox,
 
 from nncore import ranges
 from nncore.optimizers import OPTIMIZERS, path_defaults
-from nncore.results import write_text
+from nncore.files import write_text
 from nncore.schedules import ScheduleSpec
 
 from . import style

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScroll
 
 from nncore.functions import get_function
 from nncore.paths import PathResult
-from nncore.results import write_text
+from nncore.files import write_text
 from nncore.theory import (MEASURE_WINDOW, QuadraticTheory, curvatures, measured_rate,
                            nearest_minimum, optimal_hyperparameters, predicted_rate, theory_csv,
                            theory_record)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .functions import TestFunction
 from .optimizers import OPTIMIZERS, Hyperparameter
-from .results import _csv_text, _number
+from .files import csv_text, number_text
 from .schedules import ScheduleSpec
 from .settings import Settings
 from .sweeps import run_many
@@ -214,13 +214,13 @@ def basin_map(function: TestFunction, optimizer: str, hyperparameters: Mapping[s
 def map_csv(result: HyperparameterMap) -> str:
     """``x,y,final_f,diverged``: one row per cell, the raw hyperparameter values (y empty for a
     learning-rate curve), final f (empty if not finite) and diverged as 0/1."""
-    return _csv_text(["x", "y", "final_f", "diverged"],
-                     ([_number(x), "" if y is None else _number(y), _number(f), int(d)]
-                      for x, y, f, d in result.rows()))
+    return csv_text(["x", "y", "final_f", "diverged"],
+                    ([number_text(x), "" if y is None else number_text(y), number_text(f), int(d)]
+                     for x, y, f, d in result.rows()))
 
 
 def basins_csv(result: BasinMap) -> str:
     """``x,y,outcome``: one row per start; outcome is the 0-based index of the minimum reached
     in the function's list of minima, ``diverged`` or ``unconverged``."""
-    return _csv_text(["x", "y", "outcome"],
-                     ([_number(x), _number(y), outcome] for x, y, outcome in result.rows()))
+    return csv_text(["x", "y", "outcome"],
+                    ([number_text(x), number_text(y), outcome] for x, y, outcome in result.rows()))

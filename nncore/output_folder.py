@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
-from .results import ExportError, describe_os_error
+from .files import ExportError, describe_os_error
 
 STAGING_PATTERN = re.compile(r"^\.optimizer-lab-run\.(\d+)\.[0-9a-f]+\.part$")
 """Name of a staging folder: ``.optimizer-lab-run.<pid>.<random hex>.part``."""

@@ -73,23 +73,23 @@ A task that was not run writes no CSV; a CSV of that task left in the directory 
 export is removed, so the directory never mixes the files of two runs.
 
 Every file is written to a temporary file in the same directory and renamed over the target
-(``os.replace``), so a failure never leaves a partial file; failures raise :class:`ExportError`.
+(``os.replace``, see :mod:`nncore.files`), so a failure never leaves a partial file; failures raise
+:class:`nncore.files.ExportError`.
 """
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 import math
-import os
 import platform
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Mapping
 
 import numpy as np
 
 from .diagnostics import STATISTICS
+from .files import (ACCURACY_CSV, LAYERS_CSV, LOSSES_CSV, LOSSES_REPEATS_CSV, PATHS_CSV, RUN_JSON,
+                    SUMMARY_CSV, csv_text, number_text, prepare_directory, remove_files, write_text)
 from .experiment import MnistHistory
 from .functions import get_function
 from .path_analysis import explain_divergence
@@ -100,106 +100,6 @@ from .summary import SUMMARY_COLUMNS, entry_rows, loss_band, mean_accuracy, summ
 from .summary import summarize as summarize_entries
 from .sweeps import Cloud
 from .theory import path_rules, theory_record
-
-RUN_JSON = "run.json"
-LOSSES_CSV = "losses.csv"
-ACCURACY_CSV = "accuracy.csv"
-PATHS_CSV = "paths.csv"
-LOSSES_REPEATS_CSV = "losses_repeats.csv"
-SUMMARY_CSV = "summary.csv"
-LAYERS_CSV = "layers.csv"
-
-
-class ExportError(Exception):
-    """A file could not be written; the message names the path and the problem."""
-
-    def __init__(self, path: Path | str, problem: str) -> None:
-        super().__init__(f"cannot write {path}: {problem}")
-        self.path = Path(path)
-        self.problem = problem
-
-    def __reduce__(self):
-        """Pickled as its path and problem (e.g. raised in a forked process, raised again here)."""
-        return type(self), (self.path, self.problem)
-
-
-def describe_os_error(error: OSError) -> str:
-    """The human part of an OSError ('Permission denied'), without errno or file name."""
-    return error.strerror or str(error)
-
-
-def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
-    """Create ``path`` by calling ``write(temporary_path)`` and renaming the result over ``path``.
-
-    The temporary file lives in the same directory (so the rename is atomic), is created with the
-    usual permissions (0666 minus the umask) and is flushed to disk before the rename. If
-    ``write`` or the rename fails, the temporary file is removed and ``path`` is left as it was;
-    OSErrors become :class:`ExportError`, other exceptions (ExportError from ``write``
-    included) propagate unchanged. Returns ``path``.
-    """
-    path = Path(path)
-    temporary = _create_temporary(path)
-    try:
-        write(temporary)
-        descriptor = os.open(temporary, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise ExportError(path, describe_os_error(error)) from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _create_temporary(path: Path) -> Path:
-    """A new empty hidden file next to ``path`` (``.name.<random>.part``); ExportError if impossible."""
-    if not path.parent.is_dir():
-        raise ExportError(path, f"the folder {path.parent} does not exist")
-    while True:
-        candidate = path.with_name(f".{path.name}.{os.urandom(4).hex()}.part")
-        try:
-            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            return candidate
-        except FileExistsError:
-            continue
-        except OSError as error:
-            raise ExportError(path, describe_os_error(error)) from None
-
-
-def write_text(path: Path | str, text: str) -> Path:
-    """Atomically write ``text`` as UTF-8 to ``path`` (see :func:`atomic_write`)."""
-    return atomic_write(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
-
-
-def prepare_directory(directory: Path | str) -> Path:
-    """Create ``directory`` (and its parents) if needed and check that files can be written in it.
-
-    Raises ExportError naming the directory when it cannot be created or written to.
-    """
-    directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ExportError(directory, describe_os_error(error)) from None
-    probe = _create_temporary(directory / ".write-test")
-    probe.unlink()
-    return directory
-
-
-def remove_files(directory: Path | str, names: Iterable[str]) -> None:
-    """Delete ``directory/name`` for each name if it exists (stale output of an earlier run)."""
-    for name in names:
-        path = Path(directory) / name
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as error:
-            raise ExportError(path, f"cannot remove the stale file: {describe_os_error(error)}") from None
-
 
 def _finite_or_none(values: np.ndarray) -> list:
     """Floats as a JSON-ready list (nested for 2-D and more: ``tolist``), NaN and infinities
@@ -357,21 +257,8 @@ def _cloud_record(settings: Settings, clouds: Mapping[str, Cloud]) -> dict:
     }
 
 
-def _csv_text(header: list[str], rows: Iterable[list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def _number(value: float) -> str:
-    """Shortest text that reads back as the same float; empty for NaN (a missing value)."""
-    return repr(float(value)) if math.isfinite(value) else ""
-
-
 def _numbers(values: np.ndarray) -> list[str]:
-    """:func:`_number` of each value of ``values`` (any shape, in C order), in one pass."""
+    """:func:`nncore.files.number_text` of each value of ``values`` (any shape, in C order), in one pass."""
     values = np.asarray(values, dtype=float).ravel()
     texts = list(map(float.__repr__, values.tolist()))
     if not np.isfinite(values).all():
@@ -385,19 +272,19 @@ def losses_csv(history: MnistHistory, groups: Mapping[str, list[str]] | None = N
     per key when ``groups`` is None."""
     groups = groups or {name: [name] for name in history.names}
     columns = [_numbers(loss_band(history, rows)[0][:history.completed]) for rows in groups.values()]
-    return _csv_text(["iteration", *groups], zip(range(1, history.completed + 1), *columns))
+    return csv_text(["iteration", *groups], zip(range(1, history.completed + 1), *columns))
 
 
 def summary_csv(settings: Settings, history: MnistHistory) -> str:
     """summary.csv: one row per entry (:func:`nncore.summary.summarize`)."""
-    return _csv_text(list(SUMMARY_COLUMNS), summary_rows(summarize_entries(settings, history)))
+    return csv_text(list(SUMMARY_COLUMNS), summary_rows(summarize_entries(settings, history)))
 
 
 def accuracy_csv(history: MnistHistory) -> str:
     """``optimizer,iteration,accuracy`` with one row per evaluation."""
-    rows = ([name, int(iteration), _number(accuracy)]
+    rows = ([name, int(iteration), number_text(accuracy)]
             for name in history.names for iteration, accuracy in history.accuracies[name])
-    return _csv_text(["optimizer", "iteration", "accuracy"], rows)
+    return csv_text(["optimizer", "iteration", "accuracy"], rows)
 
 
 def layers_csv(history: MnistHistory) -> str:
@@ -414,14 +301,14 @@ def layers_csv(history: MnistHistory) -> str:
                            np.repeat(recorded.iterations[:count].astype(np.int64), layers).tolist(),
                            np.tile(np.arange(1, layers + 1), count).tolist(),
                            *(_numbers(getattr(recorded, statistic)[:count]) for statistic in STATISTICS))
-    return _csv_text(["optimizer", "iteration", "layer", *STATISTICS], rows())
+    return csv_text(["optimizer", "iteration", "layer", *STATISTICS], rows())
 
 
 def paths_csv(paths: Mapping[str, PathResult]) -> str:
     """``optimizer,step,x,y`` with one row per point, step 0 the start."""
-    rows = ([name, step, _number(x), _number(y)]
+    rows = ([name, step, number_text(x), number_text(y)]
             for name, result in paths.items() for step, (x, y) in enumerate(result.points))
-    return _csv_text(["optimizer", "step", "x", "y"], rows)
+    return csv_text(["optimizer", "step", "x", "y"], rows)
 
 
 def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, PathResult] | None,

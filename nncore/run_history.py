@@ -17,7 +17,7 @@ import numpy as np
 
 from .experiment import MnistHistory
 from .paths import PathResult
-from .results import write_text
+from .files import write_text
 from .settings import Settings
 from .settings_file import _read_regular_file, parse_json
 

@@ -10,7 +10,7 @@ from gui.animation import HOLD_SECONDS, AnimationDialog, frame_steps, render_fra
 from main import main
 from nncore.cli import UsageError, parse_command_line
 from nncore.experiment import run_paths
-from nncore.results import ExportError
+from nncore.files import ExportError
 from nncore.settings import Settings
 
 RUN_TIMEOUT = 60_000

@@ -11,7 +11,7 @@ from gui.loss_panel import LossPanel
 from gui.path_panel import PathPanel
 from gui.style import OPTIMIZER_COLORS
 from nncore.experiment import MnistHistory, run_paths
-from nncore.results import ExportError
+from nncore.files import ExportError
 from nncore.settings import Settings
 
 SVG = "{http://www.w3.org/2000/svg}"

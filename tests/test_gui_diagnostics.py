@@ -10,7 +10,7 @@ from gui import style
 from gui.diagnostics_panel import EXPORT_SCALE, REFERENCE_RATIO, DiagnosticsPanel, weight_tiles
 from nncore.data import load_mnist
 from nncore.experiment import run_mnist
-from nncore.results import ExportError
+from nncore.files import ExportError
 from run_helpers import result
 from shown_widgets import shown
 

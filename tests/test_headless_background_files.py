@@ -7,7 +7,7 @@ import pytest
 
 import gui.background_output
 import gui.headless
-from nncore.results import ExportError
+from nncore.files import ExportError
 from nncore.settings import MnistSettings, PathSettings, Settings
 
 DATA_FILES = ("run.json", "losses.csv", "accuracy.csv", "layers.csv", "summary.csv", "paths.csv")

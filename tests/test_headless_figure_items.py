@@ -27,13 +27,14 @@ def test_the_headless_loss_figure_has_items_for_the_runs_entries_only(qtbot):
 
 
 def test_the_loss_figure_is_built_while_the_groups_train_and_used_for_losses_png(tmp_path, monkeypatch):
+    import gui.background_output
     import gui.headless
     import main
 
     events = []
-    build, write = gui.headless.losses_panels, gui.headless.BackgroundFiles
+    build, write = gui.headless.losses_panels, gui.background_output.BackgroundFiles
     monkeypatch.setattr(gui.headless, "losses_panels", lambda: events.append("figure") or build())
-    monkeypatch.setattr(gui.headless, "BackgroundFiles", lambda *a: events.append("files") or write(*a))
+    monkeypatch.setattr(gui.background_output, "BackgroundFiles", lambda *a: events.append("files") or write(*a))
     assert main.main(["--headless", "--task", "mnist", "--out", str(tmp_path), "--iterations", "40",
                       "--hidden", "8", "--eval-interval", "2"]) == 0
     assert events == ["figure", "files"]  # made during training, once, and not again for the PNG

@@ -17,7 +17,7 @@ import gui.export
 import gui.headless
 import main
 from nncore import run_requirements
-from nncore.results import ExportError
+from nncore.files import ExportError
 from nncore.settings import MnistSettings, PathSettings, Settings
 
 ROOT = Path(__file__).resolve().parent.parent

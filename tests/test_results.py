@@ -8,7 +8,8 @@ import pytest
 
 from nncore.diagnostics import EvaluationDiagnostics, LayerHistory, LayerRows
 from nncore.experiment import Divergence, MnistHistory, run_paths
-from nncore.results import (ExportError, atomic_write, run_record, write_run, write_text)
+from nncore.results import run_record, write_run
+from nncore.files import ExportError, atomic_write, write_text
 from nncore.settings import Settings
 from nncore.training_rules import NotLearning
 
