@@ -79,7 +79,6 @@ Every file is written to a temporary file in the same directory and renamed over
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import platform
 from pathlib import Path
@@ -89,7 +88,8 @@ import numpy as np
 
 from .diagnostics import STATISTICS
 from .files import (ACCURACY_CSV, LAYERS_CSV, LOSSES_CSV, LOSSES_REPEATS_CSV, PATHS_CSV, RUN_JSON,
-                    SUMMARY_CSV, csv_text, number_text, prepare_directory, remove_files, write_text)
+                    SUMMARY_CSV, csv_text, json_text, number_text, prepare_directory, remove_files,
+                    write_text)
 from .experiment import MnistHistory
 from .functions import get_function
 from .path_analysis import explain_divergence
@@ -100,6 +100,11 @@ from .summary import SUMMARY_COLUMNS, entry_rows, loss_band, mean_accuracy, summ
 from .summary import summarize as summarize_entries
 from .sweeps import Cloud
 from .theory import path_rules, theory_record
+
+RUN_JSON_LEVELS = 4
+"""run.json's objects are written one member per line down to the entries' records (record,
+task, its "optimizers", one entry: each curve or table one line; see nncore.files.json_text)."""
+
 
 def _finite_or_none(values: np.ndarray) -> list:
     """Floats as a JSON-ready list (nested for 2-D and more: ``tolist``), NaN and infinities
@@ -339,6 +344,6 @@ def write_run(directory: Path | str, settings: Settings, paths: Mapping[str, Pat
         else:
             remove_files(directory, [SUMMARY_CSV])
         written.append(write_text(directory / LAYERS_CSV, layers_csv(history)))
-    record = json.dumps(run_record(settings, paths, history, clouds), indent=1, allow_nan=False)
+    record = json_text(run_record(settings, paths, history, clouds), RUN_JSON_LEVELS)
     written.append(write_text(directory / RUN_JSON, record + "\n"))
     return written

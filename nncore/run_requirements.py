@@ -34,18 +34,18 @@ from .settings import Settings
 
 WRITE_BYTES_PER_VALUE = 200
 """Peak memory per recorded loss while run.json and the CSVs are written: a Python float in a
-list (32 B), json's indented encoder's chunk strings (about 100 B), the text and its UTF-8 bytes
-(about 25 B each). Measured 139 B with tracemalloc on 2 x 100,000 losses."""
+list (32 B), the CSV writer's and the JSON encoder's pieces of text, the text and its UTF-8 bytes
+(about 20 B each). Measured 148 B with tracemalloc on 2 x 100,000 losses."""
 
-OUTPUT_BYTES_PER_LOSS = 48
-"""Disk per recorded loss: about 25 B in run.json (indented, one value a line) and 20 B in
-losses.csv (measured 46.6 B on 2 x 100,000 losses)."""
-OUTPUT_BYTES_PER_POINT = 320
+OUTPUT_BYTES_PER_LOSS = 42
+"""Disk per recorded loss: about 20 B in run.json (each curve on one line, numbers separated by
+commas) and 20 B in losses.csv (measured 39.2 B on 4 x 100,000 losses)."""
+OUTPUT_BYTES_PER_POINT = 240
 """Disk per 2D path point before the optimizer's state: position, f, gradient and update in
-run.json (indented) and a paths.csv row; measured 306 B per point for SGD (no state)."""
-OUTPUT_BYTES_PER_STATE_VALUE = 45
+run.json and a paths.csv row; measured 226 B per point for SGD (no state)."""
+OUTPUT_BYTES_PER_STATE_VALUE = 26
 """Disk per number of the optimizer's recorded state per step (run.json ``"state"``); measured
-42 B for Momentum's v (two numbers) and 34 B for Adam's m, v and iter (five)."""
+24 B for Momentum's v (two numbers) and 19 B for Adam's m, v and iter (five)."""
 OUTPUT_BYTES_FIXED = 4 * 1024 * 1024
 """Disk for the two PNGs (1600 px wide, about 0.3-1 MB each) and the rest of run.json."""
 
