@@ -739,5 +739,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.remember_session:
             self.save_session()
+        self._keep_ended_run()  # a run that ended just before, not yet in the History
         self.shutdown()
         super().closeEvent(event)

@@ -73,3 +73,11 @@ def test_start_or_reset_before_the_last_redraw_still_keeps_the_run(qtbot, window
         window.stop()  # the run Start began (none after Reset), kept in its turn
         qtbot.waitUntil(lambda: not window.running and window._run_end is None, timeout=RUN_TIMEOUT)
     assert _kept_runs(window) == 3  # the first, the second (stopped) and the third
+
+
+def test_closing_the_window_before_the_last_redraw_still_keeps_the_run(qtbot, window):
+    acting = _RightAfterTheRunsEnd(window, window.close)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):  # announced within close()
+        assert window.start()
+    assert acting.pending
+    assert _kept_runs(window) == 1
