@@ -131,7 +131,7 @@ def save_plot_svg(plot_item: pg.PlotItem, path: Path | str, caption: str | None 
 @contextmanager
 def _whole_polylines(plot_item: pg.PlotItem) -> Iterator[None]:
     """Every curve of ``plot_item`` stroked as one path meanwhile: on screen a long bold curve is
-    drawn one segment at a time (faster to paint, see gui.loss_panel.RAW_DOWNSAMPLING), which
+    drawn one segment at a time (faster to paint, see gui.loss_panel.CURVE_DOWNSAMPLING), which
     in a vector file would be hundreds of separate lines."""
     curves = [item.curve if isinstance(item, pg.PlotDataItem) else item for item in plot_item.items
               if isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem))]

@@ -5,8 +5,8 @@ label; :meth:`_HistoryPanel.set_entries` gives each entry's colour and the histo
 repeats). An entry with several repeats is drawn as the mean of its repeats with a band (the
 repeats' min to max, or mean +- 1 std: :meth:`LossPanel.set_band`). Their curve items are created
 once per label and updated with ``setData`` on the full arrays, so a run longer than
-the plot is wide stays correct; the raw loss curves are drawn with pyqtgraph's downsampling and
-clip-to-view (see RAW_DOWNSAMPLING).
+the plot is wide stays correct; the loss curves are drawn with pyqtgraph's downsampling and
+clip-to-view (see CURVE_DOWNSAMPLING).
 The loss panel draws each optimizer's raw losses faint and a smoothed curve bold (smoothing:
 none, the book's Kaiser window, or an EMA of selectable strength), on a linear or a true
 logarithmic y axis.
@@ -33,9 +33,9 @@ from .number_box import NumberBox
 SMOOTHING_MODES = {"none": "None", "book": "Book (Kaiser window)", "ema": "EMA"}
 """Smoothing key -> label shown in the combo box."""
 DEFAULT_SMOOTHING = "book"
-RAW_SAMPLES_PER_PIXEL = 1.0
-RAW_DOWNSAMPLING = "peak"
-"""Every loss curve, raw and smoothed, is thinned to about RAW_SAMPLES_PER_PIXEL samples per pixel
+CURVE_SAMPLES_PER_PIXEL = 1.0
+CURVE_DOWNSAMPLING = "peak"
+"""Every loss curve, raw and smoothed, is thinned to about CURVE_SAMPLES_PER_PIXEL samples per pixel
 column (pyqtgraph's auto downsampling, with clip-to-view; its default of 5 per pixel would leave
 2000 iterations in a 470 px plot untouched). "peak" draws each column's min and max: the faint
 band looks exactly as with every sample, shows the true spread and spikes of the minibatch
@@ -238,10 +238,10 @@ class LossPanel(_HistoryPanel):
         color = self.color_of(label)
         # No antialiasing for the jagged raw curves: it is most of their drawing time.
         raw = pg.PlotDataItem(pen=style.hex_pen(color, width=1, alpha=style.RAW_ALPHA), antialias=False,
-                              autoDownsampleFactor=RAW_SAMPLES_PER_PIXEL)
+                              autoDownsampleFactor=CURVE_SAMPLES_PER_PIXEL)
         bold = pg.PlotDataItem(pen=style.hex_pen(color), symbolSize=SINGLE_POINT_SYMBOL_SIZE,
                                symbolPen=None, symbolBrush=style.hex_color(color),
-                               autoDownsampleFactor=RAW_SAMPLES_PER_PIXEL)
+                               autoDownsampleFactor=CURVE_SAMPLES_PER_PIXEL)
         low, high = pg.PlotCurveItem(), pg.PlotCurveItem()
         band = pg.FillBetweenItem(low, high, brush=style.hex_color(color, BAND_ALPHA))
         band.setZValue(-1)
@@ -253,9 +253,9 @@ class LossPanel(_HistoryPanel):
             self.plot_item.addItem(item)
         # After addItem, which gives an item the plot's own (no) downsampling.
         for item in (raw, bold):
-            item.setDownsampling(auto=True, method=RAW_DOWNSAMPLING)
+            item.setDownsampling(auto=True, method=CURVE_DOWNSAMPLING)
             item.setClipToView(True)
-        bold.curve.setSegmentedLineMode("on")  # see RAW_DOWNSAMPLING
+        bold.curve.setSegmentedLineMode("on")  # see CURVE_DOWNSAMPLING
         self.raw_items[label] = raw
         self.smooth_items[label] = bold
         self.band_items[label] = (low, high, band)
