@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+from nncore.files import ExportError, write_text
+
 from . import file_dialogs
 
 WINDOW_TITLE = "Optimizer Lab"
@@ -33,7 +35,6 @@ class WindowFiles:
 
     def _export(self, title: str, write) -> object | None:
         """Run ``write()``; an ExportError (or OSError) becomes a message box. Returns its result."""
-        from nncore.files import ExportError
         try:
             return write()
         except (ExportError, OSError) as error:
@@ -87,7 +88,6 @@ class WindowFiles:
 
     def save_settings_file(self, path: str | Path) -> Path | None:
         """Save the controls' settings as JSON at ``path``."""
-        from nncore.files import write_text
         try:
             text = json.dumps(self.controls.settings().validate().to_dict(), indent=2)
         except ValueError as error:
